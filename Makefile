@@ -1,0 +1,60 @@
+# SPDX-License-Identifier: GPL-2.0
+# lockmon: `make` builds the module and the reporter; `make demo` shows it
+# working in a VM; `make check` runs every test. See README.md.
+
+KVER	?= $(shell scripts/kernel-version)
+KDIR	?= /lib/modules/$(KVER)/build
+KSRC	?= /usr/src/linux-source-6.1
+PWD	:= $(shell pwd)
+
+.PHONY: all module user deps lint check check-host check-vm demo bench clean help
+
+all: module user
+
+deps:
+	@scripts/deps
+
+# Build against the installed Debian headers; W=1 and C=1 (sparse) are on by
+# default since the tree is kept clean under both.
+KFLAGS	?= W=1 C=1
+module: | $(KDIR)
+	$(MAKE) -C $(KDIR) M=$(PWD) $(KFLAGS) modules
+
+$(KDIR):
+	@scripts/deps
+
+user:
+	$(MAKE) -C user
+
+lint:
+	@scripts/lint
+
+check-host: user
+	$(MAKE) -C user test
+
+check-vm: module user
+	$(MAKE) -C selftests/lockmon
+	scripts/vm-run -t 2400 -- selftests/lockmon/run-in-vm
+
+check: deps
+	@scripts/check
+
+demo: deps module user
+	scripts/vm-run -t 600 -- scripts/demo-in-vm
+
+bench: deps module user
+	$(MAKE) -C bench
+	bench/run
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(PWD) clean
+	-$(MAKE) -C user clean
+	-$(MAKE) -C selftests/lockmon clean
+	-$(MAKE) -C bench clean
+
+help:
+	@echo "make          build lockmon.ko and lockmon-report"
+	@echo "make demo     load lockmon in a VM and show a contended and a deadlocked workload"
+	@echo "make check    every test: host unit tests, then the kselftests in a VM"
+	@echo "make lint     checkpatch --strict and kernel-doc on module/ and include/"
+	@echo "make bench    overhead benchmark in one VM boot"

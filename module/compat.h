@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Every kernel-version difference lockmon depends on, one shim per change.
+ *
+ * lockmon probes kernel-internal futex functions, so their names and the
+ * layout of the one internal structure it reads live here and nowhere else.
+ */
+#ifndef LOCKMON_COMPAT_H
+#define LOCKMON_COMPAT_H
+
+#include <linux/version.h>
+#include <linux/futex.h>
+#include <linux/plist.h>
+#include <linux/spinlock_types.h>
+
+/*
+ * v5.16 ("futex: Split out ...", kernel/futex/ directory) renamed
+ * futex_wait_queue_me() to futex_wait_queue() and made the wait/wake helpers
+ * global. v6.7 (futex2 syscalls) keeps these names. Older kernels are not
+ * supported: their helpers are static and may be inlined.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(5, 16, 0)
+#error "lockmon needs the kernel/futex/ layout of v5.16 or later"
+#endif
+
+#define LM_SYM_FUTEX_WAIT		"futex_wait"
+#define LM_SYM_FUTEX_WAIT_QUEUE		"futex_wait_queue"
+#define LM_SYM_FUTEX_WAKE_MARK		"futex_wake_mark"
+#define LM_SYM_FUTEX_LOCK_PI		"futex_lock_pi"
+#define LM_SYM_FUTEX_UNLOCK_PI		"futex_unlock_pi"
+#define LM_SYM_FUTEX_WAIT_REQUEUE_PI	"futex_wait_requeue_pi"
+
+/* kernel/futex/futex.h, not exported: bit 0 of the internal flags. */
+#define LM_FLAGS_SHARED			0x01
+
+/*
+ * The head of struct futex_q (kernel/futex/futex.h), up to the key, which is
+ * all lockmon reads. It has had this shape since v4.x; RANDSTRUCT kernels
+ * would reorder it, so the probes check it against the private-futex address
+ * they know and count mismatches (stats: key_mismatch).
+ */
+struct lm_futex_q_head {
+	struct plist_node list;
+	struct task_struct *task;
+	spinlock_t *lock_ptr;
+	union futex_key key;
+};
+
+/*
+ * glibc's struct __pthread_mutex_s on 64-bit: int __lock; unsigned int
+ * __count; int __owner; unsigned int __nusers; int __kind. Stable ABI since
+ * glibc 2.3.
+ */
+#define LM_GLIBC_OWNER_OFF	8
+#define LM_GLIBC_KIND_OFF	16
+#define LM_GLIBC_KIND_MASK	3	/* PTHREAD_MUTEX_KIND_MASK_NP */
+#define LM_GLIBC_KIND_NORMAL	0
+#define LM_GLIBC_KIND_RECURSIVE	1
+#define LM_GLIBC_KIND_ERRCHECK	2
+#define LM_GLIBC_KIND_ADAPTIVE	3
+
+#endif /* LOCKMON_COMPAT_H */

@@ -1,0 +1,544 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Files under /sys/kernel/debug/lockmon/, all root-only.
+ *
+ * Each table file takes a snapshot in open() (one bucket lock at a time),
+ * sorts it, prints it through seq_file, and frees it in release(), so a
+ * slow reader never holds a lock the probes need. A header line first; one
+ * line per row; columns are named in the header. No kernel pointer is
+ * printed: futexes are shown by a keyed hash id and their user address.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/ctype.h>
+#include <linux/debugfs.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include <linux/string.h>
+#include <linux/timekeeping.h>
+#include <linux/uaccess.h>
+#include "control.h"
+#include "lockmon.h"
+#include "version.h"
+
+static struct dentry *lm_dir;
+
+/* ---- snapshots ------------------------------------------------------- */
+
+struct lm_snap {
+	void *rows;
+	size_t n;
+	size_t size;
+	u64 now;
+	int (*show)(struct seq_file *m, struct lm_snap *s, void *row);
+	const char *header;
+};
+
+static void *lm_snap_start(struct seq_file *m, loff_t *pos)
+{
+	struct lm_snap *s = m->private;
+
+	if (*pos == 0)
+		return SEQ_START_TOKEN;
+	return *pos <= s->n ? s->rows + (*pos - 1) * s->size : NULL;
+}
+
+static void *lm_snap_next(struct seq_file *m, void *v, loff_t *pos)
+{
+	++*pos;
+	return lm_snap_start(m, pos);
+}
+
+static void lm_snap_stop(struct seq_file *m, void *v)
+{
+}
+
+static int lm_snap_show(struct seq_file *m, void *v)
+{
+	struct lm_snap *s = m->private;
+
+	if (v == SEQ_START_TOKEN) {
+		seq_printf(m, "# lockmon abi %u.%u\n%s\n", LOCKMON_ABI_MAJOR,
+			   LOCKMON_ABI_MINOR, s->header);
+		return 0;
+	}
+	return s->show(m, s, v);
+}
+
+static const struct seq_operations lm_snap_ops = {
+	.start = lm_snap_start,
+	.next = lm_snap_next,
+	.stop = lm_snap_stop,
+	.show = lm_snap_show,
+};
+
+static int lm_snap_open(struct file *file, struct lm_snap *tmpl,
+			int (*fill)(struct lm_snap *s))
+{
+	struct lm_snap *s;
+	int err;
+
+	s = __seq_open_private(file, &lm_snap_ops, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	*s = *tmpl;
+	s->now = ktime_get_ns();
+	err = fill(s);
+	if (err) {
+		kvfree(s->rows);
+		seq_release_private(file->f_inode, file);
+	}
+	return err;
+}
+
+static int lm_snap_release(struct inode *inode, struct file *file)
+{
+	struct lm_snap *s = ((struct seq_file *)file->private_data)->private;
+
+	kvfree(s->rows);
+	return seq_release_private(inode, file);
+}
+
+/* comm may hold blanks; keep one word per column */
+static void lm_put_comm(struct seq_file *m, const char *comm)
+{
+	char c[TASK_COMM_LEN];
+	int i;
+
+	for (i = 0; i < TASK_COMM_LEN - 1 && comm[i]; i++)
+		c[i] = isgraph(comm[i]) ? comm[i] : '_';
+	c[i] = 0;
+	seq_printf(m, "%s", i ? c : "-");
+}
+
+/* ---- locks ----------------------------------------------------------- */
+
+static const char *const lm_class_names[] = {
+	[LOCKMON_CLASS_UNKNOWN] = "unknown",
+	[LOCKMON_CLASS_LOCK] = "lock",
+	[LOCKMON_CLASS_EVENT] = "event",
+};
+
+static int lm_cmp_futex(const void *a, const void *b)
+{
+	const struct lm_futex *x = a, *y = b;
+
+	if (x->total_ns != y->total_ns)
+		return x->total_ns < y->total_ns ? 1 : -1;
+	if (x->again != y->again)
+		return x->again < y->again ? 1 : -1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int lm_locks_fill(struct lm_snap *s)
+{
+	unsigned int nb = lm_stats_nr_buckets(), b, cap;
+	struct lm_futex *rows;
+
+	/* an upper bound taken first; entries added meanwhile are skipped */
+	cap = 0;
+	rows = kvmalloc_array(LM_WAYS, sizeof(*rows), GFP_KERNEL);
+	if (!rows)
+		return -ENOMEM;
+	for (b = 0; b < nb; b++)
+		cap += lm_stats_copy_bucket(b, rows);
+	kvfree(rows);
+	rows = kvmalloc_array(cap + LM_WAYS, sizeof(*rows), GFP_KERNEL);
+	if (!rows)
+		return -ENOMEM;
+	for (b = 0; b < nb && s->n <= cap; b++)
+		s->n += lm_stats_copy_bucket(b, rows + s->n);
+	s->n = min_t(size_t, s->n, cap);
+	sort(rows, s->n, sizeof(*rows), lm_cmp_futex, NULL);
+	s->rows = rows;
+	return 0;
+}
+
+static int lm_locks_show(struct seq_file *m, struct lm_snap *s, void *row)
+{
+	const struct lm_futex *f = row;
+	bool first = true;
+	unsigned int i;
+
+	seq_printf(m, "%016llx %s %u %d:0x%llx", f->id,
+		   lm_class_names[lm_futex_class(f)], f->pi, f->tgid, f->uaddr);
+	if (f->tgid2)
+		seq_printf(m, ",%d:0x%llx", f->tgid2, f->uaddr2);
+	seq_printf(m, " %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %u %u %d %s ",
+		   f->blocked, f->again, f->timeouts, f->signals, f->wakes,
+		   f->total_ns, f->max_ns,
+		   f->blocked ? div64_u64(f->total_ns, f->blocked) : 0,
+		   f->hand_count ? div64_u64(f->hand_ns, f->hand_count) : 0,
+		   f->hand_max_ns, f->waiters, f->distinct,
+		   f->waiters ? f->owner : 0,
+		   lm_owner_how_name(f->waiters ? f->owner_how : 0));
+	for (i = 0; i < LM_HIST; i++) {
+		if (!f->hist[i])
+			continue;
+		seq_printf(m, "%s%u:%u", first ? "" : ",", i, f->hist[i]);
+		first = false;
+	}
+	seq_puts(m, first ? "-\n" : "\n");
+	return 0;
+}
+
+static int lm_locks_open(struct inode *inode, struct file *file)
+{
+	struct lm_snap t = {
+		.size = sizeof(struct lm_futex), .show = lm_locks_show,
+		.header = "futex class pi procs blocked again timeouts signals wakes total_ns max_ns avg_ns handoff_avg_ns handoff_max_ns waiters distinct owner owner_how hist",
+	};
+
+	return lm_snap_open(file, &t, lm_locks_fill);
+}
+
+/* ---- tasks and waitgraph --------------------------------------------- */
+
+static int lm_tasks_fill(struct lm_snap *s)
+{
+	unsigned int nb = lm_waits_nr_buckets(), b, i, n;
+	struct lm_task buf[LM_WAYS], *rows;
+	size_t cap = 0;
+
+	for (b = 0; b < nb; b++) {
+		n = lm_waits_copy_bucket(b, buf);
+		for (i = 0; i < n; i++)
+			cap += buf[i].state == LM_T_WAITING;
+	}
+	rows = kvmalloc_array(cap + 1, sizeof(*rows), GFP_KERNEL);
+	if (!rows)
+		return -ENOMEM;
+	for (b = 0; b < nb; b++) {
+		n = lm_waits_copy_bucket(b, buf);
+		for (i = 0; i < n && s->n < cap; i++)
+			if (buf[i].state == LM_T_WAITING)
+				rows[s->n++] = buf[i];
+	}
+	s->rows = rows;
+	return 0;
+}
+
+static int lm_tasks_show(struct seq_file *m, struct lm_snap *s, void *row)
+{
+	const struct lm_task *t = row;
+
+	seq_printf(m, "%d %d ", t->tid, t->tgid);
+	lm_put_comm(m, t->comm);
+	seq_printf(m, " %016llx 0x%llx %s %llu %d %s %u %u %d %u\n",
+		   t->futex_id, t->uaddr, t->pi ? "pi" : "futex",
+		   s->now > t->since ? s->now - t->since : 0, t->owner,
+		   lm_owner_how_name(t->owner_how), t->timed, t->woken,
+		   t->last_waker, t->stack_id);
+	return 0;
+}
+
+static int lm_tasks_open(struct inode *inode, struct file *file)
+{
+	struct lm_snap t = {
+		.size = sizeof(struct lm_task), .show = lm_tasks_show,
+		.header = "tid tgid comm futex uaddr kind wait_ns owner owner_how timed woken last_waker stack",
+	};
+
+	return lm_snap_open(file, &t, lm_tasks_fill);
+}
+
+static const struct lm_task *lm_snap_task(const struct lm_snap *s, pid_t tid)
+{
+	const struct lm_task *rows = s->rows;
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (rows[i].tid == tid && !rows[i].woken)
+			return &rows[i];
+	return NULL;
+}
+
+/* Is the edge out of @t on a cycle of the snapshot? O(n * chain). */
+static bool lm_snap_on_cycle(const struct lm_snap *s, const struct lm_task *t)
+{
+	const struct lm_task *cur = t;
+	int hops;
+
+	for (hops = 0; hops < LOCKMON_MAX_CHAIN && cur && cur->owner; hops++) {
+		if (cur->owner == t->tid)
+			return true;
+		cur = lm_snap_task(s, cur->owner);
+	}
+	return false;
+}
+
+static int lm_graph_show(struct seq_file *m, struct lm_snap *s, void *row)
+{
+	const struct lm_task *t = row, *o;
+
+	if (t->woken)
+		return 0;
+	o = t->owner ? lm_snap_task(s, t->owner) : NULL;
+	seq_printf(m, "%d %d ", t->tid, t->tgid);
+	lm_put_comm(m, t->comm);
+	seq_printf(m, " %016llx 0x%llx %d %s ", t->futex_id, t->uaddr,
+		   t->owner, lm_owner_how_name(t->owner_how));
+	if (o)
+		seq_printf(m, "%016llx", o->futex_id);
+	else
+		seq_puts(m, "-");
+	seq_printf(m, " %s\n", lm_snap_on_cycle(s, t) ? "CYCLE" : "-");
+	return 0;
+}
+
+static int lm_graph_open(struct inode *inode, struct file *file)
+{
+	struct lm_snap t = {
+		.size = sizeof(struct lm_task), .show = lm_graph_show,
+		.header = "waiter tgid comm futex uaddr owner owner_how owner_waits_on cycle",
+	};
+
+	return lm_snap_open(file, &t, lm_tasks_fill);
+}
+
+/* ---- deadlocks ------------------------------------------------------- */
+
+static int lm_findings_fill(struct lm_snap *s)
+{
+	struct lm_finding *rows;
+	unsigned int i;
+
+	rows = kvmalloc_array(lm_max_findings, sizeof(*rows), GFP_KERNEL);
+	if (!rows)
+		return -ENOMEM;
+	for (i = 0; i < lm_max_findings && lm_finding_get(i, &rows[i]); i++)
+		;
+	s->n = i;
+	s->rows = rows;
+	return 0;
+}
+
+static int lm_findings_show(struct seq_file *m, struct lm_snap *s, void *row)
+{
+	const struct lm_finding *f = row;
+	unsigned int i;
+
+	seq_printf(m, "finding %llu kind=%s tasks=%u time_ns=%llu latency_ns=%llu\n",
+		   f->seq, lm_finding_kind_name(f->kind), f->nr, f->time_ns,
+		   f->latency_ns);
+	for (i = 0; i < f->nr; i++) {
+		const struct lm_finding_task *t = &f->t[i];
+
+		seq_printf(m, "  task %u tid=%d tgid=%d comm=", i, t->tid, t->tgid);
+		lm_put_comm(m, t->comm);
+		seq_printf(m, " futex=%016llx uaddr=0x%llx owner=%d how=%s timed=%u stack=%u\n",
+			   t->futex_id, t->uaddr, t->owner,
+			   lm_owner_how_name(t->owner_how), t->timed, t->stack_id);
+	}
+	return 0;
+}
+
+static int lm_findings_open(struct inode *inode, struct file *file)
+{
+	struct lm_snap t = {
+		.size = sizeof(struct lm_finding), .show = lm_findings_show,
+		.header = "# finding SEQ kind=KIND tasks=N time_ns=T latency_ns=L, then one task line each",
+	};
+
+	return lm_snap_open(file, &t, lm_findings_fill);
+}
+
+/* ---- stacks ---------------------------------------------------------- */
+
+struct lm_stack_row {
+	u32 id;
+	pid_t tgid;
+	u32 nr;
+	u64 ip[LOCKMON_MAX_STACK];
+};
+
+static int lm_stacks_fill(struct lm_snap *s)
+{
+	struct lm_stack_row *rows;
+	u32 id;
+
+	rows = kvmalloc_array(lm_max_stacks + LM_WAYS, sizeof(*rows), GFP_KERNEL);
+	if (!rows)
+		return -ENOMEM;
+	for (id = 1; s->n < lm_max_stacks + LM_WAYS; id++) {
+		struct lm_stack_row *r = &rows[s->n];
+
+		if (id > 2 * lm_max_stacks + LM_WAYS)
+			break;
+		r->nr = lm_stack_get(id, &r->tgid, r->ip);
+		if (!r->nr)
+			continue;
+		r->id = id;
+		s->n++;
+	}
+	s->rows = rows;
+	return 0;
+}
+
+static int lm_stacks_show(struct seq_file *m, struct lm_snap *s, void *row)
+{
+	const struct lm_stack_row *r = row;
+	unsigned int i;
+
+	seq_printf(m, "%u %d", r->id, r->tgid);
+	for (i = 0; i < r->nr; i++)
+		seq_printf(m, " 0x%llx", r->ip[i]);
+	seq_putc(m, '\n');
+	return 0;
+}
+
+static int lm_stacks_open(struct inode *inode, struct file *file)
+{
+	struct lm_snap t = {
+		.size = sizeof(struct lm_stack_row), .show = lm_stacks_show,
+		.header = "stack tgid ips(user addresses, innermost first)",
+	};
+
+	return lm_snap_open(file, &t, lm_stacks_fill);
+}
+
+/* ---- stats, version, control ----------------------------------------- */
+
+static int lm_stats_show(struct seq_file *m, void *v)
+{
+	unsigned int c;
+
+	seq_printf(m, "# lockmon abi %u.%u\n", LOCKMON_ABI_MAJOR,
+		   LOCKMON_ABI_MINOR);
+	seq_printf(m, "enabled %d\n", lm_is_enabled());
+	for (c = 0; c < LM_NR_COUNTERS; c++)
+		seq_printf(m, "%s %llu\n", lm_counter_name(c), lm_counter_sum(c));
+	seq_printf(m, "max_tasks %u\nmax_futexes %u\nmax_stacks %u\nmax_findings %u\n",
+		   lm_max_tasks, lm_max_futexes, lm_max_stacks, lm_max_findings);
+	seq_printf(m, "memory_bytes %zu\n", lm_waits_bytes() + lm_stats_bytes() +
+		   lm_stacks_bytes() + lm_graph_bytes());
+	lm_probes_futex_show(m);
+	lm_probes_sched_show(m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(lm_stats);
+
+static int lm_version_show(struct seq_file *m, void *v)
+{
+	seq_printf(m, "lockmon %s abi %u.%u\n", LOCKMON_VERSION,
+		   LOCKMON_ABI_MAJOR, LOCKMON_ABI_MINOR);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(lm_version);
+
+static int lm_control_show(struct seq_file *m, void *v)
+{
+	seq_printf(m, "enabled %d\npid %d\ncomm %s\ncapture %u\nstall_ms %u\n",
+		   lm_is_enabled(), READ_ONCE(lm_settings.pid),
+		   lm_settings.comm[0] ? lm_settings.comm : "-",
+		   READ_ONCE(lm_settings.capture_pct), READ_ONCE(lm_stall_ms));
+	return 0;
+}
+
+static int lm_control_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, lm_control_show, NULL);
+}
+
+static ssize_t lm_control_write(struct file *file, const char __user *ubuf,
+				size_t len, loff_t *ppos)
+{
+	char buf[LM_CMD_MAX_LEN];
+	struct lm_cmd cmd;
+	int err;
+
+	if (!len || len > sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	if (lm_parse_control(buf, len, &cmd))
+		return -EINVAL;
+
+	switch (cmd.op) {
+	case LM_CMD_ENABLE:
+		err = lm_enable();
+		if (err)
+			return err;
+		break;
+	case LM_CMD_DISABLE:
+		lm_disable();
+		break;
+	case LM_CMD_RESET:
+		lm_reset();
+		break;
+	case LM_CMD_PID:
+		WRITE_ONCE(lm_settings.pid, cmd.num);
+		break;
+	case LM_CMD_COMM:
+		strscpy(lm_settings.comm, cmd.comm, sizeof(lm_settings.comm));
+		break;
+	case LM_CMD_NOFILTER:
+		WRITE_ONCE(lm_settings.pid, 0);
+		memset(lm_settings.comm, 0, sizeof(lm_settings.comm));
+		break;
+	case LM_CMD_CAPTURE:
+		WRITE_ONCE(lm_settings.capture_pct, cmd.num);
+		break;
+	case LM_CMD_STALL:
+		WRITE_ONCE(lm_stall_ms, cmd.num);
+		break;
+	}
+	return len;
+}
+
+static const struct file_operations lm_control_fops = {
+	.owner = THIS_MODULE,
+	.open = lm_control_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.write = lm_control_write,
+	.release = single_release,
+};
+
+#define LM_SNAP_FOPS(name)						\
+static const struct file_operations lm_##name##_fops = {		\
+	.owner = THIS_MODULE,						\
+	.open = lm_##name##_open,					\
+	.read = seq_read,						\
+	.llseek = seq_lseek,						\
+	.release = lm_snap_release,					\
+}
+
+LM_SNAP_FOPS(locks);
+LM_SNAP_FOPS(tasks);
+LM_SNAP_FOPS(graph);
+LM_SNAP_FOPS(findings);
+LM_SNAP_FOPS(stacks);
+
+/**
+ * lm_debugfs_init() - create /sys/kernel/debug/lockmon and its files
+ *
+ * Return: 0, or -ENODEV when debugfs is not available.
+ */
+int lm_debugfs_init(void)
+{
+	lm_dir = debugfs_create_dir("lockmon", NULL);
+	if (IS_ERR(lm_dir)) {
+		pr_err("cannot create the debugfs directory: is debugfs enabled?\n");
+		return -ENODEV;
+	}
+	debugfs_create_file("version", 0400, lm_dir, NULL, &lm_version_fops);
+	debugfs_create_file("control", 0600, lm_dir, NULL, &lm_control_fops);
+	debugfs_create_file("stats", 0400, lm_dir, NULL, &lm_stats_fops);
+	debugfs_create_file("locks", 0400, lm_dir, NULL, &lm_locks_fops);
+	debugfs_create_file("tasks", 0400, lm_dir, NULL, &lm_tasks_fops);
+	debugfs_create_file("waitgraph", 0400, lm_dir, NULL, &lm_graph_fops);
+	debugfs_create_file("deadlocks", 0400, lm_dir, NULL, &lm_findings_fops);
+	debugfs_create_file("stacks", 0400, lm_dir, NULL, &lm_stacks_fops);
+	return 0;
+}
+
+/**
+ * lm_debugfs_exit() - remove the directory; open files then read as EIO
+ */
+void lm_debugfs_exit(void)
+{
+	debugfs_remove_recursive(lm_dir);
+	lm_dir = NULL;
+}

@@ -1,0 +1,653 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The wait-for graph: a blocked task -> the futex it waits on -> that
+ * futex's owner -> the futex the owner waits on -> ...
+ *
+ * Edges are not stored separately: each blocked task's slot in waits.c holds
+ * its futex and owner, so following a chain is a series of O(1) lookups,
+ * one bucket lock at a time. A chain is followed when a task blocks (the
+ * moment a cycle closes) and again by a periodic scan in process context,
+ * which also finds orphaned locks and whole-process stalls.
+ *
+ * Findings go to a fixed ring under lm_findings_lock, which is taken only
+ * when something is found, never on the ordinary event path.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/hash.h>
+#include <linux/pid.h>
+#include <linux/rcupdate.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/timekeeping.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+#include <linux/workqueue.h>
+#include "compat.h"
+#include "lockmon.h"
+#include "trace.h"
+
+#define LM_PENDING	16	/* cycles held back because a wait is timed */
+#define LM_LOG_BURST	8	/* reports printed per scan, at most */
+
+struct lm_pending {
+	u64 sig;
+	struct lm_finding f;
+};
+
+static DEFINE_RAW_SPINLOCK(lm_findings_lock);
+static struct lm_finding *lm_findings;	/* ring of lm_max_findings */
+static u64 lm_finding_seq;		/* findings recorded so far */
+static struct lm_pending lm_pending[LM_PENDING];
+static atomic_t lm_nr_pending = ATOMIC_INIT(0);
+static u64 lm_printed_seq;		/* only the report worker touches it */
+
+static void lm_report_fn(struct work_struct *work);
+static DECLARE_WORK(lm_report_work, lm_report_fn);
+static void lm_scan_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(lm_scan_work, lm_scan_fn);
+static bool lm_scanning;
+
+static bool lm_task_alive(pid_t tid, pid_t tgid, bool any_tgid)
+{
+	struct task_struct *p;
+	bool alive;
+
+	rcu_read_lock();
+	p = pid_task(find_vpid(tid), PIDTYPE_PID);
+	alive = p && !(p->flags & PF_EXITING) &&
+		(any_tgid || p->tgid == tgid);
+	rcu_read_unlock();
+	return alive;
+}
+
+/**
+ * lm_resolve_owner() - who holds the futex current is about to wait on
+ * @uaddr: the futex word, in current's address space
+ * @pi: a PI futex: the owner TID is in the word
+ * @shared: a process-shared futex: the owner may be in another process
+ * @how: set to enum lockmon_owner_how
+ * @kind: set to the glibc mutex kind when @how is LOCKMON_OWNER_GLIBC
+ *
+ * Reads user memory with copy_from_user_nofault(), which never sleeps, so it
+ * is safe in probe context. A glibc owner is believed only when the futex
+ * word says "locked with waiters" and the TID is a live thread of the
+ * waiter's process (any process, for a shared mutex).
+ *
+ * Return: the owner TID, or 0 with @how set to LOCKMON_OWNER_NONE.
+ */
+pid_t lm_resolve_owner(u64 uaddr, bool pi, bool shared, u8 *how, u8 *kind)
+{
+	void __user *p = (void __user *)(unsigned long)uaddr;
+	s32 w[5];
+
+	*how = LOCKMON_OWNER_NONE;
+	*kind = 0;
+	if (pi) {
+		if (copy_from_user_nofault(w, p, sizeof(w[0])))
+			return 0;
+		w[0] &= FUTEX_TID_MASK;
+		if (!w[0])
+			return 0;
+		*how = LOCKMON_OWNER_PI;
+		return w[0];
+	}
+	if (copy_from_user_nofault(w, p, sizeof(w)))
+		return 0;
+	if (w[0] != 2 && (w[0] & FUTEX_TID_MASK) != w[2])
+		return 0;
+	if (w[2] <= 0 || !lm_task_alive(w[2], current->tgid, shared))
+		return 0;
+	*how = LOCKMON_OWNER_GLIBC;
+	*kind = w[4] & LM_GLIBC_KIND_MASK;
+	return w[2];
+}
+
+static void lm_finding_task_from(struct lm_finding_task *ft,
+				 const struct lm_task *t)
+{
+	ft->tid = t->tid;
+	ft->tgid = t->tgid;
+	ft->owner = t->owner;
+	ft->owner_how = t->owner_how;
+	ft->timed = t->timed;
+	ft->stack_id = t->stack_id;
+	ft->futex_id = t->futex_id;
+	ft->uaddr = t->uaddr;
+	memcpy(ft->comm, t->comm, sizeof(ft->comm));
+}
+
+static u64 lm_finding_sig(const struct lm_finding *f)
+{
+	u64 sig = f->kind;
+	unsigned int i;
+
+	/* order-free: the same cycle found from any member is one finding */
+	for (i = 0; i < f->nr; i++)
+		sig += hash_64(((u64)f->t[i].tid << 32) ^ f->t[i].futex_id, 63);
+	return sig;
+}
+
+/* Caller holds lm_findings_lock. */
+static bool lm_finding_known(u64 sig)
+{
+	u64 kept = min_t(u64, lm_finding_seq, lm_max_findings);
+	u64 i;
+
+	lockdep_assert_held(&lm_findings_lock);
+	for (i = 0; i < kept; i++)
+		if (lm_findings[i].sig == sig)
+			return true;
+	return false;
+}
+
+static void lm_finding_record(struct lm_finding *f, u64 since)
+{
+	struct lm_finding *slot;
+	unsigned long flags;
+	unsigned int i;
+
+	f->sig = lm_finding_sig(f);
+	f->time_ns = ktime_get_ns();
+	f->latency_ns = since && f->time_ns > since ? f->time_ns - since : 0;
+
+	raw_spin_lock_irqsave(&lm_findings_lock, flags);
+	if (lm_finding_known(f->sig)) {
+		raw_spin_unlock_irqrestore(&lm_findings_lock, flags);
+		return;
+	}
+	f->seq = ++lm_finding_seq;
+	if (f->seq > lm_max_findings)
+		lm_count(LM_CNT_findings_dropped);
+	slot = &lm_findings[(f->seq - 1) % lm_max_findings];
+	*slot = *f;
+	raw_spin_unlock_irqrestore(&lm_findings_lock, flags);
+
+	lm_count(LM_CNT_findings);
+	for (i = 0; i < f->nr; i++)
+		trace_lockmon_finding(f->seq, f->kind, i, f->nr, f->t[i].tid,
+				      f->t[i].tgid, f->t[i].futex_id,
+				      f->t[i].uaddr, f->t[i].owner,
+				      f->t[i].owner_how);
+	/* printing may wake the console: never from the scheduler's paths */
+	queue_work(system_unbound_wq, &lm_report_work);
+}
+
+static void lm_pending_add(struct lm_finding *f)
+{
+	unsigned long flags;
+	u64 sig = lm_finding_sig(f);
+	int i, free = -1;
+
+	raw_spin_lock_irqsave(&lm_findings_lock, flags);
+	for (i = 0; i < LM_PENDING; i++) {
+		if (lm_pending[i].sig == sig)
+			goto out;
+		if (!lm_pending[i].sig && free < 0)
+			free = i;
+	}
+	if (free >= 0) {
+		lm_pending[free].sig = sig;
+		lm_pending[free].f = *f;
+		atomic_inc(&lm_nr_pending);
+	}
+out:
+	raw_spin_unlock_irqrestore(&lm_findings_lock, flags);
+}
+
+/**
+ * lm_graph_wait_ended() - a wait ended: settle held-back cycles through it
+ * @tid: the task whose wait ended
+ * @result: enum lockmon_wait_result
+ *
+ * A cycle that contains a timed wait is held back. If that wait then times
+ * out or is interrupted, the cycle dissolved: it is reported as transient,
+ * never as a deadlock. If it ends any other way it is dropped.
+ */
+void lm_graph_wait_ended(pid_t tid, int result)
+{
+	struct lm_finding f;
+	unsigned long flags;
+	bool found = false;
+	int i, j;
+
+	if (!atomic_read(&lm_nr_pending))
+		return;
+	raw_spin_lock_irqsave(&lm_findings_lock, flags);
+	for (i = 0; i < LM_PENDING && !found; i++) {
+		if (!lm_pending[i].sig)
+			continue;
+		for (j = 0; j < lm_pending[i].f.nr; j++) {
+			if (lm_pending[i].f.t[j].tid != tid)
+				continue;
+			f = lm_pending[i].f;
+			lm_pending[i].sig = 0;
+			atomic_dec(&lm_nr_pending);
+			found = true;
+			break;
+		}
+	}
+	raw_spin_unlock_irqrestore(&lm_findings_lock, flags);
+	if (found && (result == LOCKMON_WAIT_TIMEOUT ||
+		      result == LOCKMON_WAIT_SIGNAL)) {
+		f.kind = LOCKMON_FINDING_TRANSIENT;
+		lm_finding_record(&f, 0);
+	}
+}
+
+/*
+ * A blocked task's owner may have changed since it blocked (the lock passed
+ * to another waiter). For tasks in current's own process the glibc or PI
+ * word can be read again; others keep the owner seen at block time.
+ */
+static void lm_refresh_owner(struct lm_task *t)
+{
+	u8 how, kind;
+	pid_t owner;
+
+	if (!current->mm || t->tgid != current->tgid ||
+	    (t->owner_how != LOCKMON_OWNER_GLIBC &&
+	     t->owner_how != LOCKMON_OWNER_PI))
+		return;
+	owner = lm_resolve_owner(t->uaddr, t->pi, t->shared, &how, &kind);
+	if (how != LOCKMON_OWNER_NONE)
+		t->owner = owner;
+}
+
+static bool lm_self_deadlock(const struct lm_task *self)
+{
+	if (self->owner != self->tid)
+		return false;
+	/* a recursive or errorcheck mutex never blocks on itself */
+	return self->owner_how == LOCKMON_OWNER_GLIBC &&
+	       (self->kind == LM_GLIBC_KIND_NORMAL ||
+		self->kind == LM_GLIBC_KIND_ADAPTIVE);
+}
+
+/**
+ * lm_graph_check() - follow the wait-for chain from a blocked task
+ * @self: snapshot of the task that is blocking (or has been blocked)
+ *
+ * Follows owner -> the futex the owner waits on -> its owner, at most
+ * LOCKMON_MAX_CHAIN hops, and records a cycle that comes back to @self.
+ * Cost is O(chain length). Cycles that do not pass through @self were
+ * found when they closed.
+ */
+void lm_graph_check(const struct lm_task *self)
+{
+	struct lm_finding f = { .kind = LOCKMON_FINDING_CYCLE };
+	struct lm_task t;
+	bool timed = self->timed;
+	pid_t cur;
+	int i;
+
+	if (!self->owner)
+		return;
+	lm_count(LM_CNT_cycle_checks);
+	lm_finding_task_from(&f.t[0], self);
+	f.nr = 1;
+	if (lm_self_deadlock(self))
+		goto found;
+	if (self->owner == self->tid)
+		return;
+
+	for (cur = self->owner; cur && f.nr < LOCKMON_MAX_CHAIN; cur = t.owner) {
+		if (cur == self->tid)
+			goto found;
+		for (i = 1; i < f.nr; i++)
+			if (f.t[i].tid == cur)
+				return;	/* a cycle we are not part of */
+		if (!lm_task_copy(cur, &t) || t.state != LM_T_WAITING || t.woken)
+			return;
+		lm_refresh_owner(&t);
+		timed |= t.timed;
+		lm_finding_task_from(&f.t[f.nr++], &t);
+	}
+	return;
+
+found:
+	if (timed)
+		lm_pending_add(&f);
+	else
+		lm_finding_record(&f, self->since);
+}
+
+/**
+ * lm_graph_pi_edeadlk() - the kernel refused a PI lock with EDEADLK
+ * @self: the refused task
+ *
+ * glibc then parks the thread for good on a private futex, so this is
+ * recorded as a finding of its own next to the cycle it proves.
+ */
+void lm_graph_pi_edeadlk(const struct lm_task *self)
+{
+	struct lm_finding f = { .kind = LOCKMON_FINDING_PI_EDEADLK, .nr = 1 };
+
+	lm_finding_task_from(&f.t[0], self);
+	lm_finding_record(&f, self->since);
+}
+
+/**
+ * lm_finding_get() - copy a kept finding
+ * @i: 0 for the oldest kept finding
+ * @out: where to copy it
+ *
+ * Return: false when there is no finding @i.
+ */
+bool lm_finding_get(unsigned int i, struct lm_finding *out)
+{
+	unsigned long flags;
+	u64 first, seq;
+	bool ok = false;
+
+	raw_spin_lock_irqsave(&lm_findings_lock, flags);
+	first = lm_finding_seq > lm_max_findings ?
+		lm_finding_seq - lm_max_findings : 0;
+	seq = first + i + 1;
+	if (seq <= lm_finding_seq) {
+		*out = lm_findings[(seq - 1) % lm_max_findings];
+		ok = true;
+	}
+	raw_spin_unlock_irqrestore(&lm_findings_lock, flags);
+	return ok;
+}
+
+static const char *const lm_how_names[] = {
+	[LOCKMON_OWNER_NONE] = "unknown",
+	[LOCKMON_OWNER_PI] = "pi-word",
+	[LOCKMON_OWNER_GLIBC] = "glibc-owner",
+	[LOCKMON_OWNER_INFERRED] = "inferred",
+};
+
+static const char *const lm_kind_names[] = {
+	[LOCKMON_FINDING_CYCLE] = "cycle",
+	[LOCKMON_FINDING_PI_EDEADLK] = "pi-edeadlk",
+	[LOCKMON_FINDING_ORPHAN] = "orphan",
+	[LOCKMON_FINDING_STALL] = "stall",
+	[LOCKMON_FINDING_TRANSIENT] = "transient",
+};
+
+/**
+ * lm_owner_how_name() - printable name of an owner resolution
+ * @how: enum lockmon_owner_how
+ *
+ * Return: a static string.
+ */
+const char *lm_owner_how_name(unsigned int how)
+{
+	return how < ARRAY_SIZE(lm_how_names) ? lm_how_names[how] : "?";
+}
+
+/**
+ * lm_finding_kind_name() - printable name of a finding kind
+ * @kind: enum lockmon_finding_kind
+ *
+ * Return: a static string.
+ */
+const char *lm_finding_kind_name(unsigned int kind)
+{
+	return kind < ARRAY_SIZE(lm_kind_names) && lm_kind_names[kind] ?
+	       lm_kind_names[kind] : "?";
+}
+
+/* The kernel log report, in the shape lockdep users know. */
+static void lm_report_print(const struct lm_finding *f)
+{
+	const struct lm_finding_task *a = &f->t[0];
+	unsigned int i;
+
+	pr_info("======================================================\n");
+	pr_info("user-space %s: %u task%s [finding %llu]\n",
+		f->kind == LOCKMON_FINDING_CYCLE ? "deadlock cycle" :
+		lm_finding_kind_name(f->kind), f->nr, f->nr == 1 ? "" : "s",
+		f->seq);
+	pr_info("------------------------------------------------------\n");
+	if (f->kind == LOCKMON_FINDING_STALL) {
+		pr_info("every thread of %s/%d has been blocked in an untimed futex wait for over %u ms\n",
+			a->comm, a->tgid, lm_stall_ms);
+	} else if (f->kind == LOCKMON_FINDING_ORPHAN) {
+		pr_info("%s/%d waits on futex 0x%llx held by task %d, which has exited\n",
+			a->comm, a->tid, a->uaddr, a->owner);
+	} else {
+		pr_info("%s/%d is trying to acquire futex 0x%llx (tgid %d)\n",
+			a->comm, a->tid, a->uaddr, a->tgid);
+		pr_info("but it is held by task %d [%s]\n", a->owner,
+			lm_owner_how_name(a->owner_how));
+	}
+	pr_info("\n");
+	pr_info("Chain exists of:\n");
+	for (i = 0; i < f->nr; i++)
+		pr_info("  -> #%u %s/%d (tgid %d) waits on 0x%llx held by %d [%s]%s\n",
+			f->nr - 1 - i, f->t[i].comm, f->t[i].tid, f->t[i].tgid,
+			f->t[i].uaddr, f->t[i].owner,
+			lm_owner_how_name(f->t[i].owner_how),
+			f->t[i].timed ? " (timed)" : "");
+	if (f->kind == LOCKMON_FINDING_CYCLE && f->nr == 2) {
+		pr_info("\n");
+		pr_info(" Possible scenario:\n");
+		pr_info("       T%-18d T%d\n", f->t[0].tid, f->t[1].tid);
+		pr_info("       ----                ----\n");
+		pr_info("  lock(0x%llx);\n", f->t[1].uaddr);
+		pr_info("                           lock(0x%llx);\n", f->t[0].uaddr);
+		pr_info("  lock(0x%llx);\n", f->t[0].uaddr);
+		pr_info("                           lock(0x%llx);\n", f->t[1].uaddr);
+	}
+	if (f->kind == LOCKMON_FINDING_CYCLE ||
+	    f->kind == LOCKMON_FINDING_PI_EDEADLK) {
+		pr_info("\n");
+		pr_info(" *** DEADLOCK ***\n");
+	}
+	pr_info("found %llu ns after the last wait began\n", f->latency_ns);
+}
+
+static void lm_report_fn(struct work_struct *work)
+{
+	struct lm_finding *f;
+	unsigned int burst = 0;
+	unsigned long flags;
+	u64 last;
+
+	f = kmalloc(sizeof(*f), GFP_KERNEL);
+	if (!f)
+		return;
+	for (;;) {
+		raw_spin_lock_irqsave(&lm_findings_lock, flags);
+		last = lm_finding_seq;
+		if (lm_printed_seq + lm_max_findings < last)
+			lm_printed_seq = last - lm_max_findings;
+		if (lm_printed_seq < last)
+			*f = lm_findings[lm_printed_seq % lm_max_findings];
+		raw_spin_unlock_irqrestore(&lm_findings_lock, flags);
+		if (lm_printed_seq >= last)
+			break;
+		lm_printed_seq++;
+		if (burst++ < LM_LOG_BURST)
+			lm_report_print(f);
+		else if (burst == LM_LOG_BURST + 1)
+			pr_info("more findings: see /sys/kernel/debug/lockmon/deadlocks\n");
+	}
+	kfree(f);
+}
+
+/* ---- the periodic scan: orphans, stalls, late cycles ----------------- */
+
+struct lm_proc {
+	pid_t tgid;
+	unsigned int blocked;	/* untimed private waits over lm_stall_ms */
+	bool other;		/* a timed or shared wait: not a stall */
+	struct lm_finding f;
+};
+
+#define LM_SCAN_PROCS	32
+
+static struct lm_proc *lm_procs;
+
+static struct lm_proc *lm_proc_of(pid_t tgid)
+{
+	unsigned int i;
+
+	for (i = 0; i < LM_SCAN_PROCS; i++) {
+		if (lm_procs[i].tgid == tgid)
+			return &lm_procs[i];
+		if (!lm_procs[i].tgid) {
+			lm_procs[i].tgid = tgid;
+			return &lm_procs[i];
+		}
+	}
+	return NULL;
+}
+
+static void lm_scan_orphan(const struct lm_task *t)
+{
+	struct lm_finding f = { .kind = LOCKMON_FINDING_ORPHAN, .nr = 1 };
+	unsigned long flags;
+	struct lm_task *slot;
+
+	if (t->reported || t->owner <= 0 || t->owner == t->tid ||
+	    lm_task_alive(t->owner, 0, true))
+		return;
+	slot = lm_task_lock(t->tid, false, &flags);
+	if (!slot)
+		return;
+	slot->reported = 1;
+	lm_task_unlock(slot, flags);
+	lm_finding_task_from(&f.t[0], t);
+	lm_finding_record(&f, t->since);
+}
+
+static void lm_scan_stalls(void)
+{
+	struct task_struct *p;
+	unsigned int i, threads;
+
+	for (i = 0; i < LM_SCAN_PROCS && lm_procs[i].tgid; i++) {
+		struct lm_proc *pr = &lm_procs[i];
+
+		if (pr->other || !pr->blocked)
+			continue;
+		rcu_read_lock();
+		p = pid_task(find_vpid(pr->tgid), PIDTYPE_PID);
+		threads = p ? get_nr_threads(p) : 0;
+		rcu_read_unlock();
+		if (threads && pr->blocked == threads) {
+			pr->f.kind = LOCKMON_FINDING_STALL;
+			lm_finding_record(&pr->f, 0);
+		}
+	}
+}
+
+static void lm_scan_fn(struct work_struct *work)
+{
+	struct lm_task buf[LM_WAYS];
+	u64 now = ktime_get_ns();
+	u64 stall_ns = (u64)READ_ONCE(lm_stall_ms) * NSEC_PER_MSEC;
+	unsigned int b, i, n;
+
+	memset(lm_procs, 0, sizeof(*lm_procs) * LM_SCAN_PROCS);
+	for (b = 0; b < lm_waits_nr_buckets(); b++) {
+		n = lm_waits_copy_bucket(b, buf);
+		for (i = 0; i < n; i++) {
+			struct lm_task *t = &buf[i];
+			struct lm_proc *pr;
+
+			if (t->state != LM_T_WAITING || t->woken)
+				continue;
+			lm_scan_orphan(t);
+			if (now - t->since > (u64)lm_scan_ms * NSEC_PER_MSEC)
+				lm_graph_check(t);
+			pr = lm_proc_of(t->tgid);
+			if (!pr)
+				continue;
+			if (t->timed || t->shared || t->pi) {
+				pr->other = true;
+			} else if (now - t->since >= stall_ns) {
+				if (pr->f.nr < LOCKMON_MAX_CHAIN)
+					lm_finding_task_from(&pr->f.t[pr->f.nr++], t);
+				pr->blocked++;
+			}
+		}
+		cond_resched();
+	}
+	lm_scan_stalls();
+	if (READ_ONCE(lm_scanning))
+		schedule_delayed_work(&lm_scan_work, msecs_to_jiffies(lm_scan_ms));
+}
+
+/**
+ * lm_graph_scan_start() - start the periodic scan
+ */
+void lm_graph_scan_start(void)
+{
+	WRITE_ONCE(lm_scanning, true);
+	schedule_delayed_work(&lm_scan_work, msecs_to_jiffies(lm_scan_ms));
+}
+
+/**
+ * lm_graph_scan_stop() - stop the periodic scan and wait for it
+ */
+void lm_graph_scan_stop(void)
+{
+	WRITE_ONCE(lm_scanning, false);
+	cancel_delayed_work_sync(&lm_scan_work);
+}
+
+/**
+ * lm_graph_reset() - forget every finding
+ */
+void lm_graph_reset(void)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&lm_findings_lock, flags);
+	memset(lm_findings, 0, sizeof(*lm_findings) * lm_max_findings);
+	memset(lm_pending, 0, sizeof(lm_pending));
+	atomic_set(&lm_nr_pending, 0);
+	lm_finding_seq = 0;
+	raw_spin_unlock_irqrestore(&lm_findings_lock, flags);
+	flush_work(&lm_report_work);
+	lm_printed_seq = 0;
+}
+
+/**
+ * lm_graph_bytes() - memory held for findings and the scan
+ *
+ * Return: bytes.
+ */
+size_t lm_graph_bytes(void)
+{
+	return sizeof(*lm_findings) * lm_max_findings +
+	       sizeof(*lm_procs) * LM_SCAN_PROCS + sizeof(lm_pending);
+}
+
+/**
+ * lm_graph_init() - allocate the findings ring and the scan's table
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int lm_graph_init(void)
+{
+	lm_findings = vzalloc(sizeof(*lm_findings) * lm_max_findings);
+	if (!lm_findings)
+		goto err_findings;
+	lm_procs = vzalloc(sizeof(*lm_procs) * LM_SCAN_PROCS);
+	if (!lm_procs)
+		goto err_procs;
+	return 0;
+
+err_procs:
+	vfree(lm_findings);
+err_findings:
+	return -ENOMEM;
+}
+
+/**
+ * lm_graph_exit() - stop the workers and free the graph's memory
+ */
+void lm_graph_exit(void)
+{
+	lm_graph_scan_stop();
+	flush_work(&lm_report_work);
+	vfree(lm_procs);
+	vfree(lm_findings);
+}

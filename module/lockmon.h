@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * lockmon internals shared by the module's files.
+ *
+ * Data path: probes_futex.c / probes_sched.c -> waits.c (per-task state)
+ * and stats.c (per-futex figures) -> graph.c (owners, cycles, findings)
+ * -> debugfs.c and trace.h -> lockmon-report.
+ */
+#ifndef LOCKMON_H
+#define LOCKMON_H
+
+#include <linux/types.h>
+#include <linux/spinlock.h>
+#include <linux/sched.h>
+#include <linux/percpu.h>
+#include <uapi/linux/lockmon.h>
+
+#define LM_WAYS		8	/* slots per hash bucket */
+#define LM_NONE		U32_MAX
+#define LM_HIST		40	/* log2(ns) buckets: 1 ns .. ~18 min */
+
+/* Module parameters, fixed at load (main.c). */
+extern unsigned int lm_max_tasks;
+extern unsigned int lm_max_futexes;
+extern unsigned int lm_max_stacks;
+extern unsigned int lm_max_findings;
+extern unsigned int lm_stall_ms;
+extern unsigned int lm_scan_ms;
+
+/* Counters, see counters.h. */
+enum lm_counter {
+#define LM_COUNTER(name, desc) LM_CNT_##name,
+#include "counters.h"
+#undef LM_COUNTER
+	LM_NR_COUNTERS
+};
+
+struct lm_counters {
+	u64 c[LM_NR_COUNTERS];
+};
+
+DECLARE_PER_CPU(struct lm_counters, lm_counters);
+
+static inline void lm_count(enum lm_counter c)
+{
+	this_cpu_inc(lm_counters.c[c]);
+}
+
+u64 lm_counter_sum(enum lm_counter c);
+const char *lm_counter_name(enum lm_counter c);
+
+/* Filter and capture settings written through the control file. */
+struct lm_settings {
+	pid_t pid;			/* 0: every process */
+	char comm[TASK_COMM_LEN];	/* "": every command */
+	unsigned int capture_pct;	/* user stacks on this % of blocks */
+};
+
+extern struct lm_settings lm_settings;
+
+bool lm_filtered(struct task_struct *t);
+
+/* ---- waits.c: per-task wait state ------------------------------------ */
+
+enum lm_task_state {
+	LM_T_IDLE = 0,		/* tracked, not in a futex wait */
+	LM_T_ENTERED,		/* inside futex_wait, not queued yet */
+	LM_T_WAITING,		/* queued: blocked on futex_id */
+};
+
+struct lm_task {
+	pid_t tid;		/* 0: free slot */
+	pid_t tgid;
+	u8 state;
+	u8 timed;		/* the wait has a timeout */
+	u8 woken;		/* a waker marked it; handoff pending */
+	u8 owner_how;		/* enum lockmon_owner_how */
+	u8 pi;
+	u8 reported;		/* an orphan finding was made for this wait */
+	u8 kind;		/* glibc mutex kind, when owner_how is GLIBC */
+	u8 shared;
+	pid_t owner;
+	pid_t last_waker;
+	u32 val;		/* expected futex value (futex_wait) */
+	u32 futex_idx;		/* slot in the futex table, or LM_NONE */
+	u32 stack_id;
+	u64 futex_id;
+	u64 uaddr;
+	u64 since;		/* when it blocked */
+	u64 wake_ns;		/* when it was woken */
+	char comm[TASK_COMM_LEN];
+};
+
+int lm_waits_init(void);
+void lm_waits_exit(void);
+void lm_waits_reset(void);
+size_t lm_waits_bytes(void);
+unsigned int lm_waits_nr_buckets(void);
+
+struct lm_task *lm_task_lock(pid_t tid, bool create, unsigned long *flags);
+void lm_task_unlock(struct lm_task *t, unsigned long flags);
+bool lm_task_copy(pid_t tid, struct lm_task *out);
+void lm_task_forget(pid_t tid);
+/* Copy bucket @b's tracked tasks into @out; returns how many. */
+unsigned int lm_waits_copy_bucket(unsigned int b, struct lm_task *out);
+
+/* ---- stats.c: per-futex figures -------------------------------------- */
+
+struct lm_fkey {
+	u64 ptr;
+	u64 word;
+	u64 offset;
+};
+
+struct lm_futex {
+	struct lm_fkey key;
+	u64 id;			/* keyed hash of the key: never a pointer */
+	u64 uaddr;		/* address in tgid (first process seen) */
+	u64 uaddr2;		/* address in tgid2 (shared futexes) */
+	pid_t tgid;
+	pid_t tgid2;
+	u8 used;
+	u8 shared;
+	u8 pi;
+	u8 glibc;		/* owner found in a glibc mutex at least once */
+	u8 owner_how;
+	pid_t owner;		/* last owner resolved by a blocking waiter */
+	pid_t last_waker;
+	u32 waiters;		/* blocked right now */
+	u32 distinct;		/* distinct waiting tids (bloom estimate) */
+	u64 blocked, again, timeouts, signals, wakes, mutual_wakes;
+	u64 total_ns, max_ns;
+	u64 hand_ns, hand_max_ns, hand_count;
+	u64 bloom[4];
+	u32 hist[LM_HIST];
+};
+
+int lm_stats_init(void);
+void lm_stats_exit(void);
+void lm_stats_reset(void);
+size_t lm_stats_bytes(void);
+unsigned int lm_stats_nr_buckets(void);
+
+void lm_fkey_private(struct lm_fkey *k, struct mm_struct *mm, u64 uaddr);
+u64 lm_fkey_id(const struct lm_fkey *k);
+struct lm_futex *lm_futex_lock(const struct lm_fkey *k, bool create,
+			       u32 *idx, unsigned long *flags);
+struct lm_futex *lm_futex_lock_idx(u32 idx, unsigned long *flags);
+void lm_futex_unlock(u32 idx, unsigned long flags);
+void lm_futex_add_waiter(struct lm_futex *f, pid_t tid);
+bool lm_futex_had_waiter(struct lm_futex *f, pid_t tid);
+void lm_futex_add_wait(struct lm_futex *f, u64 ns, int result);
+enum lockmon_class lm_futex_class(const struct lm_futex *f);
+unsigned int lm_stats_copy_bucket(unsigned int b, struct lm_futex *out);
+
+/* ---- stacks.c: bounded, deduplicated user stacks --------------------- */
+
+int lm_stacks_init(void);
+void lm_stacks_exit(void);
+void lm_stacks_reset(void);
+size_t lm_stacks_bytes(void);
+u32 lm_stack_capture(void);
+/* Copy stack @id; returns its depth (0: none). */
+unsigned int lm_stack_get(u32 id, pid_t *tgid, u64 *ips);
+
+/* ---- graph.c: owners, cycles, findings ------------------------------- */
+
+struct lm_finding_task {
+	pid_t tid;
+	pid_t tgid;
+	pid_t owner;
+	u8 owner_how;
+	u8 timed;
+	u32 stack_id;
+	u64 futex_id;
+	u64 uaddr;
+	char comm[TASK_COMM_LEN];
+};
+
+struct lm_finding {
+	u64 seq;		/* 1, 2, ... */
+	u64 time_ns;		/* when it was recorded */
+	u64 latency_ns;		/* from the closing wait to the record */
+	u64 sig;		/* identity, for reporting once */
+	u8 kind;		/* enum lockmon_finding_kind */
+	u8 nr;
+	struct lm_finding_task t[LOCKMON_MAX_CHAIN];
+};
+
+int lm_graph_init(void);
+void lm_graph_exit(void);
+void lm_graph_reset(void);
+size_t lm_graph_bytes(void);
+
+pid_t lm_resolve_owner(u64 uaddr, bool pi, bool shared, u8 *how, u8 *kind);
+void lm_graph_check(const struct lm_task *self);
+void lm_graph_pi_edeadlk(const struct lm_task *self);
+void lm_graph_wait_ended(pid_t tid, int result);
+/* Copy finding number @i (0 = oldest kept); false past the end. */
+bool lm_finding_get(unsigned int i, struct lm_finding *out);
+void lm_graph_scan_start(void);
+const char *lm_owner_how_name(unsigned int how);
+const char *lm_finding_kind_name(unsigned int kind);
+void lm_graph_scan_stop(void);
+
+/* ---- probes ---------------------------------------------------------- */
+
+int lm_probes_futex_register(void);
+void lm_probes_futex_unregister(void);
+void lm_probes_futex_show(struct seq_file *m);
+int lm_probes_sched_register(void);
+void lm_probes_sched_unregister(void);
+void lm_probes_sched_show(struct seq_file *m);
+extern atomic_t lm_pending_handoffs;
+
+/* ---- main.c: on/off switch -------------------------------------------- */
+
+int lm_enable(void);
+void lm_disable(void);
+bool lm_is_enabled(void);
+void lm_reset(void);
+
+/* ---- debugfs.c ------------------------------------------------------- */
+
+int lm_debugfs_init(void);
+void lm_debugfs_exit(void);
+
+#endif /* LOCKMON_H */

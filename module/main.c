@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lockmon: user-space lock contention and deadlock tracer.
+ *
+ * Module parameters, init/exit, and the on/off switch. Every table is sized
+ * here, once, from the parameters; nothing grows afterwards.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/mutex.h>
+#include <linux/string.h>
+#include "lockmon.h"
+#include "version.h"
+
+unsigned int lm_max_tasks = 16384;
+module_param_named(max_tasks, lm_max_tasks, uint, 0444);
+MODULE_PARM_DESC(max_tasks, "tasks tracked at once (64..1048576)");
+
+unsigned int lm_max_futexes = 65536;
+module_param_named(max_futexes, lm_max_futexes, uint, 0444);
+MODULE_PARM_DESC(max_futexes, "futexes tracked until reset (64..4194304)");
+
+unsigned int lm_max_stacks = 4096;
+module_param_named(max_stacks, lm_max_stacks, uint, 0444);
+MODULE_PARM_DESC(max_stacks, "distinct user stacks kept (64..1048576)");
+
+unsigned int lm_max_findings = 64;
+module_param_named(max_findings, lm_max_findings, uint, 0444);
+MODULE_PARM_DESC(max_findings, "findings kept in the deadlocks file (1..4096)");
+
+unsigned int lm_stall_ms = 2000;
+module_param_named(stall_ms, lm_stall_ms, uint, 0444);
+MODULE_PARM_DESC(stall_ms, "a process is stalled after this long all blocked (10..3600000)");
+
+unsigned int lm_scan_ms = 100;
+module_param_named(scan_ms, lm_scan_ms, uint, 0444);
+MODULE_PARM_DESC(scan_ms, "period of the orphan/stall/owner rescan (10..60000)");
+
+static unsigned int lm_capture = 100;
+module_param_named(capture, lm_capture, uint, 0444);
+MODULE_PARM_DESC(capture, "percent of blocking waits whose user stack is saved (0..100)");
+
+static unsigned int lm_max_memory_mb = 64;
+module_param_named(max_memory_mb, lm_max_memory_mb, uint, 0444);
+MODULE_PARM_DESC(max_memory_mb, "refuse to load if the tables need more (1..4096)");
+
+static bool lm_enable_at_load = true;
+module_param_named(enable, lm_enable_at_load, bool, 0444);
+MODULE_PARM_DESC(enable, "start tracing at load (default 1)");
+
+struct lm_settings lm_settings;
+
+static DEFINE_MUTEX(lm_ctl_mutex);	/* serializes enable/disable/reset */
+static bool lm_enabled;
+
+struct lm_param_range {
+	const char *name;
+	unsigned int *val;
+	unsigned int min, max;
+};
+
+static int lm_check_params(void)
+{
+	static const struct lm_param_range r[] = {
+		{ "max_tasks", &lm_max_tasks, 64, 1048576 },
+		{ "max_futexes", &lm_max_futexes, 64, 4194304 },
+		{ "max_stacks", &lm_max_stacks, 64, 1048576 },
+		{ "max_findings", &lm_max_findings, 1, 4096 },
+		{ "stall_ms", &lm_stall_ms, 10, 3600000 },
+		{ "scan_ms", &lm_scan_ms, 10, 60000 },
+		{ "capture", &lm_capture, 0, 100 },
+		{ "max_memory_mb", &lm_max_memory_mb, 1, 4096 },
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(r); i++) {
+		if (*r[i].val >= r[i].min && *r[i].val <= r[i].max)
+			continue;
+		pr_err("invalid parameter %s=%u: must be %u..%u\n", r[i].name,
+		       *r[i].val, r[i].min, r[i].max);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Memory the tables will take, computed before allocating any of them. */
+static bool lm_memory_fits(void)
+{
+	u64 tasks = roundup_pow_of_two(lm_max_tasks / LM_WAYS);
+	u64 futexes = roundup_pow_of_two(lm_max_futexes / LM_WAYS);
+	u64 need = tasks * LM_WAYS * sizeof(struct lm_task) +
+		   futexes * LM_WAYS * sizeof(struct lm_futex) +
+		   (u64)lm_max_findings * sizeof(struct lm_finding);
+
+	if (need <= (u64)lm_max_memory_mb << 20)
+		return true;
+	pr_err("tables need %llu MiB, over max_memory_mb=%u: lower max_tasks or max_futexes\n",
+	       need >> 20, lm_max_memory_mb);
+	return false;
+}
+
+/**
+ * lm_filtered() - is this task outside the pid/comm filter?
+ * @t: the task
+ *
+ * Return: true when its events are to be skipped.
+ */
+bool lm_filtered(struct task_struct *t)
+{
+	pid_t pid = READ_ONCE(lm_settings.pid);
+
+	if ((pid && t->tgid != pid) ||
+	    (lm_settings.comm[0] &&
+	     strncmp(t->comm, lm_settings.comm, TASK_COMM_LEN))) {
+		lm_count(LM_CNT_filtered);
+		return true;
+	}
+	return false;
+}
+
+/**
+ * lm_enable() - register every probe and start the scan
+ *
+ * Return: 0, or the error of a probe lockmon cannot work without.
+ */
+int lm_enable(void)
+{
+	int err = 0;
+
+	mutex_lock(&lm_ctl_mutex);
+	if (lm_enabled)
+		goto out;
+	err = lm_probes_futex_register();
+	if (err)
+		goto out;
+	err = lm_probes_sched_register();
+	if (err)
+		goto err_sched;
+	lm_graph_scan_start();
+	lm_enabled = true;
+	goto out;
+
+err_sched:
+	lm_probes_futex_unregister();
+out:
+	mutex_unlock(&lm_ctl_mutex);
+	return err;
+}
+
+static void __lm_disable(void)
+{
+	lockdep_assert_held(&lm_ctl_mutex);
+	if (!lm_enabled)
+		return;
+	lm_graph_scan_stop();
+	lm_probes_sched_unregister();
+	lm_probes_futex_unregister();
+	/* waits in flight will never be seen to end: forget them */
+	lm_waits_reset();
+	lm_enabled = false;
+}
+
+/**
+ * lm_disable() - unregister every probe: zero cost until enabled again
+ */
+void lm_disable(void)
+{
+	mutex_lock(&lm_ctl_mutex);
+	__lm_disable();
+	mutex_unlock(&lm_ctl_mutex);
+}
+
+/**
+ * lm_is_enabled() - are the probes registered?
+ *
+ * Return: true when tracing.
+ */
+bool lm_is_enabled(void)
+{
+	return READ_ONCE(lm_enabled);
+}
+
+/**
+ * lm_reset() - forget every task, futex, stack, finding and counter
+ *
+ * Probes are off while the tables are cleared, then back as they were.
+ */
+void lm_reset(void)
+{
+	bool was;
+
+	mutex_lock(&lm_ctl_mutex);
+	was = lm_enabled;
+	__lm_disable();
+	lm_stats_reset();
+	lm_stacks_reset();
+	lm_graph_reset();
+	mutex_unlock(&lm_ctl_mutex);
+	if (was && lm_enable())
+		pr_warn("reset: could not enable again\n");
+}
+
+static int __init lockmon_init(void)
+{
+	int err;
+
+	err = lm_check_params();
+	if (err)
+		return err;
+	if (!lm_memory_fits())
+		return -EINVAL;
+	lm_settings.capture_pct = lm_capture;
+
+	err = lm_stats_init();
+	if (err)
+		goto err_stats;
+	err = lm_waits_init();
+	if (err)
+		goto err_waits;
+	err = lm_stacks_init();
+	if (err)
+		goto err_stacks;
+	err = lm_graph_init();
+	if (err)
+		goto err_graph;
+	err = lm_debugfs_init();
+	if (err)
+		goto err_debugfs;
+	if (lm_enable_at_load) {
+		err = lm_enable();
+		if (err)
+			goto err_enable;
+	}
+	pr_info("lockmon %s (abi %u.%u) loaded: %u tasks, %u futexes, %zu KiB%s\n",
+		LOCKMON_VERSION, LOCKMON_ABI_MAJOR, LOCKMON_ABI_MINOR,
+		lm_max_tasks, lm_max_futexes,
+		(lm_waits_bytes() + lm_stats_bytes() + lm_stacks_bytes() +
+		 lm_graph_bytes()) >> 10,
+		lm_enable_at_load ? "" : ", disabled");
+	return 0;
+
+err_enable:
+	lm_debugfs_exit();
+err_debugfs:
+	lm_graph_exit();
+err_graph:
+	lm_stacks_exit();
+err_stacks:
+	lm_waits_exit();
+err_waits:
+	lm_stats_exit();
+err_stats:
+	return err;
+}
+
+static void __exit lockmon_exit(void)
+{
+	lm_disable();
+	lm_debugfs_exit();
+	lm_graph_exit();
+	lm_stacks_exit();
+	lm_waits_exit();
+	lm_stats_exit();
+	pr_info("unloaded\n");
+}
+
+module_init(lockmon_init);
+module_exit(lockmon_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_AUTHOR("lockmon developers");
+MODULE_DESCRIPTION("user-space lock contention and deadlock tracer");
+MODULE_VERSION(LOCKMON_VERSION);

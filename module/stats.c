@@ -1,0 +1,360 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per-futex contention figures and lockmon's counters.
+ *
+ * A futex is keyed the way the kernel keys it (union futex_key): a private
+ * futex by mm and address, a shared one by its backing object and offset, so
+ * two processes that share a mutex meet in one entry. The printable id is a
+ * keyed hash of that key, so no kernel pointer leaves the module. Entries
+ * live until reset; a full bucket drops the futex (counted).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/hash.h>
+#include <linux/log2.h>
+#include <linux/mm.h>
+#include <linux/random.h>
+#include <linux/siphash.h>
+#include <linux/string.h>
+#include <linux/vmalloc.h>
+#include "lockmon.h"
+
+DEFINE_PER_CPU(struct lm_counters, lm_counters);
+
+static const char * const lm_counter_names[] = {
+#define LM_COUNTER(name, desc) #name,
+#include "counters.h"
+#undef LM_COUNTER
+};
+
+/**
+ * lm_counter_sum() - sum a counter over all CPUs
+ * @c: the counter
+ *
+ * Return: the total.
+ */
+u64 lm_counter_sum(enum lm_counter c)
+{
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += per_cpu(lm_counters.c[c], cpu);
+	return sum;
+}
+
+/**
+ * lm_counter_name() - the name of a counter, as printed in stats
+ * @c: the counter
+ *
+ * Return: a static string.
+ */
+const char *lm_counter_name(enum lm_counter c)
+{
+	return lm_counter_names[c];
+}
+
+struct lm_futex_bucket {
+	raw_spinlock_t lock;
+	struct lm_futex slot[LM_WAYS];
+};
+
+static struct lm_futex_bucket *lm_futexes;
+static unsigned int lm_futex_bits;
+static siphash_key_t lm_id_key;
+
+/**
+ * lm_fkey_private() - the kernel's key for a private futex
+ * @k: key to fill
+ * @mm: the process's mm
+ * @uaddr: user address of the futex word
+ *
+ * Mirrors get_futex_key() for !fshared: mm, page address, offset in page.
+ */
+void lm_fkey_private(struct lm_fkey *k, struct mm_struct *mm, u64 uaddr)
+{
+	k->ptr = (u64)(unsigned long)mm;
+	k->word = uaddr & PAGE_MASK;
+	k->offset = uaddr & ~PAGE_MASK;
+}
+
+/**
+ * lm_fkey_id() - printable id of a futex key
+ * @k: the key
+ *
+ * Return: a keyed hash of @k; stable while the module is loaded.
+ */
+u64 lm_fkey_id(const struct lm_fkey *k)
+{
+	return siphash_3u64(k->ptr, k->word, k->offset, &lm_id_key);
+}
+
+static u32 lm_fkey_hash(const struct lm_fkey *k)
+{
+	return hash_64(k->ptr ^ (k->word + k->offset), lm_futex_bits);
+}
+
+/**
+ * lm_futex_lock() - find a futex's entry and lock its bucket
+ * @k: the futex key
+ * @create: claim a free slot when the futex is new
+ * @idx: set to the entry's index in the table
+ * @flags: saved irq flags, for lm_futex_unlock()
+ *
+ * Return: the locked entry, or NULL (unlocked) when it is not tracked.
+ */
+struct lm_futex *lm_futex_lock(const struct lm_fkey *k, bool create,
+			       u32 *idx, unsigned long *flags)
+{
+	u32 h = lm_fkey_hash(k);
+	struct lm_futex_bucket *b = &lm_futexes[h];
+	struct lm_futex *f;
+	int i, free = -1;
+
+	raw_spin_lock_irqsave(&b->lock, *flags);
+	for (i = 0; i < LM_WAYS; i++) {
+		f = &b->slot[i];
+		if (!f->used) {
+			if (free < 0)
+				free = i;
+			continue;
+		}
+		if (f->key.ptr == k->ptr && f->key.word == k->word &&
+		    f->key.offset == k->offset) {
+			*idx = h * LM_WAYS + i;
+			goto found;
+		}
+	}
+	if (create && free >= 0) {
+		f = &b->slot[free];
+		memset(f, 0, sizeof(*f));
+		f->used = 1;
+		f->key = *k;
+		f->id = lm_fkey_id(k);
+		*idx = h * LM_WAYS + free;
+		goto found;
+	}
+	if (create)
+		lm_count(LM_CNT_futex_table_full);
+	raw_spin_unlock_irqrestore(&b->lock, *flags);
+	return NULL;
+
+found:
+	__release(&b->lock);	/* held for the caller: lm_futex_unlock() */
+	return f;
+}
+
+/**
+ * lm_futex_lock_idx() - lock a futex entry by index
+ * @idx: index from lm_futex_lock()
+ * @flags: saved irq flags
+ *
+ * Return: the locked entry, or NULL (unlocked) if the slot was reset.
+ */
+struct lm_futex *lm_futex_lock_idx(u32 idx, unsigned long *flags)
+{
+	struct lm_futex_bucket *b;
+
+	if (idx >= (LM_WAYS << lm_futex_bits))
+		return NULL;
+	b = &lm_futexes[idx / LM_WAYS];
+	raw_spin_lock_irqsave(&b->lock, *flags);
+	if (b->slot[idx % LM_WAYS].used) {
+		__release(&b->lock);	/* held for the caller */
+		return &b->slot[idx % LM_WAYS];
+	}
+	raw_spin_unlock_irqrestore(&b->lock, *flags);
+	return NULL;
+}
+
+/**
+ * lm_futex_unlock() - unlock the bucket of entry @idx
+ * @idx: index of the entry
+ * @flags: the flags the lock call saved
+ */
+void lm_futex_unlock(u32 idx, unsigned long flags)
+{
+	__acquire(&lm_futexes[idx / LM_WAYS].lock);	/* from lm_futex_lock() */
+	raw_spin_unlock_irqrestore(&lm_futexes[idx / LM_WAYS].lock, flags);
+}
+
+static void lm_bloom_bits(pid_t tid, unsigned int *a, unsigned int *b)
+{
+	u32 h = hash_32((u32)tid, 16);
+
+	*a = h & 255;
+	*b = (h >> 8) & 255;
+}
+
+/**
+ * lm_futex_add_waiter() - note a task blocking on the futex
+ * @f: locked entry
+ * @tid: the waiter
+ *
+ * Distinct waiters are counted with a 256-bit, two-hash Bloom filter: a tid
+ * already seen is never counted twice; a new one is missed only when both
+ * its bits were set by others.
+ */
+void lm_futex_add_waiter(struct lm_futex *f, pid_t tid)
+{
+	unsigned int a, b;
+	bool seen;
+
+	lm_bloom_bits(tid, &a, &b);
+	seen = (f->bloom[a / 64] & BIT_ULL(a % 64)) &&
+	       (f->bloom[b / 64] & BIT_ULL(b % 64));
+	if (!seen) {
+		f->distinct++;
+		f->bloom[a / 64] |= BIT_ULL(a % 64);
+		f->bloom[b / 64] |= BIT_ULL(b % 64);
+	}
+	f->waiters++;
+}
+
+/**
+ * lm_futex_had_waiter() - has @tid ever blocked on this futex?
+ * @f: locked entry
+ * @tid: the task
+ *
+ * Return: true if probably yes (Bloom filter).
+ */
+bool lm_futex_had_waiter(struct lm_futex *f, pid_t tid)
+{
+	unsigned int a, b;
+
+	lm_bloom_bits(tid, &a, &b);
+	return (f->bloom[a / 64] & BIT_ULL(a % 64)) &&
+	       (f->bloom[b / 64] & BIT_ULL(b % 64));
+}
+
+/**
+ * lm_futex_add_wait() - account a finished blocking wait
+ * @f: locked entry
+ * @ns: how long the task was blocked
+ * @result: enum lockmon_wait_result
+ */
+void lm_futex_add_wait(struct lm_futex *f, u64 ns, int result)
+{
+	unsigned int bucket = ns ? min_t(unsigned int, ilog2(ns), LM_HIST - 1) : 0;
+
+	f->blocked++;
+	f->total_ns += ns;
+	if (ns > f->max_ns)
+		f->max_ns = ns;
+	f->hist[bucket]++;
+	if (result == LOCKMON_WAIT_TIMEOUT)
+		f->timeouts++;
+	else if (result == LOCKMON_WAIT_SIGNAL)
+		f->signals++;
+	if (f->waiters)
+		f->waiters--;
+}
+
+/**
+ * lm_futex_class() - classify a futex from what was seen of it
+ * @f: entry (locked or a copy)
+ *
+ * Lock-like: a PI futex; a glibc mutex whose owner was found; or a futex
+ * whose wakers mostly had waited on it themselves (a lock handed from one
+ * contender to the next). Event-like: woken by tasks that never wait on
+ * it (condition variables, work queues, pthread_join).
+ *
+ * Return: enum lockmon_class.
+ */
+enum lockmon_class lm_futex_class(const struct lm_futex *f)
+{
+	if (f->pi || f->glibc)
+		return LOCKMON_CLASS_LOCK;
+	if (!f->wakes)
+		return LOCKMON_CLASS_UNKNOWN;
+	if (f->mutual_wakes * 2 >= f->wakes)
+		return LOCKMON_CLASS_LOCK;
+	return LOCKMON_CLASS_EVENT;
+}
+
+/**
+ * lm_stats_copy_bucket() - snapshot one bucket of the futex table
+ * @b: bucket number
+ * @out: room for LM_WAYS entries
+ *
+ * Return: the number of entries copied.
+ */
+unsigned int lm_stats_copy_bucket(unsigned int b, struct lm_futex *out)
+{
+	struct lm_futex_bucket *bk = &lm_futexes[b];
+	unsigned long flags;
+	unsigned int i, n = 0;
+
+	raw_spin_lock_irqsave(&bk->lock, flags);
+	for (i = 0; i < LM_WAYS; i++)
+		if (bk->slot[i].used)
+			out[n++] = bk->slot[i];
+	raw_spin_unlock_irqrestore(&bk->lock, flags);
+	return n;
+}
+
+/**
+ * lm_stats_nr_buckets() - number of buckets in the futex table
+ *
+ * Return: the bucket count.
+ */
+unsigned int lm_stats_nr_buckets(void)
+{
+	return 1U << lm_futex_bits;
+}
+
+/**
+ * lm_stats_bytes() - memory held by the futex table
+ *
+ * Return: bytes.
+ */
+size_t lm_stats_bytes(void)
+{
+	return sizeof(*lm_futexes) << lm_futex_bits;
+}
+
+/**
+ * lm_stats_reset() - forget every futex and zero the counters
+ */
+void lm_stats_reset(void)
+{
+	unsigned long flags;
+	unsigned int b;
+	int cpu;
+
+	for (b = 0; b < lm_stats_nr_buckets(); b++) {
+		raw_spin_lock_irqsave(&lm_futexes[b].lock, flags);
+		memset(lm_futexes[b].slot, 0, sizeof(lm_futexes[b].slot));
+		raw_spin_unlock_irqrestore(&lm_futexes[b].lock, flags);
+	}
+	for_each_possible_cpu(cpu)
+		memset(per_cpu_ptr(&lm_counters, cpu), 0, sizeof(struct lm_counters));
+}
+
+/**
+ * lm_stats_init() - allocate the futex table for lm_max_futexes futexes
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int lm_stats_init(void)
+{
+	unsigned int b;
+
+	get_random_bytes(&lm_id_key, sizeof(lm_id_key));
+	lm_futex_bits = ilog2(roundup_pow_of_two(lm_max_futexes / LM_WAYS));
+	lm_futexes = vzalloc(lm_stats_bytes());
+	if (!lm_futexes)
+		return -ENOMEM;
+	for (b = 0; b < lm_stats_nr_buckets(); b++)
+		raw_spin_lock_init(&lm_futexes[b].lock);
+	return 0;
+}
+
+/**
+ * lm_stats_exit() - free the futex table
+ */
+void lm_stats_exit(void)
+{
+	vfree(lm_futexes);
+	lm_futexes = NULL;
+}

@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Trace events of the lockmon system: they ride the ftrace ring buffer, so
+ * trace-cmd, perf and lockmon-report read them with no extra plumbing.
+ */
+#undef TRACE_SYSTEM
+#define TRACE_SYSTEM lockmon
+
+#if !defined(_LOCKMON_TRACE_H) || defined(TRACE_HEADER_MULTI_READ)
+#define _LOCKMON_TRACE_H
+
+#include <linux/tracepoint.h>
+
+TRACE_EVENT(lockmon_wait_begin,
+
+	TP_PROTO(pid_t tid, pid_t tgid, u64 futex_id, u64 uaddr, pid_t owner,
+		 u8 owner_how, u8 timed, u32 stack_id),
+
+	TP_ARGS(tid, tgid, futex_id, uaddr, owner, owner_how, timed, stack_id),
+
+	TP_STRUCT__entry(
+		__field(pid_t,	tid)
+		__field(pid_t,	tgid)
+		__field(u64,	futex_id)
+		__field(u64,	uaddr)
+		__field(pid_t,	owner)
+		__field(u8,	owner_how)
+		__field(u8,	timed)
+		__field(u32,	stack_id)
+	),
+
+	TP_fast_assign(
+		__entry->tid = tid;
+		__entry->tgid = tgid;
+		__entry->futex_id = futex_id;
+		__entry->uaddr = uaddr;
+		__entry->owner = owner;
+		__entry->owner_how = owner_how;
+		__entry->timed = timed;
+		__entry->stack_id = stack_id;
+	),
+
+	TP_printk("tid=%d tgid=%d futex=%016llx uaddr=0x%llx owner=%d how=%u timed=%u stack=%u",
+		  __entry->tid, __entry->tgid, __entry->futex_id, __entry->uaddr,
+		  __entry->owner, __entry->owner_how, __entry->timed,
+		  __entry->stack_id)
+);
+
+TRACE_EVENT(lockmon_wait_end,
+
+	TP_PROTO(pid_t tid, pid_t tgid, u64 futex_id, u64 uaddr, u64 wait_ns,
+		 u8 result),
+
+	TP_ARGS(tid, tgid, futex_id, uaddr, wait_ns, result),
+
+	TP_STRUCT__entry(
+		__field(pid_t,	tid)
+		__field(pid_t,	tgid)
+		__field(u64,	futex_id)
+		__field(u64,	uaddr)
+		__field(u64,	wait_ns)
+		__field(u8,	result)
+	),
+
+	TP_fast_assign(
+		__entry->tid = tid;
+		__entry->tgid = tgid;
+		__entry->futex_id = futex_id;
+		__entry->uaddr = uaddr;
+		__entry->wait_ns = wait_ns;
+		__entry->result = result;
+	),
+
+	TP_printk("tid=%d tgid=%d futex=%016llx uaddr=0x%llx wait_ns=%llu result=%u",
+		  __entry->tid, __entry->tgid, __entry->futex_id, __entry->uaddr,
+		  __entry->wait_ns, __entry->result)
+);
+
+TRACE_EVENT(lockmon_wake,
+
+	TP_PROTO(pid_t waker, pid_t wakee, u64 futex_id),
+
+	TP_ARGS(waker, wakee, futex_id),
+
+	TP_STRUCT__entry(
+		__field(pid_t,	waker)
+		__field(pid_t,	wakee)
+		__field(u64,	futex_id)
+	),
+
+	TP_fast_assign(
+		__entry->waker = waker;
+		__entry->wakee = wakee;
+		__entry->futex_id = futex_id;
+	),
+
+	TP_printk("waker=%d wakee=%d futex=%016llx",
+		  __entry->waker, __entry->wakee, __entry->futex_id)
+);
+
+TRACE_EVENT(lockmon_finding,
+
+	TP_PROTO(u64 seq, u8 kind, u8 index, u8 nr, pid_t tid, pid_t tgid,
+		 u64 futex_id, u64 uaddr, pid_t owner, u8 owner_how),
+
+	TP_ARGS(seq, kind, index, nr, tid, tgid, futex_id, uaddr, owner,
+		owner_how),
+
+	TP_STRUCT__entry(
+		__field(u64,	seq)
+		__field(u8,	kind)
+		__field(u8,	index)
+		__field(u8,	nr)
+		__field(u8,	owner_how)
+		__field(pid_t,	tid)
+		__field(pid_t,	tgid)
+		__field(pid_t,	owner)
+		__field(u64,	futex_id)
+		__field(u64,	uaddr)
+	),
+
+	TP_fast_assign(
+		__entry->seq = seq;
+		__entry->kind = kind;
+		__entry->index = index;
+		__entry->nr = nr;
+		__entry->owner_how = owner_how;
+		__entry->tid = tid;
+		__entry->tgid = tgid;
+		__entry->owner = owner;
+		__entry->futex_id = futex_id;
+		__entry->uaddr = uaddr;
+	),
+
+	TP_printk("seq=%llu kind=%u task=%u/%u tid=%d tgid=%d futex=%016llx uaddr=0x%llx owner=%d how=%u",
+		  __entry->seq, __entry->kind, __entry->index, __entry->nr,
+		  __entry->tid, __entry->tgid, __entry->futex_id,
+		  __entry->uaddr, __entry->owner, __entry->owner_how)
+);
+
+#endif /* _LOCKMON_TRACE_H */
+
+#undef TRACE_INCLUDE_PATH
+#define TRACE_INCLUDE_PATH .
+#undef TRACE_INCLUDE_FILE
+#define TRACE_INCLUDE_FILE trace
+#include <trace/define_trace.h>
