@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host unit test of the control-file parser: the very control.c the module
+ * builds, compiled for userspace. Also a bounded random fuzz: every input is
+ * either accepted with a well-formed command or refused, never anything else.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "../control.h"
+
+static int passed, failed;
+
+#define CHECK(cond, ...) do {						\
+	if (cond) {							\
+		passed++;						\
+	} else {							\
+		failed++;						\
+		printf("not ok - %s:%d: ", __FILE__, __LINE__);		\
+		printf(__VA_ARGS__);					\
+		printf("\n");						\
+	}								\
+} while (0)
+
+static int parse(const char *s, struct lm_cmd *c)
+{
+	return lm_parse_control(s, strlen(s), c);
+}
+
+static void test_accepts(void)
+{
+	struct lm_cmd c;
+
+	CHECK(!parse("enable", &c) && c.op == LM_CMD_ENABLE, "enable");
+	CHECK(!parse("disable\n", &c) && c.op == LM_CMD_DISABLE, "disable\\n");
+	CHECK(!parse("reset", &c) && c.op == LM_CMD_RESET, "reset");
+	CHECK(!parse("nofilter", &c) && c.op == LM_CMD_NOFILTER, "nofilter");
+	CHECK(!parse("pid 1234", &c) && c.op == LM_CMD_PID && c.num == 1234, "pid");
+	CHECK(!parse("pid 0", &c) && c.num == 0, "pid 0");
+	CHECK(!parse("pid 4194304", &c) && c.num == 4194304, "pid max");
+	CHECK(!parse("  capture\t100 \n", &c) && c.op == LM_CMD_CAPTURE &&
+	      c.num == 100, "capture with blanks");
+	CHECK(!parse("stall_ms 10", &c) && c.num == 10, "stall min");
+	CHECK(!parse("comm python3", &c) && c.op == LM_CMD_COMM &&
+	      !strcmp(c.comm, "python3"), "comm");
+	CHECK(!parse("comm 123456789012345", &c) && strlen(c.comm) == 15,
+	      "comm of 15");
+}
+
+static void test_refuses(void)
+{
+	static const char *const bad[] = {
+		"", "\n", " ", "enable x", "Enable", "pid", "pid -1", "pid +1",
+		"pid 1x", "pid 4194305", "pid 99999999999", "pid 00000000001",
+		"capture 101", "capture", "stall_ms 9", "stall_ms 3600001",
+		"comm", "comm 1234567890123456", "comm a b", "reset\nreset",
+		"enable\n\n", "\x01", "pid\x7f", "comm caf\xc3\xa9",
+	};
+	struct lm_cmd c = { .op = LM_CMD_RESET, .num = 77 };
+	unsigned int i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECK(parse(bad[i], &c) == -EINVAL, "accepted \"%s\"", bad[i]);
+	CHECK(lm_parse_control("pid 1\0" "2", 7, &c) == -EINVAL, "embedded NUL");
+	{
+		char big[LM_CMD_MAX_LEN + 1];
+
+		memset(big, ' ', sizeof(big));
+		memcpy(big, "reset", 5);
+		CHECK(lm_parse_control(big, sizeof(big), &c) == -EINVAL, "too long");
+	}
+	CHECK(c.op == LM_CMD_RESET && c.num == 77, "refusal changed the command");
+}
+
+static void test_random(void)
+{
+	unsigned int i, j, seed = 12345;
+	static const char alphabet[] = "enabldispcturomf_ 0123456789\n\t\0x";
+	char buf[80];
+	struct lm_cmd c;
+
+	for (i = 0; i < 200000; i++) {
+		size_t len = (size_t)(rand_r(&seed) % 72);
+		int r;
+
+		for (j = 0; j < len; j++)
+			buf[j] = alphabet[rand_r(&seed) % (sizeof(alphabet) - 1)];
+		memset(&c, 0xa5, sizeof(c));
+		r = lm_parse_control(buf, len, &c);
+		if (r == 0 && (c.op > LM_CMD_STALL ||
+			       (c.op == LM_CMD_CAPTURE && c.num > 100) ||
+			       (c.op == LM_CMD_COMM && strlen(c.comm) >= LM_COMM_LEN))) {
+			CHECK(0, "random input gave a bad command");
+			return;
+		}
+		if (r != 0 && r != -EINVAL) {
+			CHECK(0, "random input gave %d", r);
+			return;
+		}
+	}
+	CHECK(1, "random");
+}
+
+int main(void)
+{
+	test_accepts();
+	test_refuses();
+	test_random();
+	printf("control_parse_test: %d passed, %d failed\n", passed, failed);
+	return failed != 0;
+}

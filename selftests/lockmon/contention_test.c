@@ -1,0 +1,592 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Futex contention figures against ground truth each test measures itself:
+ * wait times around pthread_mutex_lock, blocking-wait counts from a futex
+ * mutex that counts its own slow paths, timeouts and signals the test
+ * causes, and one entry for a mutex shared by two processes.
+ */
+#include "lockmon_util.h"
+#include "kselftest_harness.h"
+
+/* ---- trace events: per-waiter totals from lockmon_wait_end ----------- */
+
+#define TRACE_INST "/sys/kernel/tracing/instances/lockmon_selftest"
+
+static int trace_start(void)
+{
+	int fd;
+
+	rmdir(TRACE_INST);
+	if (mkdir(TRACE_INST, 0700))
+		return -1;
+	fd = open(TRACE_INST "/buffer_size_kb", O_WRONLY);
+	if (fd >= 0) {
+		/* a smaller default buffer only risks overruns, checked below */
+		(void)!write(fd, "4096", 4);
+		close(fd);
+	}
+	fd = open(TRACE_INST "/events/lockmon/lockmon_wait_end/enable", O_WRONLY);
+	if (fd < 0)
+		return -1;
+	if (write(fd, "1", 1) != 1) {
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+/* Sum wait_ns of lockmon_wait_end events for @tid. */
+static uint64_t trace_wait_ns(const char *trace, pid_t tid, unsigned int *n)
+{
+	const char *p = trace;
+	char key[32];
+	uint64_t sum = 0;
+
+	snprintf(key, sizeof(key), "lockmon_wait_end: tid=%d ", tid);
+	*n = 0;
+	while ((p = strstr(p, key))) {
+		const char *w = strstr(p, "wait_ns=");
+
+		if (w)
+			sum += strtoull(w + 8, NULL, 10);
+		(*n)++;
+		p += strlen(key);
+	}
+	return sum;
+}
+
+static void trace_stop(void)
+{
+	rmdir(TRACE_INST);
+}
+
+/* ---- a holder keeps a mutex 200 ms while 4 waiters block, 5 rounds ---- */
+
+#define WAITERS	4
+#define ROUNDS	5
+#define HOLD_MS	200
+
+struct hold_work {
+	pthread_mutex_t m;
+	pthread_barrier_t start, done;
+	pid_t tid[WAITERS];
+	uint64_t measured_ns[WAITERS];
+	int index;
+	pthread_mutex_t index_lock;
+};
+
+static void *hold_waiter(void *arg)
+{
+	struct hold_work *w = arg;
+	int me, r;
+
+	pthread_mutex_lock(&w->index_lock);
+	me = w->index++;
+	pthread_mutex_unlock(&w->index_lock);
+	w->tid[me] = lm_gettid();
+	for (r = 0; r < ROUNDS; r++) {
+		uint64_t t0;
+
+		pthread_barrier_wait(&w->start);
+		t0 = lm_now_ns();
+		pthread_mutex_lock(&w->m);
+		w->measured_ns[me] += lm_now_ns() - t0;
+		pthread_mutex_unlock(&w->m);
+		pthread_barrier_wait(&w->done);
+	}
+	return NULL;
+}
+
+TEST(wait_time_per_waiter_within_2pct)
+{
+	struct hold_work *w = calloc(1, sizeof(*w));
+	pthread_t th[WAITERS];
+	uint64_t sum_measured = 0;
+	struct lm_table *t;
+	char *trace;
+	int i, r, row;
+
+	ASSERT_EQ(0, lm_fresh());
+	ASSERT_EQ(0, trace_start());
+	pthread_mutex_init(&w->m, NULL);
+	pthread_mutex_init(&w->index_lock, NULL);
+	pthread_barrier_init(&w->start, NULL, WAITERS + 1);
+	pthread_barrier_init(&w->done, NULL, WAITERS + 1);
+	for (i = 0; i < WAITERS; i++)
+		pthread_create(&th[i], NULL, hold_waiter, w);
+	for (r = 0; r < ROUNDS; r++) {
+		pthread_mutex_lock(&w->m);
+		pthread_barrier_wait(&w->start);
+		lm_sleep_ms(HOLD_MS);
+		pthread_mutex_unlock(&w->m);
+		pthread_barrier_wait(&w->done);
+	}
+	for (i = 0; i < WAITERS; i++)
+		pthread_join(th[i], NULL);
+
+	trace = lm_read(TRACE_INST "/trace");
+	ASSERT_NE(NULL, trace);
+	for (i = 0; i < WAITERS; i++) {
+		unsigned int n;
+		uint64_t got = trace_wait_ns(trace, w->tid[i], &n);
+		double err = ((double)got - (double)w->measured_ns[i]) /
+			     (double)w->measured_ns[i];
+
+		sum_measured += w->measured_ns[i];
+		ksft_print_msg("waiter %d: measured %llu ns, lockmon %llu ns in %u waits (%+.3f%%)\n",
+			       w->tid[i], (unsigned long long)w->measured_ns[i],
+			       (unsigned long long)got, n, err * 100);
+		EXPECT_GE(n, ROUNDS);
+		EXPECT_LT(err < 0 ? -err : err, 0.02);
+	}
+	free(trace);
+	trace_stop();
+
+	t = lm_table("locks");
+	ASSERT_NE(NULL, t);
+	row = lm_find_lock(t, getpid(), &w->m, sizeof(w->m));
+	ASSERT_LE(0, row);
+	EXPECT_STREQ("lock", lm_cell(t, row, "class"));
+	EXPECT_EQ(WAITERS, lm_ucell(t, row, "distinct"));
+	EXPECT_GE(lm_ucell(t, row, "blocked"), WAITERS * ROUNDS);
+	{
+		double tot = (double)lm_ucell(t, row, "total_ns");
+		double err = (tot - (double)sum_measured) / (double)sum_measured;
+
+		ksft_print_msg("futex total %.0f ns vs measured %llu ns (%+.3f%%)\n",
+			       tot, (unsigned long long)sum_measured, err * 100);
+		EXPECT_LT(err < 0 ? -err : err, 0.02);
+	}
+	lm_table_free(t);
+	free(w);
+}
+
+/* ---- 100 threads x 2 futex mutexes: exact blocking-wait counts ------- */
+
+/*
+ * A futex mutex (0 free, 1 locked, 2 locked with waiters) that counts its
+ * own slow paths: a FUTEX_WAIT that returned 0 was queued and woken, one
+ * that failed with EAGAIN never blocked. That is ground truth lockmon's
+ * "blocked" and "again" columns must equal.
+ */
+struct cmutex {
+	uint32_t word;
+	uint32_t pad[15];
+	uint64_t blocked, again;
+};
+
+static void cm_lock(struct cmutex *m)
+{
+	uint32_t c = 0;
+
+	if (__atomic_compare_exchange_n(&m->word, &c, 1, false,
+					__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return;
+	if (c != 2)
+		c = __atomic_exchange_n(&m->word, 2, __ATOMIC_ACQUIRE);
+	while (c) {
+		if (lm_futex_wait(&m->word, 2, NULL) == 0)
+			__atomic_fetch_add(&m->blocked, 1, __ATOMIC_RELAXED);
+		else if (errno == EAGAIN)
+			__atomic_fetch_add(&m->again, 1, __ATOMIC_RELAXED);
+		c = __atomic_exchange_n(&m->word, 2, __ATOMIC_ACQUIRE);
+	}
+}
+
+static void cm_unlock(struct cmutex *m)
+{
+	if (__atomic_exchange_n(&m->word, 0, __ATOMIC_RELEASE) == 2)
+		lm_futex_wake(&m->word, 1);
+}
+
+#define NTHREADS 100
+#define ITERS 200
+
+static struct cmutex cm[2] __attribute__((aligned(64)));
+
+static void *cm_worker(void *arg)
+{
+	long id = (long)arg;
+	volatile unsigned int spin;
+	int i;
+
+	for (i = 0; i < ITERS; i++) {
+		struct cmutex *m = &cm[(id + i) & 1];
+
+		cm_lock(m);
+		for (spin = 0; spin < 2000; spin++)
+			;
+		cm_unlock(m);
+	}
+	return NULL;
+}
+
+TEST(blocking_wait_count_is_exact)
+{
+	pthread_t th[NTHREADS];
+	struct lm_table *t;
+	long i;
+	int k;
+
+	ASSERT_EQ(0, lm_fresh());
+	memset(cm, 0, sizeof(cm));
+	for (i = 0; i < NTHREADS; i++)
+		ASSERT_EQ(0, pthread_create(&th[i], NULL, cm_worker, (void *)i));
+	for (i = 0; i < NTHREADS; i++)
+		pthread_join(th[i], NULL);
+
+	t = lm_table("locks");
+	ASSERT_NE(NULL, t);
+	for (k = 0; k < 2; k++) {
+		int row = lm_find_lock(t, getpid(), &cm[k].word, 4);
+
+		ksft_print_msg("mutex %d: self-counted blocked %llu again %llu\n",
+			       k, (unsigned long long)cm[k].blocked,
+			       (unsigned long long)cm[k].again);
+		ASSERT_LE(0, row);
+		ksft_print_msg("mutex %d: lockmon blocked %llu again %llu\n", k,
+			       lm_ucell(t, row, "blocked"), lm_ucell(t, row, "again"));
+		EXPECT_GT(cm[k].blocked, 0);
+		EXPECT_EQ(cm[k].blocked, lm_ucell(t, row, "blocked"));
+		EXPECT_EQ(cm[k].again, lm_ucell(t, row, "again"));
+		EXPECT_STREQ("lock", lm_cell(t, row, "class"));
+	}
+	lm_table_free(t);
+}
+
+/* ---- a condition variable is event-like ------------------------------ */
+
+struct cv_work {
+	pthread_mutex_t m;
+	pthread_cond_t c;
+	int items, done;
+};
+
+static void *cv_consumer(void *arg)
+{
+	struct cv_work *w = arg;
+
+	pthread_mutex_lock(&w->m);
+	while (!w->done) {
+		while (!w->items && !w->done)
+			pthread_cond_wait(&w->c, &w->m);
+		if (w->items)
+			w->items--;
+	}
+	pthread_mutex_unlock(&w->m);
+	return NULL;
+}
+
+TEST(condvar_is_event_like)
+{
+	static struct cv_work w = {
+		PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0,
+	};
+	struct lm_table *t;
+	pthread_t th[2];
+	int i, row;
+
+	ASSERT_EQ(0, lm_fresh());
+	for (i = 0; i < 2; i++)
+		pthread_create(&th[i], NULL, cv_consumer, &w);
+	for (i = 0; i < 20; i++) {
+		lm_sleep_ms(20);
+		pthread_mutex_lock(&w.m);
+		w.items++;
+		pthread_cond_signal(&w.c);
+		pthread_mutex_unlock(&w.m);
+	}
+	pthread_mutex_lock(&w.m);
+	w.done = 1;
+	pthread_cond_broadcast(&w.c);
+	pthread_mutex_unlock(&w.m);
+	for (i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+
+	t = lm_table("locks");
+	ASSERT_NE(NULL, t);
+	row = lm_find_lock(t, getpid(), &w.c, sizeof(w.c));
+	ASSERT_LE(0, row) TH_LOG("no futex inside the condvar");
+	EXPECT_STREQ("event", lm_cell(t, row, "class"));
+	EXPECT_GE(lm_ucell(t, row, "blocked"), 10);
+	lm_table_free(t);
+}
+
+/* ---- two processes share one PTHREAD_PROCESS_SHARED mutex ------------ */
+
+TEST(process_shared_mutex_is_one_lock)
+{
+	struct shm {
+		pthread_mutex_t m;
+		volatile int phase;
+	} *s = lm_shared(sizeof(*s));
+	pthread_mutexattr_t a;
+	struct lm_table *t;
+	int r, rows = 0, row = -1;
+	pid_t child;
+
+	ASSERT_NE(NULL, s);
+	ASSERT_EQ(0, lm_fresh());
+	pthread_mutexattr_init(&a);
+	pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+	pthread_mutex_init(&s->m, &a);
+
+	child = fork();
+	ASSERT_LE(0, child);
+	if (child == 0) {
+		/* round 1: the child holds, the parent blocks */
+		pthread_mutex_lock(&s->m);
+		s->phase = 1;
+		lm_sleep_ms(200);
+		pthread_mutex_unlock(&s->m);
+		while (s->phase != 2)
+			lm_sleep_ms(5);
+		/* round 2: the parent holds, the child blocks */
+		pthread_mutex_lock(&s->m);
+		pthread_mutex_unlock(&s->m);
+		_exit(0);
+	}
+	while (s->phase != 1)
+		lm_sleep_ms(5);
+	pthread_mutex_lock(&s->m);
+	s->phase = 2;
+	lm_sleep_ms(200);
+	pthread_mutex_unlock(&s->m);
+	waitpid(child, NULL, 0);
+
+	t = lm_table("locks");
+	ASSERT_NE(NULL, t);
+	for (r = 0; r < t->nrows; r++) {
+		bool p = lm_row_has(t, r, getpid(), &s->m, sizeof(s->m));
+		bool c = lm_row_has(t, r, child, &s->m, sizeof(s->m));
+
+		if (p || c) {
+			rows++;
+			row = r;
+		}
+	}
+	EXPECT_EQ(1, rows) TH_LOG("the shared mutex shows as %d locks", rows);
+	ASSERT_LE(0, row);
+	EXPECT_TRUE(lm_row_has(t, row, getpid(), &s->m, sizeof(s->m)));
+	EXPECT_TRUE(lm_row_has(t, row, child, &s->m, sizeof(s->m)));
+	EXPECT_GE(lm_ucell(t, row, "blocked"), 2);
+	lm_table_free(t);
+}
+
+/* ---- PI mutex contention: owner from the futex word ------------------ */
+
+struct pi_work {
+	pthread_mutex_t m;
+	volatile int held;
+};
+
+static void *pi_waiter(void *arg)
+{
+	struct pi_work *w = arg;
+
+	pthread_mutex_lock(&w->m);
+	pthread_mutex_unlock(&w->m);
+	return NULL;
+}
+
+TEST(pi_mutex_contention)
+{
+	struct pi_work w = { .held = 0 };
+	pthread_mutexattr_t a;
+	struct lm_table *t;
+	pthread_t th[3];
+	int i, row, seen = 0;
+
+	ASSERT_EQ(0, lm_fresh());
+	pthread_mutexattr_init(&a);
+	pthread_mutexattr_setprotocol(&a, PTHREAD_PRIO_INHERIT);
+	pthread_mutex_init(&w.m, &a);
+	pthread_mutex_lock(&w.m);
+	for (i = 0; i < 3; i++)
+		pthread_create(&th[i], NULL, pi_waiter, &w);
+
+	/* while held, every waiter's owner is this thread, from the PI word */
+	ASSERT_TRUE(lm_wait_until(({
+		struct lm_table *tt = lm_table("tasks");
+		int n = 0, r;
+
+		for (r = 0; tt && r < tt->nrows; r++)
+			n += lm_ucell(tt, r, "owner") == (unsigned long long)lm_gettid() &&
+			     !strcmp(lm_cell(tt, r, "owner_how"), "pi-word") &&
+			     !strcmp(lm_cell(tt, r, "kind"), "pi");
+		if (tt)
+			lm_table_free(tt);
+		seen = n;
+		n == 3; }), 5000)) TH_LOG("%d of 3 PI waiters seen", seen);
+
+	pthread_mutex_unlock(&w.m);
+	for (i = 0; i < 3; i++)
+		pthread_join(th[i], NULL);
+	t = lm_table("locks");
+	ASSERT_NE(NULL, t);
+	row = lm_find_lock(t, getpid(), &w.m, sizeof(w.m));
+	ASSERT_LE(0, row);
+	EXPECT_STREQ("1", lm_cell(t, row, "pi"));
+	EXPECT_STREQ("lock", lm_cell(t, row, "class"));
+	EXPECT_GE(lm_ucell(t, row, "blocked"), 3);
+	lm_table_free(t);
+}
+
+/* ---- timed waits that time out --------------------------------------- */
+
+static void *timed_locker(void *arg)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_nsec += 50 * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return (void *)(long)pthread_mutex_timedlock(arg, &ts);
+}
+
+TEST(timed_waits_that_time_out)
+{
+	static pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
+	struct lm_table *t;
+	int i, row, timeouts = 0;
+
+	ASSERT_EQ(0, lm_fresh());
+	pthread_mutex_lock(&m);
+	for (i = 0; i < 3; i++) {
+		pthread_t th;
+		void *ret;
+
+		ASSERT_EQ(0, pthread_create(&th, NULL, timed_locker, &m));
+		pthread_join(th, &ret);
+		timeouts += (long)ret == ETIMEDOUT;
+	}
+	pthread_mutex_unlock(&m);
+	ASSERT_EQ(3, timeouts);
+	t = lm_table("locks");
+	ASSERT_NE(NULL, t);
+	row = lm_find_lock(t, getpid(), &m, sizeof(m));
+	ASSERT_LE(0, row);
+	EXPECT_EQ(3, lm_ucell(t, row, "timeouts"));
+	EXPECT_EQ(3, lm_ucell(t, row, "blocked"));
+	lm_table_free(t);
+}
+
+/* ---- waits interrupted by signals ------------------------------------ */
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+}
+
+struct sig_work {
+	uint32_t word;
+	volatile pid_t tid;
+	int eintr;
+};
+
+static void *sig_waiter(void *arg)
+{
+	struct sig_work *w = arg;
+	int i;
+
+	w->tid = lm_gettid();
+	for (i = 0; i < 4; i++)
+		if (lm_futex_wait(&w->word, 0, NULL) < 0 && errno == EINTR)
+			w->eintr++;
+	return NULL;
+}
+
+TEST(waits_interrupted_by_signals)
+{
+	struct sigaction sa = { .sa_handler = on_usr1 };	/* no SA_RESTART */
+	struct sig_work w = { 0 };
+	struct lm_table *t;
+	pthread_t th;
+	int i, row;
+
+	ASSERT_EQ(0, lm_fresh());
+	sigaction(SIGUSR1, &sa, NULL);
+	pthread_create(&th, NULL, sig_waiter, &w);
+	for (i = 0; i < 4; i++) {
+		/* signal only once the waiter is really blocked */
+		ASSERT_TRUE(lm_wait_until(({
+			struct lm_table *tt = lm_table("tasks");
+			bool in = false;
+			int r;
+
+			for (r = 0; tt && r < tt->nrows; r++)
+				in |= lm_ucell(tt, r, "tid") == (unsigned long long)w.tid;
+			if (tt)
+				lm_table_free(tt);
+			in; }), 5000));
+		pthread_kill(th, SIGUSR1);
+		lm_sleep_ms(20);
+	}
+	pthread_join(th, NULL);
+	ASSERT_EQ(4, w.eintr);
+	t = lm_table("locks");
+	ASSERT_NE(NULL, t);
+	row = lm_find_lock(t, getpid(), &w.word, 4);
+	ASSERT_LE(0, row);
+	EXPECT_EQ(4, lm_ucell(t, row, "signals"));
+	EXPECT_EQ(4, lm_ucell(t, row, "blocked"));
+	lm_table_free(t);
+}
+
+/* ---- CPython threading.Lock contention ------------------------------- */
+
+TEST(cpython_lock_contention)
+{
+	static const char *const prog =
+		"import threading, time\n"
+		"l = threading.Lock()\n"
+		"l.acquire()\n"
+		"def w():\n"
+		"    l.acquire(); l.release()\n"
+		"ts = [threading.Thread(target=w) for _ in range(3)]\n"
+		"[t.start() for t in ts]\n"
+		"time.sleep(0.3)\n"
+		"l.release()\n"
+		"[t.join() for t in ts]\n";
+	unsigned long long best = 0, total = 0;
+	struct lm_table *t;
+	int status, r;
+	pid_t py;
+
+	if (access("/usr/bin/python3", X_OK))
+		SKIP(return, "python3 is not installed");
+	ASSERT_EQ(0, lm_fresh());
+	py = fork();
+	ASSERT_LE(0, py);
+	if (py == 0) {
+		execl("/usr/bin/python3", "python3", "-c", prog, NULL);
+		_exit(127);
+	}
+	waitpid(py, &status, 0);
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	t = lm_table("locks");
+	ASSERT_NE(NULL, t);
+	/* the most blocked futex of the python process is the Lock */
+	for (r = 0; r < t->nrows; r++) {
+		char want[32];
+
+		snprintf(want, sizeof(want), "%d:", py);
+		if (strncmp(lm_cell(t, r, "procs"), want, strlen(want)))
+			continue;
+		if (lm_ucell(t, r, "blocked") > best) {
+			best = lm_ucell(t, r, "blocked");
+			total = lm_ucell(t, r, "total_ns");
+		}
+	}
+	ksft_print_msg("python lock: blocked %llu, total %llu ns\n", best, total);
+	EXPECT_GE(best, 3);
+	/* 3 waiters held off ~300 ms each */
+	EXPECT_GE(total, 3ULL * 250 * 1000000);
+	lm_table_free(t);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The control file accepts exactly its commands and refuses everything
+ * else with EINVAL, changing nothing; "disable" leaves no probe behind.
+ */
+#include "lockmon_util.h"
+#include "kselftest_harness.h"
+
+static int control_write(const void *buf, size_t len)
+{
+	int fd = open(LM_DIR "/control", O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, buf, len);
+	close(fd);
+	return n < 0 ? -errno : (int)n;
+}
+
+TEST(garbage_is_refused_and_changes_nothing)
+{
+	static const char *const bad[] = {
+		"", "\n", "enable now", "ENABLE", "pid", "pid -1", "pid 1x",
+		"pid 99999999999", "pid 4194305", "capture 101", "capture",
+		"capture -5", "stall_ms 5", "stall_ms 3600001", "comm",
+		"comm averyveryverylongname", "comm a b", "reset\nreset",
+		"disable\n\n", "pid 12 34", "\tpid", "frobnicate", "pid\x01" "1",
+	};
+	char *before, *after;
+	unsigned int i;
+
+	ASSERT_EQ(0, lm_fresh());
+	ASSERT_EQ(0, lm_control("pid 4242"));
+	before = lm_read_lm("control");
+	ASSERT_NE(NULL, before);
+	for (i = 0; i < ARRAY_SIZE(bad); i++)
+		EXPECT_EQ(-EINVAL, control_write(bad[i], strlen(bad[i])))
+			TH_LOG("accepted \"%s\"", bad[i]);
+	/* an embedded NUL and an oversized write */
+	EXPECT_EQ(-EINVAL, control_write("pid 1\0" "2", 7));
+	{
+		char big[4096];
+
+		memset(big, 'a', sizeof(big));
+		EXPECT_EQ(-EINVAL, control_write(big, sizeof(big)));
+	}
+	after = lm_read_lm("control");
+	ASSERT_NE(NULL, after);
+	EXPECT_STREQ(before, after);
+	free(before);
+	free(after);
+	ASSERT_EQ(0, lm_control("nofilter"));
+}
+
+TEST(commands_take_effect)
+{
+	char *c;
+
+	ASSERT_EQ(0, lm_fresh());
+	ASSERT_EQ(0, lm_control("pid 77\n"));
+	ASSERT_EQ(0, lm_control("comm  worker "));
+	ASSERT_EQ(0, lm_control("capture 7"));
+	ASSERT_EQ(0, lm_control("stall_ms 500"));
+	c = lm_read_lm("control");
+	ASSERT_NE(NULL, c);
+	EXPECT_NE(NULL, strstr(c, "pid 77\n"));
+	EXPECT_NE(NULL, strstr(c, "comm worker\n"));
+	EXPECT_NE(NULL, strstr(c, "capture 7\n"));
+	EXPECT_NE(NULL, strstr(c, "stall_ms 500\n"));
+	free(c);
+	ASSERT_EQ(0, lm_control("nofilter"));
+	ASSERT_EQ(0, lm_control("stall_ms 2000"));
+	c = lm_read_lm("control");
+	EXPECT_NE(NULL, strstr(c, "pid 0\n"));
+	EXPECT_NE(NULL, strstr(c, "comm -\n"));
+	free(c);
+}
+
+static int probes_registered(void)
+{
+	char *l = lm_read("/sys/kernel/debug/kprobes/list");
+	const char *p;
+	int n = 0;
+
+	if (!l)
+		return -1;
+	for (p = l; (p = strstr(p, "futex_")); p++)
+		n++;
+	free(l);
+	return n;
+}
+
+TEST(disable_unregisters_every_probe)
+{
+	ASSERT_EQ(0, lm_fresh());
+	EXPECT_LE(2, probes_registered());
+	ASSERT_EQ(0, lm_control("disable"));
+	EXPECT_EQ(0, probes_registered());
+	{
+		char *s = lm_read_lm("stats");
+
+		EXPECT_NE(NULL, strstr(s, "enabled 0\n"));
+		EXPECT_NE(NULL, strstr(s, "tracepoint_sched_switch off\n"));
+		free(s);
+	}
+	ASSERT_EQ(0, lm_control("enable"));
+	EXPECT_LE(2, probes_registered());
+}
+
+TEST(pid_filter_keeps_other_processes_out)
+{
+	pthread_mutex_t *m = lm_shared(sizeof(*m));
+	struct lm_table *t;
+	char cmd[32];
+	pid_t child;
+
+	ASSERT_EQ(0, lm_fresh());
+	pthread_mutex_init(m, NULL);
+	snprintf(cmd, sizeof(cmd), "pid %d", getpid() + 100000);
+	ASSERT_EQ(0, lm_control(cmd));
+	/* this process blocks on a futex; it is filtered out */
+	child = fork();
+	if (child == 0) {
+		uint32_t word = 0;
+		struct timespec to = { 0, 50 * 1000000L };
+
+		lm_futex_wait(&word, 0, &to);
+		_exit(0);
+	}
+	waitpid(child, NULL, 0);
+	t = lm_table("locks");
+	ASSERT_NE(NULL, t);
+	EXPECT_EQ(0, t->nrows);
+	lm_table_free(t);
+	ASSERT_EQ(0, lm_control("nofilter"));
+	munmap(m, sizeof(*m));
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,588 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Deadlock findings. Each deadlocking workload runs in a child process that
+ * publishes its thread ids in shared memory; the test waits for lockmon's
+ * finding, checks it names exactly those threads and locks, and kills the
+ * child. The second half are workloads where nothing must be found.
+ */
+#include "lockmon_util.h"
+#include "kselftest_harness.h"
+
+#define MAXT 16
+
+struct dl {
+	pthread_mutex_t m[MAXT];
+	pthread_barrier_t go;
+	volatile pid_t tid[MAXT];
+	volatile int n;			/* threads in the ring */
+	volatile int stop;
+	volatile long blocked_ops;
+};
+
+static struct dl *dl_new(int n, int kind, int protocol, int pshared)
+{
+	struct dl *d = lm_shared(sizeof(*d));
+	pthread_mutexattr_t a;
+	pthread_barrierattr_t ba;
+	int i;
+
+	if (!d)
+		return NULL;
+	pthread_mutexattr_init(&a);
+	pthread_mutexattr_settype(&a, kind);
+	pthread_mutexattr_setprotocol(&a, protocol);
+	pthread_mutexattr_setpshared(&a, pshared);
+	for (i = 0; i < MAXT; i++)
+		pthread_mutex_init(&d->m[i], &a);
+	pthread_barrierattr_init(&ba);
+	pthread_barrierattr_setpshared(&ba, PTHREAD_PROCESS_SHARED);
+	pthread_barrier_init(&d->go, &ba, n);
+	d->n = n;
+	return d;
+}
+
+/* Wait up to @ms for a finding of @kind over exactly @tids; return it. */
+static bool wait_finding(const char *kind, const pid_t *tids, int n,
+			 struct lm_finding_rec *out, unsigned int ms)
+{
+	static struct lm_finding_rec f[64];
+
+	return lm_wait_until(({
+		int k = lm_findings(f, 64), i;
+		bool hit = false;
+
+		for (i = 0; i < k && !hit; i++)
+			if (lm_finding_is(&f[i], kind, tids, n)) {
+				*out = f[i];
+				hit = true;
+			}
+		hit; }), ms);
+}
+
+static bool tids_ready(struct dl *d, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (!d->tid[i])
+			return false;
+	return true;
+}
+
+/* ---- rings: thread i holds m[i] and wants m[(i+1) % n] ---------------- */
+
+static void *ring_thread(void *arg)
+{
+	struct dl *d = arg;
+	int i = __atomic_fetch_add(&d->stop, 1, __ATOMIC_SEQ_CST);
+
+	d->tid[i] = lm_gettid();
+	pthread_mutex_lock(&d->m[i]);
+	pthread_barrier_wait(&d->go);
+	pthread_mutex_lock(&d->m[(i + 1) % d->n]);
+	return NULL;
+}
+
+static pid_t ring_child(struct dl *d)
+{
+	pid_t pid = fork();
+	pthread_t th[MAXT];
+	int i;
+
+	if (pid)
+		return pid;
+	for (i = 0; i < d->n; i++)
+		pthread_create(&th[i], NULL, ring_thread, d);
+	pause();
+	_exit(0);
+}
+
+FIXTURE(ring) {
+	struct dl *d;
+	pid_t child;
+};
+
+FIXTURE_VARIANT(ring) {
+	int n;
+	int protocol;
+};
+
+FIXTURE_VARIANT_ADD(ring, abba) { .n = 2, .protocol = PTHREAD_PRIO_NONE };
+FIXTURE_VARIANT_ADD(ring, philosophers_3) { .n = 3, .protocol = PTHREAD_PRIO_NONE };
+FIXTURE_VARIANT_ADD(ring, philosophers_5) { .n = 5, .protocol = PTHREAD_PRIO_NONE };
+FIXTURE_VARIANT_ADD(ring, philosophers_8) { .n = 8, .protocol = PTHREAD_PRIO_NONE };
+
+FIXTURE_SETUP(ring)
+{
+	ASSERT_EQ(0, lm_fresh());
+	self->d = dl_new(variant->n, PTHREAD_MUTEX_NORMAL, variant->protocol,
+			 PTHREAD_PROCESS_PRIVATE);
+	ASSERT_NE(NULL, self->d);
+	self->child = ring_child(self->d);
+	ASSERT_LT(0, self->child);
+}
+
+FIXTURE_TEARDOWN(ring)
+{
+	lm_kill(self->child);
+}
+
+TEST_F(ring, cycle_found_with_right_tasks_and_locks)
+{
+	struct lm_finding_rec f;
+	struct dl *d = self->d;
+	int i, j;
+
+	ASSERT_TRUE(lm_wait_until(tids_ready(d, d->n), 5000));
+	ASSERT_TRUE(wait_finding("cycle", (pid_t *)d->tid, d->n, &f, 10000))
+		TH_LOG("no cycle over the %d ring threads", d->n);
+	ksft_print_msg("cycle of %d found %llu ns after its last wait began\n",
+		       d->n, f.latency_ns);
+	for (i = 0; i < f.nr; i++) {
+		/* task tid[k] waits on m[k+1], owned by tid[k+1] */
+		for (j = 0; j < d->n && d->tid[j] != f.tid[i]; j++)
+			;
+		ASSERT_LT(j, d->n);
+		EXPECT_EQ((uintptr_t)&d->m[(j + 1) % d->n], f.uaddr[i]);
+		EXPECT_EQ(d->tid[(j + 1) % d->n], f.owner[i]);
+		EXPECT_STREQ("glibc-owner", f.how[i]);
+	}
+	/* reported exactly once */
+	lm_sleep_ms(300);
+	EXPECT_EQ(1, lm_count_findings("cycle", self->child));
+}
+
+/* ---- self-relock of a normal mutex: a cycle of one ------------------- */
+
+static void *relock_thread(void *arg)
+{
+	struct dl *d = arg;
+
+	d->tid[0] = lm_gettid();
+	pthread_mutex_lock(&d->m[0]);
+	pthread_mutex_lock(&d->m[0]);
+	return NULL;
+}
+
+TEST(self_relock_is_a_cycle_of_one)
+{
+	struct dl *d = dl_new(1, PTHREAD_MUTEX_NORMAL, PTHREAD_PRIO_NONE,
+			      PTHREAD_PROCESS_PRIVATE);
+	struct lm_finding_rec f;
+	pthread_t th;
+	pid_t child;
+
+	ASSERT_EQ(0, lm_fresh());
+	child = fork();
+	if (child == 0) {
+		pthread_create(&th, NULL, relock_thread, d);
+		pause();
+		_exit(0);
+	}
+	ASSERT_TRUE(lm_wait_until(d->tid[0], 5000));
+	EXPECT_TRUE(wait_finding("cycle", (pid_t *)d->tid, 1, &f, 5000));
+	EXPECT_EQ((uintptr_t)&d->m[0], f.uaddr[0]);
+	EXPECT_EQ(d->tid[0], f.owner[0]);
+	lm_kill(child);
+}
+
+/* ---- PI ABBA: the kernel refuses with EDEADLK; both are reported ----- */
+
+TEST(pi_abba_cycle_and_edeadlk)
+{
+	struct dl *d = dl_new(2, PTHREAD_MUTEX_NORMAL, PTHREAD_PRIO_INHERIT,
+			      PTHREAD_PROCESS_PRIVATE);
+	struct lm_finding_rec f;
+	pid_t child;
+	int i;
+
+	ASSERT_EQ(0, lm_fresh());
+	child = ring_child(d);
+	ASSERT_TRUE(lm_wait_until(tids_ready(d, 2), 5000));
+	EXPECT_TRUE(wait_finding("cycle", (pid_t *)d->tid, 2, &f, 10000));
+	for (i = 0; i < f.nr; i++)
+		EXPECT_STREQ("pi-word", f.how[i]);
+	/* the refused task alone */
+	EXPECT_TRUE(lm_wait_until(lm_count_findings("pi-edeadlk", child) == 1, 5000));
+	lm_kill(child);
+}
+
+/* ---- ABBA across two processes on process-shared mutexes ------------- */
+
+TEST(pshared_abba_across_processes)
+{
+	struct dl *d = dl_new(2, PTHREAD_MUTEX_NORMAL, PTHREAD_PRIO_NONE,
+			      PTHREAD_PROCESS_SHARED);
+	struct lm_finding_rec f;
+	pid_t child[2];
+	int i;
+
+	ASSERT_EQ(0, lm_fresh());
+	for (i = 0; i < 2; i++) {
+		child[i] = fork();
+		if (child[i] == 0) {
+			d->tid[i] = lm_gettid();
+			pthread_mutex_lock(&d->m[i]);
+			pthread_barrier_wait(&d->go);
+			pthread_mutex_lock(&d->m[1 - i]);
+			_exit(0);
+		}
+	}
+	ASSERT_TRUE(lm_wait_until(tids_ready(d, 2), 5000));
+	EXPECT_TRUE(wait_finding("cycle", (pid_t *)d->tid, 2, &f, 10000));
+	EXPECT_NE(f.tgid[0], f.tgid[1]);
+	lm_kill(child[0]);
+	lm_kill(child[1]);
+}
+
+/* ---- orphan: the owner exits holding the lock ------------------------ */
+
+static void *orphan_owner(void *arg)
+{
+	struct dl *d = arg;
+
+	d->tid[1] = lm_gettid();
+	pthread_mutex_lock(&d->m[0]);
+	while (!d->stop)	/* until the waiter is blocked */
+		lm_sleep_ms(5);
+	lm_sleep_ms(100);
+	return NULL;		/* exits holding m[0] */
+}
+
+TEST(orphaned_lock_is_found)
+{
+	struct dl *d = dl_new(1, PTHREAD_MUTEX_NORMAL, PTHREAD_PRIO_NONE,
+			      PTHREAD_PROCESS_PRIVATE);
+	struct lm_finding_rec f;
+	pthread_t th;
+	pid_t child;
+
+	ASSERT_EQ(0, lm_fresh());
+	child = fork();
+	if (child == 0) {
+		pthread_create(&th, NULL, orphan_owner, d);
+		while (!d->tid[1])
+			lm_sleep_ms(1);
+		lm_sleep_ms(50);
+		d->tid[0] = lm_gettid();
+		d->stop = 1;
+		pthread_mutex_lock(&d->m[0]);
+		_exit(0);
+	}
+	ASSERT_TRUE(lm_wait_until(d->tid[0] && d->tid[1], 5000));
+	EXPECT_TRUE(wait_finding("orphan", (pid_t *)d->tid, 1, &f, 10000));
+	EXPECT_EQ(d->tid[1], f.owner[0]);
+	EXPECT_EQ((uintptr_t)&d->m[0], f.uaddr[0]);
+	lm_kill(child);
+}
+
+/* ---- stall: a lost condition-variable wake-up ------------------------ */
+
+static pthread_cond_t stall_cv = PTHREAD_COND_INITIALIZER;
+static pthread_mutex_t stall_m = PTHREAD_MUTEX_INITIALIZER;
+
+static void *stall_worker(void *arg)
+{
+	struct dl *d = arg;
+	int i = __atomic_fetch_add(&d->stop, 1, __ATOMIC_SEQ_CST);
+
+	d->tid[i + 1] = lm_gettid();
+	pthread_mutex_lock(&stall_m);
+	pthread_cond_wait(&stall_cv, &stall_m);	/* nobody will signal */
+	pthread_mutex_unlock(&stall_m);
+	return NULL;
+}
+
+TEST(stall_lost_wakeup)
+{
+	struct dl *d = dl_new(1, PTHREAD_MUTEX_NORMAL, PTHREAD_PRIO_NONE,
+			      PTHREAD_PROCESS_PRIVATE);
+	struct lm_finding_rec f;
+	pthread_t th[2];
+	pid_t child;
+
+	ASSERT_EQ(0, lm_fresh());
+	ASSERT_EQ(0, lm_control("stall_ms 300"));
+	child = fork();
+	if (child == 0) {
+		d->tid[0] = lm_gettid();
+		pthread_create(&th[0], NULL, stall_worker, d);
+		pthread_create(&th[1], NULL, stall_worker, d);
+		pthread_join(th[0], NULL);
+		_exit(0);
+	}
+	ASSERT_TRUE(lm_wait_until(tids_ready(d, 3), 5000));
+	EXPECT_TRUE(wait_finding("stall", (pid_t *)d->tid, 3, &f, 10000))
+		TH_LOG("no stall over the 3 threads of %d", child);
+	lm_kill(child);
+	ASSERT_EQ(0, lm_control("stall_ms 2000"));
+}
+
+/* ---- nothing must be found ------------------------------------------- */
+
+static void expect_clean(struct __test_metadata *_metadata, pid_t tgid)
+{
+	/* give the periodic scan time to look at what is left */
+	lm_sleep_ms(300);
+	EXPECT_EQ(0, lm_count_findings("cycle", tgid));
+	EXPECT_EQ(0, lm_count_findings("orphan", tgid));
+	EXPECT_EQ(0, lm_count_findings("stall", tgid));
+	EXPECT_EQ(0, lm_count_findings("pi-edeadlk", tgid));
+}
+
+static unsigned long long blocked_in(pid_t tgid)
+{
+	struct lm_table *t = lm_table("locks");
+	unsigned long long n = 0;
+	char want[32];
+	int r;
+
+	snprintf(want, sizeof(want), "%d:", tgid);
+	for (r = 0; t && r < t->nrows; r++)
+		if (!strncmp(lm_cell(t, r, "procs"), want, strlen(want)))
+			n += lm_ucell(t, r, "blocked");
+	if (t)
+		lm_table_free(t);
+	return n;
+}
+
+static void *recursive_worker(void *arg)
+{
+	struct dl *d = arg;
+	int i;
+
+	for (i = 0; i < 300; i++) {
+		pthread_mutex_lock(&d->m[0]);
+		pthread_mutex_lock(&d->m[0]);
+		sched_yield();
+		pthread_mutex_unlock(&d->m[0]);
+		pthread_mutex_unlock(&d->m[0]);
+	}
+	return NULL;
+}
+
+TEST(recursive_relock_is_not_a_deadlock)
+{
+	struct dl *d = dl_new(1, PTHREAD_MUTEX_RECURSIVE, PTHREAD_PRIO_NONE,
+			      PTHREAD_PROCESS_PRIVATE);
+	pthread_t th[4];
+	int i;
+
+	ASSERT_EQ(0, lm_fresh());
+	for (i = 0; i < 4; i++)
+		pthread_create(&th[i], NULL, recursive_worker, d);
+	for (i = 0; i < 4; i++)
+		pthread_join(th[i], NULL);
+	EXPECT_LT(0, blocked_in(getpid()));
+	expect_clean(_metadata, getpid());
+}
+
+TEST(errorcheck_relock_gets_edeadlk_not_a_finding)
+{
+	struct dl *d = dl_new(1, PTHREAD_MUTEX_ERRORCHECK, PTHREAD_PRIO_NONE,
+			      PTHREAD_PROCESS_PRIVATE);
+
+	ASSERT_EQ(0, lm_fresh());
+	ASSERT_EQ(0, pthread_mutex_lock(&d->m[0]));
+	EXPECT_EQ(EDEADLK, pthread_mutex_lock(&d->m[0]));
+	pthread_mutex_unlock(&d->m[0]);
+	expect_clean(_metadata, getpid());
+}
+
+static void *backoff_worker(void *arg)
+{
+	struct dl *d = arg;
+	int first = __atomic_fetch_add(&d->stop, 1, __ATOMIC_SEQ_CST) & 1;
+	int i;
+
+	for (i = 0; i < 500; i++) {
+		for (;;) {
+			pthread_mutex_lock(&d->m[first]);
+			if (!pthread_mutex_trylock(&d->m[1 - first]))
+				break;
+			pthread_mutex_unlock(&d->m[first]);
+			sched_yield();
+		}
+		pthread_mutex_unlock(&d->m[1 - first]);
+		pthread_mutex_unlock(&d->m[first]);
+	}
+	return NULL;
+}
+
+TEST(abba_with_trylock_backoff_is_clean)
+{
+	struct dl *d = dl_new(2, PTHREAD_MUTEX_NORMAL, PTHREAD_PRIO_NONE,
+			      PTHREAD_PROCESS_PRIVATE);
+	pthread_t th[4];
+	int i;
+
+	ASSERT_EQ(0, lm_fresh());
+	for (i = 0; i < 4; i++)
+		pthread_create(&th[i], NULL, backoff_worker, d);
+	for (i = 0; i < 4; i++)
+		pthread_join(th[i], NULL);
+	expect_clean(_metadata, getpid());
+}
+
+static void *timed_abba(void *arg)
+{
+	struct dl *d = arg;
+	int i = __atomic_fetch_add(&d->stop, 1, __ATOMIC_SEQ_CST);
+	struct timespec ts;
+	long ret;
+
+	d->tid[i] = lm_gettid();
+	pthread_mutex_lock(&d->m[i]);
+	pthread_barrier_wait(&d->go);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 1;
+	ret = pthread_mutex_timedlock(&d->m[1 - i], &ts);
+	if (!ret)
+		pthread_mutex_unlock(&d->m[1 - i]);
+	pthread_mutex_unlock(&d->m[i]);
+	return (void *)ret;
+}
+
+TEST(abba_with_timedlock_is_transient_only)
+{
+	struct dl *d = dl_new(2, PTHREAD_MUTEX_NORMAL, PTHREAD_PRIO_NONE,
+			      PTHREAD_PROCESS_PRIVATE);
+	struct lm_finding_rec f;
+	pthread_t th[2];
+	void *ret;
+	int i, timeouts = 0;
+
+	ASSERT_EQ(0, lm_fresh());
+	for (i = 0; i < 2; i++)
+		pthread_create(&th[i], NULL, timed_abba, d);
+	for (i = 0; i < 2; i++) {
+		pthread_join(th[i], &ret);
+		timeouts += (long)ret == ETIMEDOUT;
+	}
+	ASSERT_LE(1, timeouts);
+	EXPECT_TRUE(wait_finding("transient", (pid_t *)d->tid, 2, &f, 2000));
+	expect_clean(_metadata, getpid());
+}
+
+struct pc {
+	pthread_mutex_t m;
+	pthread_cond_t not_empty, not_full;
+	int count, produced, consumed;
+};
+
+#define PC_ITEMS 2000
+
+static void *pc_producer(void *arg)
+{
+	struct pc *q = arg;
+
+	for (;;) {
+		pthread_mutex_lock(&q->m);
+		while (q->count == 4 && q->produced < PC_ITEMS)
+			pthread_cond_wait(&q->not_full, &q->m);
+		if (q->produced == PC_ITEMS) {
+			pthread_mutex_unlock(&q->m);
+			return NULL;
+		}
+		q->count++;
+		q->produced++;
+		pthread_cond_signal(&q->not_empty);
+		pthread_mutex_unlock(&q->m);
+	}
+}
+
+static void *pc_consumer(void *arg)
+{
+	struct pc *q = arg;
+
+	for (;;) {
+		pthread_mutex_lock(&q->m);
+		while (!q->count && q->consumed < PC_ITEMS)
+			pthread_cond_wait(&q->not_empty, &q->m);
+		if (q->consumed == PC_ITEMS) {
+			pthread_cond_broadcast(&q->not_empty);
+			pthread_mutex_unlock(&q->m);
+			return NULL;
+		}
+		q->count--;
+		q->consumed++;
+		pthread_cond_signal(&q->not_full);
+		pthread_mutex_unlock(&q->m);
+	}
+}
+
+TEST(producer_consumer_is_clean)
+{
+	static struct pc q = {
+		PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
+		PTHREAD_COND_INITIALIZER, 0, 0, 0,
+	};
+	pthread_t th[4];
+	int i;
+
+	ASSERT_EQ(0, lm_fresh());
+	for (i = 0; i < 2; i++) {
+		pthread_create(&th[i], NULL, pc_producer, &q);
+		pthread_create(&th[2 + i], NULL, pc_consumer, &q);
+	}
+	for (i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	pthread_mutex_lock(&q.m);
+	pthread_cond_broadcast(&q.not_full);
+	pthread_cond_broadcast(&q.not_empty);
+	pthread_mutex_unlock(&q.m);
+	for (i = 2; i < 4; i++)
+		pthread_join(th[i], NULL);
+	EXPECT_EQ(PC_ITEMS, q.consumed);
+	expect_clean(_metadata, getpid());
+}
+
+#define BUSY_THREADS 64
+#define BUSY_SECONDS 10
+
+static void *busy_worker(void *arg)
+{
+	struct dl *d = arg;
+	unsigned int i = 0;
+
+	while (!d->stop) {
+		pthread_mutex_t *m = &d->m[i++ % 4];
+
+		pthread_mutex_lock(m);
+		sched_yield();
+		pthread_mutex_unlock(m);
+	}
+	return NULL;
+}
+
+FIXTURE(busy) {
+};
+
+FIXTURE_SETUP(busy)
+{
+}
+
+FIXTURE_TEARDOWN(busy)
+{
+}
+
+TEST_F_TIMEOUT(busy, contention_64_threads_is_clean, 120)
+{
+	struct dl *d = dl_new(1, PTHREAD_MUTEX_NORMAL, PTHREAD_PRIO_NONE,
+			      PTHREAD_PROCESS_PRIVATE);
+	pthread_t th[BUSY_THREADS];
+	int i;
+
+	ASSERT_EQ(0, lm_fresh());
+	for (i = 0; i < BUSY_THREADS; i++)
+		pthread_create(&th[i], NULL, busy_worker, d);
+	lm_sleep_ms(BUSY_SECONDS * 1000);
+	d->stop = 1;
+	for (i = 0; i < BUSY_THREADS; i++)
+		pthread_join(th[i], NULL);
+	ksft_print_msg("64 threads: %llu blocking waits\n", blocked_in(getpid()));
+	EXPECT_LT(0, blocked_in(getpid()));
+	expect_clean(_metadata, getpid());
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lockmon loads, shows its version, unloads cleanly and loads again, and
+ * refuses bad module parameters with one clear kernel log line.
+ */
+#include "lockmon_util.h"
+#include "kselftest_harness.h"
+
+/* Kernel log lines written after @kmsg_fd was opened and moved to the end. */
+static bool kmsg_has(int fd, const char *needle)
+{
+	char rec[1024];
+	ssize_t n;
+
+	while ((n = read(fd, rec, sizeof(rec) - 1)) > 0) {
+		rec[n] = 0;
+		if (strstr(rec, needle))
+			return true;
+	}
+	return false;
+}
+
+static int kmsg_open_end(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+
+	if (fd >= 0)
+		lseek(fd, 0, SEEK_END);
+	return fd;
+}
+
+TEST(loads_and_shows_version)
+{
+	char want[64], *v;
+
+	if (lm_loaded())
+		ASSERT_EQ(0, lm_unload());
+	ASSERT_EQ(0, lm_load(NULL));
+	ASSERT_TRUE(lm_loaded());
+	v = lm_read_lm("version");
+	ASSERT_NE(NULL, v);
+	snprintf(want, sizeof(want), " abi %d.%d\n", LOCKMON_ABI_MAJOR,
+		 LOCKMON_ABI_MINOR);
+	EXPECT_EQ(0, strncmp(v, "lockmon ", 8));
+	EXPECT_NE(NULL, strstr(v, want)) TH_LOG("version file: %s", v);
+	free(v);
+}
+
+TEST(debugfs_files_are_root_only)
+{
+	static const char *const files[] = {
+		"version", "control", "stats", "locks", "tasks", "waitgraph",
+		"deadlocks", "stacks",
+	};
+	char path[128];
+	struct stat st;
+	unsigned int i;
+
+	if (!lm_loaded())
+		ASSERT_EQ(0, lm_load(NULL));
+	for (i = 0; i < ARRAY_SIZE(files); i++) {
+		snprintf(path, sizeof(path), LM_DIR "/%s", files[i]);
+		ASSERT_EQ(0, stat(path, &st)) TH_LOG("%s missing", path);
+		EXPECT_EQ(0, st.st_mode & 077) TH_LOG("%s mode %o", path,
+						      st.st_mode & 0777);
+		EXPECT_EQ(0, st.st_uid);
+	}
+}
+
+TEST(unloads_and_loads_again)
+{
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		if (!lm_loaded())
+			ASSERT_EQ(0, lm_load(NULL));
+		ASSERT_EQ(0, lm_unload());
+		ASSERT_FALSE(lm_loaded());
+		ASSERT_EQ(0, lm_load(NULL));
+		ASSERT_TRUE(lm_loaded());
+	}
+}
+
+FIXTURE(badparam) {
+	int kmsg;
+};
+
+FIXTURE_VARIANT(badparam) {
+	const char *params;
+	const char *log;	/* what the kernel log must say */
+};
+
+FIXTURE_VARIANT_ADD(badparam, zero_tasks) {
+	.params = "max_tasks=0",
+	.log = "invalid parameter max_tasks=0",
+};
+
+FIXTURE_VARIANT_ADD(badparam, capture_over_100) {
+	.params = "capture=101",
+	.log = "invalid parameter capture=101",
+};
+
+FIXTURE_VARIANT_ADD(badparam, tiny_stall) {
+	.params = "stall_ms=1",
+	.log = "invalid parameter stall_ms=1",
+};
+
+FIXTURE_VARIANT_ADD(badparam, tables_over_memory_cap) {
+	.params = "max_futexes=4194304 max_memory_mb=64",
+	.log = "over max_memory_mb=64",
+};
+
+FIXTURE_VARIANT_ADD(badparam, not_a_number) {
+	.params = "max_tasks=lots",
+	.log = "invalid for parameter `max_tasks'",
+};
+
+FIXTURE_SETUP(badparam)
+{
+	if (lm_loaded())
+		ASSERT_EQ(0, lm_unload());
+	self->kmsg = kmsg_open_end();
+	ASSERT_LE(0, self->kmsg);
+}
+
+FIXTURE_TEARDOWN(badparam)
+{
+	close(self->kmsg);
+}
+
+TEST_F(badparam, refused_with_log_line)
+{
+	EXPECT_NE(0, lm_load(variant->params));
+	EXPECT_FALSE(lm_loaded());
+	EXPECT_TRUE(kmsg_has(self->kmsg, variant->log))
+		TH_LOG("no kernel log line containing \"%s\"", variant->log);
+	/* a refused load changes nothing: a good load still works */
+	EXPECT_EQ(0, lm_load(NULL));
+	EXPECT_TRUE(lm_loaded());
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,376 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the lockmon selftests: load and unload the module,
+ * read its debugfs files, parse their rows by column name, and run a
+ * workload in a child process that the test can kill.
+ */
+#ifndef LOCKMON_UTIL_H
+#define LOCKMON_UTIL_H
+
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <uapi/linux/lockmon.h>
+
+#define LM_DIR		"/sys/kernel/debug/lockmon"
+#define LM_MAX_ROWS	4096
+#define LM_MAX_COLS	32
+
+static inline pid_t lm_gettid(void)
+{
+	return (pid_t)syscall(SYS_gettid);
+}
+
+static inline uint64_t lm_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static inline void lm_sleep_ms(unsigned int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/* Path of lockmon.ko: $LOCKMON_KO, else the build tree two levels up. */
+static inline const char *lm_ko(void)
+{
+	const char *p = getenv("LOCKMON_KO");
+
+	return p ? p : "../../lockmon.ko";
+}
+
+static inline bool lm_loaded(void)
+{
+	return access(LM_DIR "/version", F_OK) == 0;
+}
+
+/* insmod with @params; returns insmod's exit status. */
+static inline int lm_load(const char *params)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd), "insmod %s %s 2>/dev/null", lm_ko(),
+		 params ? params : "");
+	return WEXITSTATUS(system(cmd));
+}
+
+static inline int lm_unload(void)
+{
+	return WEXITSTATUS(system("rmmod lockmon 2>/dev/null"));
+}
+
+/* Read a whole file into a malloc'd NUL-terminated buffer. */
+static inline char *lm_read(const char *path)
+{
+	size_t cap = 1 << 16, len = 0;
+	char *buf = malloc(cap);
+	ssize_t n;
+	int fd;
+
+	if (!buf)
+		return NULL;
+	fd = open(path, O_RDONLY);
+	if (fd < 0) {
+		free(buf);
+		return NULL;
+	}
+	while ((n = read(fd, buf + len, cap - len - 1)) > 0) {
+		len += (size_t)n;
+		if (len + 1 == cap) {
+			char *nb = realloc(buf, cap *= 2);
+
+			if (!nb)
+				break;
+			buf = nb;
+		}
+	}
+	close(fd);
+	buf[len] = 0;
+	return buf;
+}
+
+static inline char *lm_read_lm(const char *name)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), LM_DIR "/%s", name);
+	return lm_read(path);
+}
+
+/* Write one command to the control file; returns 0 or -errno. */
+static inline int lm_control(const char *cmd)
+{
+	int fd = open(LM_DIR "/control", O_WRONLY);
+	ssize_t n;
+	int err = 0;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, cmd, strlen(cmd));
+	if (n < 0)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+/* A debugfs table parsed by the column names of its header line. */
+struct lm_table {
+	char *buf;
+	int ncols;
+	char *cols[LM_MAX_COLS];
+	int nrows;
+	char *cell[LM_MAX_ROWS][LM_MAX_COLS];
+};
+
+static inline void lm_table_free(struct lm_table *t)
+{
+	free(t->buf);
+	free(t);
+}
+
+/* Parse a table file: "# lockmon abi" line, header line, rows. */
+static inline struct lm_table *lm_table(const char *name)
+{
+	struct lm_table *t = calloc(1, sizeof(*t));
+	char *line, *save = NULL, *tok, *s2;
+	int n = 0;
+
+	if (!t)
+		return NULL;
+	t->buf = lm_read_lm(name);
+	if (!t->buf) {
+		free(t);
+		return NULL;
+	}
+	for (line = strtok_r(t->buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save), n++) {
+		int c = 0;
+
+		if (n == 0)
+			continue;	/* abi line */
+		for (tok = strtok_r(line, " ", &s2); tok && c < LM_MAX_COLS;
+		     tok = strtok_r(NULL, " ", &s2), c++) {
+			if (n == 1)
+				t->cols[c] = tok;
+			else if (t->nrows < LM_MAX_ROWS)
+				t->cell[t->nrows][c] = tok;
+		}
+		if (n == 1)
+			t->ncols = c;
+		else if (t->nrows < LM_MAX_ROWS)
+			t->nrows++;
+	}
+	return t;
+}
+
+static inline const char *lm_cell(struct lm_table *t, int row, const char *col)
+{
+	int c;
+
+	for (c = 0; c < t->ncols; c++)
+		if (!strcmp(t->cols[c], col))
+			return t->cell[row][c] ? t->cell[row][c] : "";
+	return "";
+}
+
+static inline unsigned long long lm_ucell(struct lm_table *t, int row,
+					  const char *col)
+{
+	return strtoull(lm_cell(t, row, col), NULL, 0);
+}
+
+/* Does the "procs" cell of a locks row name @pid at @addr? */
+static inline bool lm_row_has(struct lm_table *t, int row, pid_t pid,
+			      const void *lo, size_t len)
+{
+	const char *p = lm_cell(t, row, "procs");
+
+	while (p && *p) {
+		int tg = 0;
+		unsigned long long a = 0;
+
+		if (sscanf(p, "%d:0x%llx", &tg, &a) == 2 && tg == pid &&
+		    a >= (uintptr_t)lo && a < (uintptr_t)lo + len)
+			return true;
+		p = strchr(p, ',');
+		if (p)
+			p++;
+	}
+	return false;
+}
+
+/* The locks row of the futex at [lo, lo+len) in process @pid, or -1. */
+static inline int lm_find_lock(struct lm_table *t, pid_t pid, const void *lo,
+			       size_t len)
+{
+	int r;
+
+	for (r = 0; r < t->nrows; r++)
+		if (lm_row_has(t, r, pid, lo, len))
+			return r;
+	return -1;
+}
+
+static inline int lm_futex_wait(uint32_t *word, uint32_t val,
+				const struct timespec *to)
+{
+	return (int)syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, val, to, NULL, 0);
+}
+
+static inline int lm_futex_wake(uint32_t *word, int n)
+{
+	return (int)syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, n, NULL, NULL, 0);
+}
+
+/* Memory shared between a test and its workload children. */
+static inline void *lm_shared(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* Kill a workload child and reap it. */
+static inline void lm_kill(pid_t pid)
+{
+	if (pid <= 0)
+		return;
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+/* Poll @cond (an expression) every 10 ms for at most @ms. */
+#define lm_wait_until(cond, ms) ({					\
+	unsigned int __i;						\
+	bool __ok = false;						\
+	for (__i = 0; __i < (ms) / 10; __i++) {				\
+		if (cond) {						\
+			__ok = true;					\
+			break;						\
+		}							\
+		lm_sleep_ms(10);					\
+	}								\
+	__ok || (cond);							\
+})
+
+/* One record of the deadlocks file. */
+struct lm_finding_rec {
+	unsigned long long seq, latency_ns;
+	char kind[16];
+	int nr;
+	pid_t tid[LOCKMON_MAX_CHAIN], tgid[LOCKMON_MAX_CHAIN];
+	pid_t owner[LOCKMON_MAX_CHAIN];
+	unsigned long long uaddr[LOCKMON_MAX_CHAIN];
+	char how[LOCKMON_MAX_CHAIN][16];
+};
+
+/* Parse the deadlocks file into @out; returns how many findings. */
+static inline int lm_findings(struct lm_finding_rec *out, int max)
+{
+	char *buf = lm_read_lm("deadlocks"), *line, *save = NULL;
+	int n = 0;
+
+	if (!buf)
+		return -1;
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		struct lm_finding_rec *f = n ? &out[n - 1] : NULL;
+		int i;
+
+		if (!strncmp(line, "finding ", 8) && n < max) {
+			f = &out[n++];
+			memset(f, 0, sizeof(*f));
+			sscanf(line, "finding %llu kind=%15s tasks=%*d time_ns=%*u latency_ns=%llu",
+			       &f->seq, f->kind, &f->latency_ns);
+		} else if (f && sscanf(line, "  task %d", &i) == 1 &&
+			   i >= 0 && i < LOCKMON_MAX_CHAIN) {
+			const char *p;
+
+			p = strstr(line, " tid=");
+			f->tid[i] = p ? atoi(p + 5) : 0;
+			p = strstr(line, " tgid=");
+			f->tgid[i] = p ? atoi(p + 6) : 0;
+			p = strstr(line, " owner=");
+			f->owner[i] = p ? atoi(p + 7) : 0;
+			p = strstr(line, " uaddr=");
+			f->uaddr[i] = p ? strtoull(p + 7, NULL, 16) : 0;
+			p = strstr(line, " how=");
+			if (p)
+				sscanf(p + 5, "%15s", f->how[i]);
+			if (i + 1 > f->nr)
+				f->nr = i + 1;
+		}
+	}
+	free(buf);
+	return n;
+}
+
+/* Does finding @f of @kind involve exactly the tids in @tids[0..n)? */
+static inline bool lm_finding_is(const struct lm_finding_rec *f,
+				 const char *kind, const pid_t *tids, int n)
+{
+	int i, j;
+
+	if (strcmp(f->kind, kind) || f->nr != n)
+		return false;
+	for (i = 0; i < n; i++) {
+		bool in = false;
+
+		for (j = 0; j < n; j++)
+			in |= f->tid[j] == tids[i];
+		if (!in)
+			return false;
+	}
+	return true;
+}
+
+/* Number of findings of @kind (any kind if NULL) involving process @tgid. */
+static inline int lm_count_findings(const char *kind, pid_t tgid)
+{
+	static struct lm_finding_rec f[64];
+	int n = lm_findings(f, 64), i, j, c = 0;
+
+	for (i = 0; i < n; i++) {
+		bool mine = false;
+
+		for (j = 0; j < f[i].nr; j++)
+			mine |= f[i].tgid[j] == tgid;
+		if (mine && (!kind || !strcmp(f[i].kind, kind)))
+			c++;
+	}
+	return c;
+}
+
+/* Make sure lockmon is loaded, enabled, unfiltered and empty. */
+static inline int lm_fresh(void)
+{
+	if (!lm_loaded() && lm_load(NULL))
+		return -1;
+	if (lm_control("nofilter") || lm_control("enable") ||
+	    lm_control("reset") || lm_control("capture 100"))
+		return -1;
+	return 0;
+}
+
+#endif /* LOCKMON_UTIL_H */
