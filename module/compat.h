@@ -8,20 +8,17 @@
 #ifndef LOCKMON_COMPAT_H
 #define LOCKMON_COMPAT_H
 
-#include <linux/version.h>
 #include <linux/futex.h>
 #include <linux/plist.h>
 #include <linux/spinlock_types.h>
 
 /*
- * v5.16 ("futex: Split out ...", kernel/futex/ directory) renamed
- * futex_wait_queue_me() to futex_wait_queue() and made the wait/wake helpers
- * global. v6.7 (futex2 syscalls) keeps these names. Older kernels are not
- * supported: their helpers are static and may be inlined.
+ * v5.16 (the split into kernel/futex/) renamed futex_wait_queue_me() to
+ * futex_wait_queue() and made the wait/wake helpers global; v6.7 (futex2
+ * syscalls) keeps these names. On an older kernel the probes of the missing
+ * names fail to register and lockmon says so at load rather than guessing:
+ * symbols are checked where they are used, not by version number.
  */
-#if LINUX_VERSION_CODE < KERNEL_VERSION(5, 16, 0)
-#error "lockmon needs the kernel/futex/ layout of v5.16 or later"
-#endif
 
 #define LM_SYM_FUTEX_WAIT		"futex_wait"
 #define LM_SYM_FUTEX_WAIT_QUEUE		"futex_wait_queue"
@@ -42,7 +39,7 @@
 struct lm_futex_q_head {
 	struct plist_node list;
 	struct task_struct *task;
-	spinlock_t *lock_ptr;
+	spinlock_t *lock_ptr;		/* the hash bucket's lock */
 	union futex_key key;
 };
 

@@ -32,7 +32,35 @@ struct lm_snap {
 	size_t size;
 	u64 now;
 	int (*show)(struct seq_file *m, struct lm_snap *s, void *row);
-	const char *header;
+	const char *const *cols;	/* column names, NULL-terminated */
+};
+
+/* Column names, printed as the header line of each table file. */
+static const char *const lm_locks_cols[] = {
+	"futex", "class", "pi", "procs", "blocked", "again", "timeouts",
+	"signals", "wakes", "total_ns", "max_ns", "avg_ns", "handoff_avg_ns",
+	"handoff_max_ns", "waiters", "distinct", "owner", "owner_how", "hist",
+	NULL
+};
+
+static const char *const lm_tasks_cols[] = {
+	"tid", "tgid", "comm", "futex", "uaddr", "kind", "wait_ns", "owner",
+	"owner_how", "timed", "woken", "last_waker", "stack", NULL
+};
+
+static const char *const lm_graph_cols[] = {
+	"waiter", "tgid", "comm", "futex", "uaddr", "owner", "owner_how",
+	"owner_waits_on", "cycle", NULL
+};
+
+/* deadlocks is not a table: one "finding" line, then its task lines */
+static const char *const lm_findings_cols[] = {
+	"#", "finding", "SEQ", "kind=KIND", "tasks=N", "time_ns=T",
+	"latency_ns=L", "then", "task", "lines", NULL
+};
+
+static const char *const lm_stacks_cols[] = {
+	"stack", "tgid", "ips...", NULL
 };
 
 static void *lm_snap_start(struct seq_file *m, loff_t *pos)
@@ -59,8 +87,13 @@ static int lm_snap_show(struct seq_file *m, void *v)
 	struct lm_snap *s = m->private;
 
 	if (v == SEQ_START_TOKEN) {
-		seq_printf(m, "# lockmon abi %u.%u\n%s\n", LOCKMON_ABI_MAJOR,
-			   LOCKMON_ABI_MINOR, s->header);
+		const char *const *c;
+
+		seq_printf(m, "# lockmon abi %u.%u\n", LOCKMON_ABI_MAJOR,
+			   LOCKMON_ABI_MINOR);
+		for (c = s->cols; *c; c++)
+			seq_printf(m, "%s%s", c == s->cols ? "" : " ", *c);
+		seq_putc(m, '\n');
 		return 0;
 	}
 	return s->show(m, s, v);
@@ -187,7 +220,7 @@ static int lm_locks_open(struct inode *inode, struct file *file)
 {
 	struct lm_snap t = {
 		.size = sizeof(struct lm_futex), .show = lm_locks_show,
-		.header = "futex class pi procs blocked again timeouts signals wakes total_ns max_ns avg_ns handoff_avg_ns handoff_max_ns waiters distinct owner owner_how hist",
+		.cols = lm_locks_cols,
 	};
 
 	return lm_snap_open(file, &t, lm_locks_fill);
@@ -237,7 +270,7 @@ static int lm_tasks_open(struct inode *inode, struct file *file)
 {
 	struct lm_snap t = {
 		.size = sizeof(struct lm_task), .show = lm_tasks_show,
-		.header = "tid tgid comm futex uaddr kind wait_ns owner owner_how timed woken last_waker stack",
+		.cols = lm_tasks_cols,
 	};
 
 	return lm_snap_open(file, &t, lm_tasks_fill);
@@ -291,7 +324,7 @@ static int lm_graph_open(struct inode *inode, struct file *file)
 {
 	struct lm_snap t = {
 		.size = sizeof(struct lm_task), .show = lm_graph_show,
-		.header = "waiter tgid comm futex uaddr owner owner_how owner_waits_on cycle",
+		.cols = lm_graph_cols,
 	};
 
 	return lm_snap_open(file, &t, lm_tasks_fill);
@@ -338,7 +371,7 @@ static int lm_findings_open(struct inode *inode, struct file *file)
 {
 	struct lm_snap t = {
 		.size = sizeof(struct lm_finding), .show = lm_findings_show,
-		.header = "# finding SEQ kind=KIND tasks=N time_ns=T latency_ns=L, then one task line each",
+		.cols = lm_findings_cols,
 	};
 
 	return lm_snap_open(file, &t, lm_findings_fill);
@@ -392,7 +425,7 @@ static int lm_stacks_open(struct inode *inode, struct file *file)
 {
 	struct lm_snap t = {
 		.size = sizeof(struct lm_stack_row), .show = lm_stacks_show,
-		.header = "stack tgid ips(user addresses, innermost first)",
+		.cols = lm_stacks_cols,
 	};
 
 	return lm_snap_open(file, &t, lm_stacks_fill);

@@ -120,6 +120,7 @@ static int lm_wait_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	lm_task_unlock(t, flags);
 	return 0;
 }
+
 NOKPROBE_SYMBOL(lm_wait_entry);
 
 /* The wait did not block: the futex value had changed. */
@@ -182,6 +183,7 @@ static int lm_wait_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 	lm_graph_wait_ended(me.tid, result);
 	return 0;
 }
+
 NOKPROBE_SYMBOL(lm_wait_ret);
 
 /*
@@ -271,6 +273,7 @@ static int lm_wait_queue_pre(struct kprobe *p, struct pt_regs *regs)
 	lm_block(t, flags, &k, inode, stack_id);
 	return 0;
 }
+
 NOKPROBE_SYMBOL(lm_wait_queue_pre);
 
 /* futex_wake_mark(wake_q, q): current wakes q->task. */
@@ -312,6 +315,7 @@ static int lm_wake_mark_pre(struct kprobe *p, struct pt_regs *regs)
 		trace_lockmon_wake(current->pid, wakee->pid, id);
 	return 0;
 }
+
 NOKPROBE_SYMBOL(lm_wake_mark_pre);
 
 /* futex_lock_pi(uaddr, flags, time, trylock): blocked from entry on. */
@@ -341,6 +345,7 @@ static int lm_lock_pi_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	lm_block(t, flags, &k, false, stack_id);
 	return 0;
 }
+
 NOKPROBE_SYMBOL(lm_lock_pi_entry);
 
 /* futex_unlock_pi(uaddr, flags): the owner releases a PI futex. */
@@ -361,6 +366,7 @@ static int lm_unlock_pi_pre(struct kprobe *p, struct pt_regs *regs)
 	lm_futex_unlock(idx, flags);
 	return 0;
 }
+
 NOKPROBE_SYMBOL(lm_unlock_pi_pre);
 
 static struct kretprobe lm_rp_wait = {

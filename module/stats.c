@@ -21,8 +21,11 @@
 
 DEFINE_PER_CPU(struct lm_counters, lm_counters);
 
-static const char * const lm_counter_names[] = {
-#define LM_COUNTER(name, desc) #name,
+static const struct {
+	const char *name;
+	const char *desc;
+} lm_counter_info[] = {
+#define LM_COUNTER(name, desc) { #name, desc },
 #include "counters.h"
 #undef LM_COUNTER
 };
@@ -51,7 +54,7 @@ u64 lm_counter_sum(enum lm_counter c)
  */
 const char *lm_counter_name(enum lm_counter c)
 {
-	return lm_counter_names[c];
+	return lm_counter_info[c].name;
 }
 
 struct lm_futex_bucket {
