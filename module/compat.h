@@ -51,6 +51,8 @@ struct lm_futex_q_head {
 #define LM_GLIBC_OWNER_OFF	8
 #define LM_GLIBC_KIND_OFF	16
 #define LM_GLIBC_KIND_MASK	3	/* PTHREAD_MUTEX_KIND_MASK_NP */
+/* every __kind bit glibc defines: type, robust, PI, PP, pshared, elision */
+#define LM_GLIBC_KIND_BITS	0x3ff
 #define LM_GLIBC_KIND_NORMAL	0
 #define LM_GLIBC_KIND_RECURSIVE	1
 #define LM_GLIBC_KIND_ERRCHECK	2

@@ -15,6 +15,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/hash.h>
+#include <linux/mm.h>
 #include <linux/pid.h>
 #include <linux/rcupdate.h>
 #include <linux/sched/signal.h>
@@ -62,11 +63,56 @@ static bool lm_task_alive(pid_t tid, pid_t tgid, bool any_tgid)
 	return alive;
 }
 
+/*
+ * Does @w look like a locked glibc mutex? The futex word says "locked with
+ * waiters" (2, from lll_lock_wait) or holds the owner TID (robust mutexes),
+ * matching the value the waiter slept on (@val, or -1 when unknown); the
+ * owner is positive, __nusers counts it, __count is only used by recursive
+ * mutexes, and __kind has no bits glibc does not define. A condition
+ * variable or semaphore word with a TID-like neighbour fails one of these.
+ */
+static bool lm_glibc_locked(const s32 *w, s64 val)
+{
+	u32 kind = (u32)w[4];
+
+	if (w[2] <= 0 || w[3] < 1 || (kind & ~LM_GLIBC_KIND_BITS))
+		return false;
+	if ((kind & LM_GLIBC_KIND_MASK) != LM_GLIBC_KIND_RECURSIVE && w[1])
+		return false;
+	if (w[0] == 2)
+		return val < 0 || val == 2;
+	return (w[0] & FUTEX_TID_MASK) == w[2] && (val < 0 || val == w[0]);
+}
+
+/*
+ * The owner in a futex word (PI) or in the glibc mutex around it. @w holds
+ * five ints read from the futex address: __lock, __count, __owner,
+ * __nusers, __kind.
+ */
+static pid_t lm_owner_from_words(const s32 *w, bool pi, bool shared, s64 val,
+				 pid_t tgid, u8 *how, u8 *kind)
+{
+	*how = LOCKMON_OWNER_NONE;
+	*kind = 0;
+	if (pi) {
+		if (!(w[0] & FUTEX_TID_MASK))
+			return 0;
+		*how = LOCKMON_OWNER_PI;
+		return w[0] & FUTEX_TID_MASK;
+	}
+	if (!lm_glibc_locked(w, val) || !lm_task_alive(w[2], tgid, shared))
+		return 0;
+	*how = LOCKMON_OWNER_GLIBC;
+	*kind = w[4] & LM_GLIBC_KIND_MASK;
+	return w[2];
+}
+
 /**
  * lm_resolve_owner() - who holds the futex current is about to wait on
  * @uaddr: the futex word, in current's address space
  * @pi: a PI futex: the owner TID is in the word
  * @shared: a process-shared futex: the owner may be in another process
+ * @val: the value the waiter expects in the word, or -1 if unknown
  * @how: set to enum lockmon_owner_how
  * @kind: set to the glibc mutex kind when @how is LOCKMON_OWNER_GLIBC
  *
@@ -77,31 +123,18 @@ static bool lm_task_alive(pid_t tid, pid_t tgid, bool any_tgid)
  *
  * Return: the owner TID, or 0 with @how set to LOCKMON_OWNER_NONE.
  */
-pid_t lm_resolve_owner(u64 uaddr, bool pi, bool shared, u8 *how, u8 *kind)
+pid_t lm_resolve_owner(u64 uaddr, bool pi, bool shared, s64 val, u8 *how,
+		       u8 *kind)
 {
-	void __user *p = (void __user *)(unsigned long)uaddr;
-	s32 w[5];
+	s32 w[5] = { 0 };
 
-	*how = LOCKMON_OWNER_NONE;
-	*kind = 0;
-	if (pi) {
-		if (copy_from_user_nofault(w, p, sizeof(w[0])))
-			return 0;
-		w[0] &= FUTEX_TID_MASK;
-		if (!w[0])
-			return 0;
-		*how = LOCKMON_OWNER_PI;
-		return w[0];
+	if (copy_from_user_nofault(w, (void __user *)(unsigned long)uaddr,
+				   pi ? sizeof(w[0]) : sizeof(w))) {
+		*how = LOCKMON_OWNER_NONE;
+		*kind = 0;
+		return 0;
 	}
-	if (copy_from_user_nofault(w, p, sizeof(w)))
-		return 0;
-	if (w[0] != 2 && (w[0] & FUTEX_TID_MASK) != w[2])
-		return 0;
-	if (w[2] <= 0 || !lm_task_alive(w[2], current->tgid, shared))
-		return 0;
-	*how = LOCKMON_OWNER_GLIBC;
-	*kind = w[4] & LM_GLIBC_KIND_MASK;
-	return w[2];
+	return lm_owner_from_words(w, pi, shared, val, current->tgid, how, kind);
 }
 
 static void lm_finding_task_from(struct lm_finding_task *ft,
@@ -238,21 +271,37 @@ void lm_graph_wait_ended(pid_t tid, int result)
 
 /*
  * A blocked task's owner may have changed since it blocked (the lock passed
- * to another waiter). For tasks in current's own process the glibc or PI
- * word can be read again; others keep the owner seen at block time.
+ * to another waiter), so glibc and PI owners are read again while the chain
+ * is followed: without a fault from probe context when the task shares
+ * current's mm, and with access_process_vm() from the scan, which may sleep.
+ * Returns false when the owner cannot be read again.
  */
-static void lm_refresh_owner(struct lm_task *t)
+static bool lm_refresh_owner(struct lm_task *t, bool sleepable)
 {
+	struct task_struct *p;
+	s32 w[5] = { 0 };
+	size_t len = t->pi ? sizeof(w[0]) : sizeof(w);
 	u8 how, kind;
-	pid_t owner;
+	int got = 0;
 
-	if (!current->mm || t->tgid != current->tgid ||
-	    (t->owner_how != LOCKMON_OWNER_GLIBC &&
-	     t->owner_how != LOCKMON_OWNER_PI))
-		return;
-	owner = lm_resolve_owner(t->uaddr, t->pi, t->shared, &how, &kind);
-	if (how != LOCKMON_OWNER_NONE)
-		t->owner = owner;
+	if (t->owner_how != LOCKMON_OWNER_GLIBC &&
+	    t->owner_how != LOCKMON_OWNER_PI)
+		return true;
+	if (current->mm && t->tgid == current->tgid) {
+		got = copy_from_user_nofault(w, (void __user *)(unsigned long)t->uaddr,
+					     len) ? 0 : len;
+	} else if (sleepable) {
+		p = get_pid_task(find_get_pid(t->tid), PIDTYPE_PID);
+		if (p) {
+			got = access_process_vm(p, t->uaddr, w, len, 0);
+			put_task_struct(p);
+		}
+	}
+	if (got != len)
+		return !sleepable;	/* probe context: keep the block-time owner */
+	t->owner = lm_owner_from_words(w, t->pi, t->shared, -1, t->tgid, &how,
+				       &kind);
+	return true;
 }
 
 static bool lm_self_deadlock(const struct lm_task *self)
@@ -268,17 +317,22 @@ static bool lm_self_deadlock(const struct lm_task *self)
 /**
  * lm_graph_check() - follow the wait-for chain from a blocked task
  * @self: snapshot of the task that is blocking (or has been blocked)
+ * @settled: called by the scan: every wait in the chain must be older than
+ *	one scan period, and inferred owners are trusted
  *
  * Follows owner -> the futex the owner waits on -> its owner, at most
  * LOCKMON_MAX_CHAIN hops, and records a cycle that comes back to @self.
  * Cost is O(chain length). Cycles that do not pass through @self were
- * found when they closed.
+ * found when they closed. An inferred owner is only a guess, so a cycle
+ * through one is reported by the scan once it has lasted, never at once.
  */
-void lm_graph_check(const struct lm_task *self)
+void lm_graph_check(const struct lm_task *self, bool settled)
 {
 	struct lm_finding f = { .kind = LOCKMON_FINDING_CYCLE };
-	struct lm_task t;
+	u64 old = ktime_get_ns() - (u64)lm_scan_ms * NSEC_PER_MSEC;
 	bool timed = self->timed;
+	bool guess = self->owner_how == LOCKMON_OWNER_INFERRED;
+	struct lm_task t;
 	pid_t cur;
 	int i;
 
@@ -300,13 +354,19 @@ void lm_graph_check(const struct lm_task *self)
 				return;	/* a cycle we are not part of */
 		if (!lm_task_copy(cur, &t) || t.state != LM_T_WAITING || t.woken)
 			return;
-		lm_refresh_owner(&t);
+		if (settled && t.since > old)
+			return;
+		if (!lm_refresh_owner(&t, settled))
+			return;
 		timed |= t.timed;
+		guess |= t.owner_how == LOCKMON_OWNER_INFERRED;
 		lm_finding_task_from(&f.t[f.nr++], &t);
 	}
 	return;
 
 found:
+	if (guess && !settled)
+		return;
 	if (timed)
 		lm_pending_add(&f);
 	else
@@ -554,8 +614,9 @@ static void lm_scan_fn(struct work_struct *work)
 			if (t->state != LM_T_WAITING || t->woken)
 				continue;
 			lm_scan_orphan(t);
-			if (now - t->since > (u64)lm_scan_ms * NSEC_PER_MSEC)
-				lm_graph_check(t);
+			if (now - t->since > (u64)lm_scan_ms * NSEC_PER_MSEC &&
+			    lm_refresh_owner(t, true))
+				lm_graph_check(t, true);
 			pr = lm_proc_of(t->tgid);
 			if (!pr)
 				continue;

@@ -192,8 +192,9 @@ void lm_graph_exit(void);
 void lm_graph_reset(void);
 size_t lm_graph_bytes(void);
 
-pid_t lm_resolve_owner(u64 uaddr, bool pi, bool shared, u8 *how, u8 *kind);
-void lm_graph_check(const struct lm_task *self);
+pid_t lm_resolve_owner(u64 uaddr, bool pi, bool shared, s64 val, u8 *how,
+		       u8 *kind);
+void lm_graph_check(const struct lm_task *self, bool settled);
 void lm_graph_pi_edeadlk(const struct lm_task *self);
 void lm_graph_wait_ended(pid_t tid, int result);
 /* Copy finding number @i (0 = oldest kept); false past the end. */

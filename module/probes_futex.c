@@ -28,7 +28,7 @@
 #include "lockmon.h"
 #include "trace.h"
 
-static int lm_result(long ret)
+static int lm_result(int ret)
 {
 	switch (ret) {
 	case 0:
@@ -152,7 +152,8 @@ static void lm_wait_again(const struct lm_task *t)
 /* futex_wait() and friends return. */
 static int lm_wait_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
-	int result = lm_result((long)regs_return_value(regs));
+	/* the probed functions return int: the upper half of rax is junk */
+	int result = lm_result((int)regs_return_value(regs));
 	u64 now = ktime_get_ns();
 	struct lm_task *t, me;
 	unsigned long flags;
@@ -201,7 +202,8 @@ static void lm_block(struct lm_task *t, unsigned long tflags,
 	u32 idx;
 
 	lm_count(LM_CNT_blocked);
-	owner = lm_resolve_owner(t->uaddr, t->pi, inode, &how, &kind);
+	owner = lm_resolve_owner(t->uaddr, t->pi, inode, t->pi ? -1 : t->val,
+				 &how, &kind);
 	f = lm_futex_lock(k, true, &idx, &flags);
 	if (f) {
 		lm_futex_add_waiter(f, t->tid);
@@ -216,8 +218,12 @@ static void lm_block(struct lm_task *t, unsigned long tflags,
 		f->pi |= t->pi;
 		if (how == LOCKMON_OWNER_GLIBC)
 			f->glibc = 1;
-		if (how == LOCKMON_OWNER_NONE && f->last_waker &&
-		    f->last_waker != t->tid &&
+		/*
+		 * Infer only for lock-like futexes that carry no owner of
+		 * their own: a glibc or PI lock seen unowned is simply free.
+		 */
+		if (how == LOCKMON_OWNER_NONE && !f->glibc && !f->pi &&
+		    f->last_waker && f->last_waker != t->tid &&
 		    lm_futex_class(f) == LOCKMON_CLASS_LOCK) {
 			owner = f->last_waker;
 			how = LOCKMON_OWNER_INFERRED;
@@ -247,7 +253,7 @@ static void lm_block(struct lm_task *t, unsigned long tflags,
 
 	trace_lockmon_wait_begin(me.tid, me.tgid, me.futex_id, me.uaddr,
 				 me.owner, me.owner_how, me.timed, me.stack_id);
-	lm_graph_check(&me);
+	lm_graph_check(&me, false);
 }
 
 /* futex_wait_queue(hb, q, timeout): the task is about to sleep. */
