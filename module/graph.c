@@ -87,10 +87,12 @@ static bool lm_glibc_locked(const s32 *w, s64 val)
 /*
  * The owner in a futex word (PI) or in the glibc mutex around it. @w holds
  * five ints read from the futex address: __lock, __count, __owner,
- * __nusers, __kind.
+ * __nusers, __kind. A glibc owner seen for the first time must be a live
+ * thread; when @dead_ok, the lock was already known to be a glibc mutex
+ * and an owner that has exited is returned too: that is an orphan.
  */
 static pid_t lm_owner_from_words(const s32 *w, bool pi, bool shared, s64 val,
-				 pid_t tgid, u8 *how, u8 *kind)
+				 pid_t tgid, bool dead_ok, u8 *how, u8 *kind)
 {
 	*how = LOCKMON_OWNER_NONE;
 	*kind = 0;
@@ -100,7 +102,8 @@ static pid_t lm_owner_from_words(const s32 *w, bool pi, bool shared, s64 val,
 		*how = LOCKMON_OWNER_PI;
 		return w[0] & FUTEX_TID_MASK;
 	}
-	if (!lm_glibc_locked(w, val) || !lm_task_alive(w[2], tgid, shared))
+	if (!lm_glibc_locked(w, val) ||
+	    (!dead_ok && !lm_task_alive(w[2], tgid, shared)))
 		return 0;
 	*how = LOCKMON_OWNER_GLIBC;
 	*kind = w[4] & LM_GLIBC_KIND_MASK;
@@ -134,7 +137,8 @@ pid_t lm_resolve_owner(u64 uaddr, bool pi, bool shared, s64 val, u8 *how,
 		*kind = 0;
 		return 0;
 	}
-	return lm_owner_from_words(w, pi, shared, val, current->tgid, how, kind);
+	return lm_owner_from_words(w, pi, shared, val, current->tgid, false,
+				   how, kind);
 }
 
 static void lm_finding_task_from(struct lm_finding_task *ft,
@@ -175,7 +179,7 @@ static bool lm_finding_known(u64 sig)
 	return false;
 }
 
-static void lm_finding_record(struct lm_finding *f, u64 since)
+static bool lm_finding_record(struct lm_finding *f, u64 since)
 {
 	struct lm_finding *slot;
 	unsigned long flags;
@@ -188,7 +192,7 @@ static void lm_finding_record(struct lm_finding *f, u64 since)
 	raw_spin_lock_irqsave(&lm_findings_lock, flags);
 	if (lm_finding_known(f->sig)) {
 		raw_spin_unlock_irqrestore(&lm_findings_lock, flags);
-		return;
+		return false;
 	}
 	f->seq = ++lm_finding_seq;
 	if (f->seq > lm_max_findings)
@@ -205,6 +209,7 @@ static void lm_finding_record(struct lm_finding *f, u64 since)
 				      f->t[i].owner_how);
 	/* printing may wake the console: never from the scheduler's paths */
 	queue_work(system_unbound_wq, &lm_report_work);
+	return true;
 }
 
 static void lm_pending_add(struct lm_finding *f)
@@ -299,9 +304,23 @@ static bool lm_refresh_owner(struct lm_task *t, bool sleepable)
 	}
 	if (got != len)
 		return !sleepable;	/* probe context: keep the block-time owner */
-	t->owner = lm_owner_from_words(w, t->pi, t->shared, -1, t->tgid, &how,
-				       &kind);
+	t->owner = lm_owner_from_words(w, t->pi, t->shared, -1, t->tgid, true,
+				       &how, &kind);
 	return true;
+}
+
+/*
+ * The owner is read while the waiter may be woken and take the lock: an
+ * owner read is only trusted if the waiter is still in the same wait,
+ * unwoken, afterwards. glibc stores the owner only after the futex wait
+ * returns, so a value read before that point predates the wake-up.
+ */
+static bool lm_same_wait(const struct lm_task *t)
+{
+	struct lm_task now;
+
+	return lm_task_copy(t->tid, &now) && now.state == LM_T_WAITING &&
+	       !now.woken && now.since == t->since;
 }
 
 static bool lm_self_deadlock(const struct lm_task *self)
@@ -356,7 +375,8 @@ void lm_graph_check(const struct lm_task *self, bool settled)
 			return;
 		if (settled && t.since > old)
 			return;
-		if (!lm_refresh_owner(&t, settled))
+		if (!lm_refresh_owner(&t, settled) ||
+		    (settled && !lm_same_wait(&t)))
 			return;
 		timed |= t.timed;
 		guess |= t.owner_how == LOCKMON_OWNER_INFERRED;
@@ -536,6 +556,7 @@ struct lm_proc {
 	pid_t tgid;
 	unsigned int blocked;	/* untimed private waits over lm_stall_ms */
 	bool other;		/* a timed or shared wait: not a stall */
+	u64 oldest;		/* start of the oldest blocked wait */
 	struct lm_finding f;
 };
 
@@ -564,7 +585,10 @@ static void lm_scan_orphan(const struct lm_task *t)
 	unsigned long flags;
 	struct lm_task *slot;
 
+	/* an inferred owner is a guess: its exit proves nothing */
 	if (t->reported || t->owner <= 0 || t->owner == t->tid ||
+	    (t->owner_how != LOCKMON_OWNER_GLIBC &&
+	     t->owner_how != LOCKMON_OWNER_PI) ||
 	    lm_task_alive(t->owner, 0, true))
 		return;
 	slot = lm_task_lock(t->tid, false, &flags);
@@ -574,6 +598,23 @@ static void lm_scan_orphan(const struct lm_task *t)
 	lm_task_unlock(slot, flags);
 	lm_finding_task_from(&f.t[0], t);
 	lm_finding_record(&f, t->since);
+}
+
+/*
+ * A wait older than one scan period: read its owner again, and if the
+ * task is still in that same wait, look for an orphan and a cycle.
+ */
+static void lm_scan_wait(struct lm_task *t)
+{
+	pid_t before = t->owner;
+
+	if (!lm_refresh_owner(t, true) || !lm_same_wait(t))
+		return;
+	if (t->owner != before)
+		trace_lockmon_owner(t->tid, t->tgid, t->futex_id, t->owner,
+				    t->owner_how);
+	lm_scan_orphan(t);
+	lm_graph_check(t, true);
 }
 
 static void lm_scan_stalls(void)
@@ -592,7 +633,10 @@ static void lm_scan_stalls(void)
 		rcu_read_unlock();
 		if (threads && pr->blocked == threads) {
 			pr->f.kind = LOCKMON_FINDING_STALL;
-			lm_finding_record(&pr->f, 0);
+			if (lm_finding_record(&pr->f, 0))
+				trace_lockmon_stall(pr->f.seq, pr->tgid, threads,
+						    div_u64(ktime_get_ns() - pr->oldest,
+							    NSEC_PER_MSEC));
 		}
 	}
 }
@@ -613,10 +657,8 @@ static void lm_scan_fn(struct work_struct *work)
 
 			if (t->state != LM_T_WAITING || t->woken)
 				continue;
-			lm_scan_orphan(t);
-			if (now - t->since > (u64)lm_scan_ms * NSEC_PER_MSEC &&
-			    lm_refresh_owner(t, true))
-				lm_graph_check(t, true);
+			if (now - t->since > (u64)lm_scan_ms * NSEC_PER_MSEC)
+				lm_scan_wait(t);
 			pr = lm_proc_of(t->tgid);
 			if (!pr)
 				continue;
@@ -625,6 +667,8 @@ static void lm_scan_fn(struct work_struct *work)
 			} else if (now - t->since >= stall_ns) {
 				if (pr->f.nr < LOCKMON_MAX_CHAIN)
 					lm_finding_task_from(&pr->f.t[pr->f.nr++], t);
+				if (!pr->oldest || t->since < pr->oldest)
+					pr->oldest = t->since;
 				pr->blocked++;
 			}
 		}

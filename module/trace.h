@@ -138,6 +138,58 @@ TRACE_EVENT(lockmon_finding,
 		  __entry->uaddr, __entry->owner, __entry->owner_how)
 );
 
+TRACE_EVENT(lockmon_owner,
+
+	TP_PROTO(pid_t tid, pid_t tgid, u64 futex_id, pid_t owner, u8 owner_how),
+
+	TP_ARGS(tid, tgid, futex_id, owner, owner_how),
+
+	TP_STRUCT__entry(
+		__field(pid_t,	tid)
+		__field(pid_t,	tgid)
+		__field(u64,	futex_id)
+		__field(pid_t,	owner)
+		__field(u8,	owner_how)
+	),
+
+	TP_fast_assign(
+		__entry->tid = tid;
+		__entry->tgid = tgid;
+		__entry->futex_id = futex_id;
+		__entry->owner = owner;
+		__entry->owner_how = owner_how;
+	),
+
+	TP_printk("tid=%d tgid=%d futex=%016llx owner=%d how=%u",
+		  __entry->tid, __entry->tgid, __entry->futex_id,
+		  __entry->owner, __entry->owner_how)
+);
+
+TRACE_EVENT(lockmon_stall,
+
+	TP_PROTO(u64 seq, pid_t tgid, u32 threads, u64 blocked_ms),
+
+	TP_ARGS(seq, tgid, threads, blocked_ms),
+
+	TP_STRUCT__entry(
+		__field(u64,	seq)
+		__field(pid_t,	tgid)
+		__field(u32,	threads)
+		__field(u64,	blocked_ms)
+	),
+
+	TP_fast_assign(
+		__entry->seq = seq;
+		__entry->tgid = tgid;
+		__entry->threads = threads;
+		__entry->blocked_ms = blocked_ms;
+	),
+
+	TP_printk("seq=%llu tgid=%d threads=%u blocked_ms=%llu",
+		  __entry->seq, __entry->tgid, __entry->threads,
+		  __entry->blocked_ms)
+);
+
 #endif /* _LOCKMON_TRACE_H */
 
 #undef TRACE_INCLUDE_PATH

@@ -538,7 +538,7 @@ TEST(producer_consumer_is_clean)
 }
 
 #define BUSY_THREADS 64
-#define BUSY_SECONDS 10
+#define BUSY_SECONDS 30
 
 static void *busy_worker(void *arg)
 {

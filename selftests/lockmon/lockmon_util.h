@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/futex.h>
 #include <pthread.h>
 #include <signal.h>
@@ -51,12 +52,26 @@ static inline void lm_sleep_ms(unsigned int ms)
 		;
 }
 
-/* Path of lockmon.ko: $LOCKMON_KO, else the build tree two levels up. */
+/*
+ * Path of lockmon.ko: $LOCKMON_KO, else the build tree two levels above
+ * the test binary, wherever it is run from.
+ */
 static inline const char *lm_ko(void)
 {
+	static char path[PATH_MAX];
 	const char *p = getenv("LOCKMON_KO");
+	char *slash;
+	ssize_t n;
 
-	return p ? p : "../../lockmon.ko";
+	if (p)
+		return p;
+	n = readlink("/proc/self/exe", path, sizeof(path) - 32);
+	if (n <= 0)
+		return "../../lockmon.ko";
+	path[n] = '\0';
+	slash = strrchr(path, '/');
+	strcpy(slash ? slash + 1 : path, "../../lockmon.ko");
+	return path;
 }
 
 static inline bool lm_loaded(void)
