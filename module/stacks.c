@@ -45,7 +45,8 @@ static unsigned int lm_walk_user(u64 *ips)
 	while (n < LOCKMON_MAX_STACK && fp > prev && !(fp & 7)) {
 		if (copy_from_user_nofault(&frame, (void __user *)fp, sizeof(frame)))
 			break;
-		if (!frame.ret)
+		/* code without frame pointers leaves junk in rbp */
+		if (frame.ret < PAGE_SIZE || frame.ret >= TASK_SIZE_MAX)
 			break;
 		ips[n++] = frame.ret;
 		prev = fp;
