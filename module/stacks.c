@@ -12,6 +12,7 @@
 #include <linux/jhash.h>
 #include <linux/log2.h>
 #include <linux/ptrace.h>
+#include <linux/sizes.h>
 #include <linux/sched/task_stack.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -34,12 +35,43 @@ static struct lm_stack_bucket *lm_stacks;
 static unsigned int lm_stack_bits;
 static DEFINE_PER_CPU(u32, lm_capture_tick);
 
+/* Does the user address @ret follow a call instruction? */
+static bool lm_after_call(unsigned long ret)
+{
+	u8 c[8];
+
+	if (copy_from_user_nofault(c, (void __user *)(ret - 8), sizeof(c)))
+		return false;
+	if (c[3] == 0xe8)				/* call rel32 */
+		return true;
+	if (c[6] == 0xff && (c[7] & 0xf8) == 0xd0)	/* call *%reg */
+		return true;
+	if (c[5] == 0xff && (c[6] & 0xf8) == 0x50)	/* call *d8(%reg) */
+		return true;
+	if (c[2] == 0xff && (c[3] & 0x38) == 0x10 &&	/* call *d32(%reg), */
+	    ((c[3] & 0xc0) == 0x80 || c[3] == 0x15))	/* call *d32(%rip) */
+		return true;
+	return false;
+}
+
+#define LM_SCAN_WORDS	128	/* how far up the user stack to look */
+#define LM_SCAN_CHUNK	16
+
+/*
+ * Return addresses by frame pointers: good for code built with them. Most
+ * distribution libraries (glibc among them) are built without, so when the
+ * chain is short lockmon scans the top of the user stack for words that
+ * point just after a call instruction instead. Such a scan can pick up a
+ * stale return address left in a dead frame; Documentation/owners.rst
+ * says so.
+ */
 static unsigned int lm_walk_user(u64 *ips)
 {
 	struct pt_regs *regs = task_pt_regs(current);
-	unsigned long fp = regs->bp, prev = 0;
-	unsigned int n = 0;
+	unsigned long fp = regs->bp, prev = 0, sp = regs->sp;
+	unsigned long words[LM_SCAN_CHUNK];
 	struct { unsigned long next, ret; } frame;
+	unsigned int n = 0, i, done;
 
 	ips[n++] = regs->ip;
 	while (n < LOCKMON_MAX_STACK && fp > prev && !(fp & 7)) {
@@ -51,6 +83,26 @@ static unsigned int lm_walk_user(u64 *ips)
 		ips[n++] = frame.ret;
 		prev = fp;
 		fp = frame.next;
+	}
+	if (n >= 4)
+		return n;
+
+	n = 1;
+	for (done = 0; done < LM_SCAN_WORDS && n < LOCKMON_MAX_STACK;
+	     done += LM_SCAN_CHUNK) {
+		if (copy_from_user_nofault(words, (void __user *)(sp + done * 8),
+					   sizeof(words)))
+			break;
+		for (i = 0; i < LM_SCAN_CHUNK && n < LOCKMON_MAX_STACK; i++) {
+			unsigned long w = words[i];
+
+			/* not a stack address, not a small number */
+			if (w < PAGE_SIZE || w >= TASK_SIZE_MAX ||
+			    (w > sp - SZ_64K && w < sp + SZ_8M))
+				continue;
+			if (w != ips[n - 1] && lm_after_call(w))
+				ips[n++] = w;
+		}
 	}
 	return n;
 }
