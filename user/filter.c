@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: GPL-2.0
+/* -p, --comm and --min-wait, applied to every view the same way. */
+#include <stdlib.h>
+#include <string.h>
+#include "lockmon-report.h"
+
+bool lmr_want_task(const struct lmr_opts *o, pid_t tid, pid_t tgid,
+		   const char *comm, u64 wait_ns)
+{
+	if (o->pid && o->pid != tid && o->pid != tgid)
+		return false;
+	if (o->comm[0] && (!comm || strcmp(o->comm, comm)))
+		return false;
+	return wait_ns >= o->min_wait_ns;
+}
+
+static bool want_lock(struct lmr_state *st, const struct lmr_opts *o,
+		      const struct lmr_lock *l)
+{
+	u64 longest = l->max_ns;
+	size_t i;
+
+	for (i = 0; i < st->nr_tasks; i++)
+		if (st->tasks[i].futex_id == l->id && !st->recorded &&
+		    st->tasks[i].wait_ns > longest)
+			longest = st->tasks[i].wait_ns;
+	return lmr_want_task(o, l->tgid, l->tgid,
+			     o->comm[0] ? lmr_tgid_comm(st, l->tgid) : NULL,
+			     longest);
+}
+
+static bool want_finding(const struct lmr_opts *o, const struct lmr_finding *f)
+{
+	unsigned int i;
+
+	for (i = 0; i < f->nr; i++)
+		if (lmr_want_task(o, f->t[i].tid, f->t[i].tgid, f->t[i].comm,
+				  o->min_wait_ns))
+			return true;
+	return false;
+}
+
+
+void lmr_filter(struct lmr_state *st, const struct lmr_opts *o)
+{
+	size_t i, k;
+
+	if (!o->pid && !o->comm[0] && !o->min_wait_ns)
+		return;
+	/* locks first: they look at the task list before it is filtered */
+	for (i = 0, k = 0; i < st->nr_locks; i++)
+		if (want_lock(st, o, &st->locks[i]))
+			st->locks[k++] = st->locks[i];
+	st->nr_locks = k;
+	for (i = 0, k = 0; i < st->nr_tasks; i++) {
+		struct lmr_task *t = &st->tasks[i];
+
+		if (lmr_want_task(o, t->tid, t->tgid, t->comm,
+				  st->recorded ? t->max_ns : t->wait_ns))
+			st->tasks[k++] = *t;
+	}
+	st->nr_tasks = k;
+	for (i = 0, k = 0; i < st->nr_waits; i++) {
+		struct lmr_wait *w = &st->waits[i];
+
+		if (lmr_want_task(o, w->tid, w->tgid, w->comm, w->wait_ns))
+			st->waits[k++] = *w;
+	}
+	st->nr_waits = k;
+	for (i = 0, k = 0; i < st->nr_findings; i++)
+		if (want_finding(o, &st->findings[i]))
+			st->findings[k++] = st->findings[i];
+	st->nr_findings = k;
+}

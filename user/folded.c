@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Wait time by stack. A sample is (process, waiter stack, lock): its
+ * count and nanoseconds. From a recording, every finished wait; live, the
+ * tasks blocked now and how long they have waited so far. --folded prints
+ * them for FlameGraph: "comm;outer;...;inner;[lock] NAME nanoseconds".
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "lockmon-report.h"
+#include "samples.h"
+
+static struct lmr_sample *add(struct lmr_samples *s, pid_t tgid,
+			      const char *comm, u32 stack_id, u64 futex_id,
+			      u64 uaddr)
+{
+	struct lmr_sample *arr;
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		struct lmr_sample *x = &s->v[i];
+
+		if (x->tgid == tgid && x->stack_id == stack_id &&
+		    x->futex_id == futex_id && !strcmp(x->comm, comm))
+			return x;
+	}
+	arr = lmr_grow(s->v, &s->cap, s->n, sizeof(*arr));
+	if (!arr)
+		return NULL;
+	s->v = arr;
+	arr = &arr[s->n++];
+	arr->tgid = tgid;
+	snprintf(arr->comm, sizeof(arr->comm), "%s", comm);
+	arr->stack_id = stack_id;
+	arr->futex_id = futex_id;
+	arr->uaddr = uaddr;
+	return arr;
+}
+
+int lmr_samples(struct lmr_ctx *c, struct lmr_samples *s)
+{
+	struct lmr_state *st = c->st;
+	struct lmr_sample *x;
+	size_t i;
+
+	memset(s, 0, sizeof(*s));
+	if (st->recorded) {
+		for (i = 0; i < st->nr_waits; i++) {
+			const struct lmr_wait *w = &st->waits[i];
+
+			x = add(s, w->tgid, w->comm, w->stack_id, w->futex_id,
+				w->uaddr);
+			if (!x)
+				return -1;
+			x->count++;
+			x->ns += w->wait_ns;
+		}
+	} else {
+		for (i = 0; i < st->nr_tasks; i++) {
+			const struct lmr_task *t = &st->tasks[i];
+
+			x = add(s, t->tgid, t->comm, t->stack_id, t->futex_id,
+				t->uaddr);
+			if (!x)
+				return -1;
+			x->count++;
+			x->ns += t->wait_ns;
+		}
+	}
+	return 0;
+}
+
+/* FlameGraph frames cannot hold ';' and the value follows a blank. */
+static void frame(FILE *f, const char *s)
+{
+	for (; *s; s++)
+		fputc(*s == ';' || *s == ' ' || *s == '\n' ? '_' : *s, f);
+}
+
+void lmr_folded(struct lmr_ctx *c)
+{
+	char sym[LMR_NAME_LEN];
+	struct lmr_samples s;
+	size_t i;
+	int k;
+
+	if (lmr_samples(c, &s)) {
+		lmr_err("out of memory");
+		return;
+	}
+	for (i = 0; i < s.n; i++) {
+		const struct lmr_sample *x = &s.v[i];
+		const struct lmr_stack *stk = lmr_find_stack(c->st, x->stack_id);
+
+		frame(c->out, x->comm);
+		if (stk) {
+			/* folded stacks go outermost first */
+			for (k = (int)stk->nr - 1; k >= 0; k--) {
+				fputc(';', c->out);
+				frame(c->out, lmr_sym_code(c->syms, stk->tgid,
+							   stk->ip[k], k > 0,
+							   sym, sizeof(sym)));
+			}
+		} else {
+			fputs(";[no_stack]", c->out);
+		}
+		fputs(";[lock]_", c->out);
+		frame(c->out, lmr_sym_data(c->syms, x->tgid, x->uaddr, sym,
+					   sizeof(sym)));
+		fprintf(c->out, " %llu\n", (unsigned long long)x->ns);
+	}
+	free(s.v);
+}

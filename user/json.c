@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * --json: one object per view, schema "lockmon-report/1" (documented in
+ * lockmon-report.1 and Documentation/reporter.rst). Field names are never
+ * renamed within a schema version; fields may be added.
+ */
+#include <string.h>
+#include "lockmon-report.h"
+
+struct jw {
+	FILE *f;
+	int depth;
+	bool first[16];
+};
+
+void lmr_json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\')
+			fprintf(f, "\\%c", ch);
+		else if (ch < 0x20 || ch >= 0x7f)
+			fprintf(f, "\\u%04x", ch);
+		else
+			fputc(ch, f);
+	}
+	fputc('"', f);
+}
+
+static void key(struct jw *w, const char *k)
+{
+	if (!w->first[w->depth])
+		fputc(',', w->f);
+	w->first[w->depth] = false;
+	if (k) {
+		lmr_json_string(w->f, k);
+		fputc(':', w->f);
+	}
+}
+
+static void open_(struct jw *w, const char *k, char ch)
+{
+	key(w, k);
+	fputc(ch, w->f);
+	if (w->depth < 15)
+		w->depth++;
+	w->first[w->depth] = true;
+}
+
+static void close_(struct jw *w, char ch)
+{
+	w->depth--;
+	fputc(ch, w->f);
+}
+
+static void str(struct jw *w, const char *k, const char *v)
+{
+	key(w, k);
+	lmr_json_string(w->f, v);
+}
+
+static void u64v(struct jw *w, const char *k, u64 v)
+{
+	key(w, k);
+	fprintf(w->f, "%llu", (unsigned long long)v);
+}
+
+static void intv(struct jw *w, const char *k, long long v)
+{
+	key(w, k);
+	fprintf(w->f, "%lld", v);
+}
+
+static void boolv(struct jw *w, const char *k, bool v)
+{
+	key(w, k);
+	fputs(v ? "true" : "false", w->f);
+}
+
+static void hexv(struct jw *w, const char *k, u64 v, bool pad)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), pad ? "%016llx" : "0x%llx",
+		 (unsigned long long)v);
+	str(w, k, buf);
+}
+
+static void stack(struct jw *w, struct lmr_ctx *c, u32 id)
+{
+	const struct lmr_stack *s = lmr_find_stack(c->st, id);
+	char sym[LMR_NAME_LEN];
+	unsigned int i;
+
+	if (!s) {
+		key(w, "stack");
+		fputs("null", w->f);
+		return;
+	}
+	open_(w, "stack", '[');
+	for (i = 0; i < s->nr; i++) {
+		open_(w, NULL, '{');
+		hexv(w, "ip", s->ip[i], false);
+		str(w, "symbol", lmr_sym_code(c->syms, s->tgid, s->ip[i], i > 0,
+					      sym, sizeof(sym)));
+		close_(w, '}');
+	}
+	close_(w, ']');
+}
+
+static void locks(struct jw *w, struct lmr_ctx *c)
+{
+	char name[LMR_NAME_LEN];
+	size_t i;
+
+	open_(w, "locks", '[');
+	for (i = 0; i < c->st->nr_locks; i++) {
+		const struct lmr_lock *l = &c->st->locks[i];
+
+		fputc('\n', w->f);
+		open_(w, NULL, '{');
+		hexv(w, "futex", l->id, true);
+		intv(w, "tgid", l->tgid);
+		hexv(w, "uaddr", l->uaddr, false);
+		str(w, "name", lmr_lock_name(c, l, name, sizeof(name)));
+		str(w, "class", l->klass);
+		boolv(w, "pi", l->pi);
+		u64v(w, "waits", l->waits);
+		u64v(w, "again", l->again);
+		u64v(w, "timeouts", l->timeouts);
+		u64v(w, "signals", l->signals);
+		u64v(w, "wakes", l->wakes);
+		u64v(w, "total_wait_ns", l->total_ns);
+		u64v(w, "max_wait_ns", l->max_ns);
+		u64v(w, "avg_wait_ns", l->waits ? l->total_ns / l->waits : 0);
+		u64v(w, "handoff_avg_ns", l->handoff_avg_ns);
+		u64v(w, "handoff_max_ns", l->handoff_max_ns);
+		u64v(w, "waiters", l->waiters);
+		intv(w, "owner", l->waiters ? l->owner : 0);
+		str(w, "owner_how", l->waiters ? l->owner_how : "unknown");
+		close_(w, '}');
+	}
+	close_(w, ']');
+}
+
+static void tasks(struct jw *w, struct lmr_ctx *c)
+{
+	char name[LMR_NAME_LEN];
+	size_t i;
+
+	open_(w, "tasks", '[');
+	for (i = 0; i < c->st->nr_tasks; i++) {
+		const struct lmr_task *t = &c->st->tasks[i];
+
+		fputc('\n', w->f);
+		open_(w, NULL, '{');
+		intv(w, "tid", t->tid);
+		intv(w, "tgid", t->tgid);
+		str(w, "comm", t->comm);
+		hexv(w, "futex", t->futex_id, true);
+		hexv(w, "uaddr", t->uaddr, false);
+		str(w, "lock", lmr_uaddr_name(c, t->tgid, t->uaddr, name,
+					      sizeof(name)));
+		if (c->st->recorded) {
+			u64v(w, "waits", t->waits);
+			u64v(w, "total_wait_ns", t->wait_ns);
+			u64v(w, "max_wait_ns", t->max_ns);
+		} else {
+			u64v(w, "wait_ns", t->wait_ns);
+			intv(w, "owner", t->owner);
+			str(w, "owner_how", t->owner_how);
+			boolv(w, "timed", t->timed);
+			boolv(w, "woken", t->woken);
+			boolv(w, "cycle", t->cycle);
+			if (t->owner_waits_on)
+				hexv(w, "owner_waits_on", t->owner_waits_on, true);
+			stack(w, c, t->stack_id);
+		}
+		close_(w, '}');
+	}
+	close_(w, ']');
+}
+
+static void findings(struct jw *w, struct lmr_ctx *c)
+{
+	char name[LMR_NAME_LEN];
+	size_t i;
+	unsigned int k;
+
+	open_(w, "findings", '[');
+	for (i = 0; i < c->st->nr_findings; i++) {
+		const struct lmr_finding *f = &c->st->findings[i];
+
+		fputc('\n', w->f);
+		open_(w, NULL, '{');
+		u64v(w, "seq", f->seq);
+		str(w, "kind", f->kind);
+		u64v(w, "time_ns", f->time_ns);
+		u64v(w, "latency_ns", f->latency_ns);
+		open_(w, "tasks", '[');
+		for (k = 0; k < f->nr; k++) {
+			const struct lmr_finding_task *t = &f->t[k];
+
+			open_(w, NULL, '{');
+			intv(w, "tid", t->tid);
+			intv(w, "tgid", t->tgid);
+			str(w, "comm", t->comm);
+			hexv(w, "futex", t->futex_id, true);
+			hexv(w, "uaddr", t->uaddr, false);
+			str(w, "lock", lmr_uaddr_name(c, t->tgid, t->uaddr,
+						      name, sizeof(name)));
+			intv(w, "owner", t->owner);
+			str(w, "owner_how", t->how);
+			boolv(w, "timed", t->timed);
+			stack(w, c, t->stack_id);
+			close_(w, '}');
+		}
+		close_(w, ']');
+		close_(w, '}');
+	}
+	close_(w, ']');
+}
+
+static void stats(struct jw *w, struct lmr_ctx *c)
+{
+	unsigned long long v;
+	size_t i;
+
+	open_(w, "stats", '{');
+	for (i = 0; i < c->st->nr_stats; i++) {
+		const struct lmr_stat *s = &c->st->stats[i];
+
+		if (!lmr_parse_uint(s->value, ~0ULL, &v))
+			u64v(w, s->name, v);
+		else
+			str(w, s->name, s->value);
+	}
+	close_(w, '}');
+}
+
+void lmr_json_view(struct lmr_ctx *c, const char *view)
+{
+	struct jw w = { .f = c->out, .first = { true } };
+	bool all = !strcmp(view, "top") || !strcmp(view, "report");
+
+	open_(&w, NULL, '{');
+	str(&w, "schema", LMR_SCHEMA);
+	str(&w, "view", view);
+	str(&w, "source", c->st->source ? c->st->source : "debugfs");
+	if (c->st->version[0])
+		str(&w, "module_version", c->st->version);
+	if (c->st->recorded) {
+		u64v(&w, "records", c->st->records);
+		u64v(&w, "duration_ns", c->st->duration_ns);
+		u64v(&w, "lost_events", c->st->lost_events);
+		u64v(&w, "bad_sequences", c->st->bad_sequences);
+	}
+	if (all || !strcmp(view, "locks"))
+		locks(&w, c);
+	if (all || !strcmp(view, "tasks") || !strcmp(view, "graph"))
+		tasks(&w, c);
+	if (all || !strcmp(view, "deadlocks"))
+		findings(&w, c);
+	if (!strcmp(view, "stats") || (!strcmp(view, "top")))
+		stats(&w, c);
+	close_(&w, '}');
+	fputc('\n', c->out);
+}

@@ -1,0 +1,290 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * lockmon-report internals: the state every view prints (locks, tasks,
+ * findings, stacks, counters), filled either from the module's debugfs
+ * files or from a recording, and the functions of each file.
+ */
+#ifndef LOCKMON_REPORT_H
+#define LOCKMON_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+#include <uapi/linux/lockmon.h>
+
+#define LMR_SCHEMA	"lockmon-report/1"
+#define LMR_DEBUGFS	"/sys/kernel/debug"
+#define LMR_DIR		LMR_DEBUGFS "/lockmon"
+#define LMR_NAME_LEN	128
+#define LMR_WORD_LEN	24
+
+typedef uint64_t u64;
+typedef uint32_t u32;
+
+/* ---- options ---------------------------------------------------------- */
+
+struct lmr_opts {
+	pid_t pid;			/* -p: 0 for every process */
+	char comm[16];			/* --comm: "" for every command */
+	u64 min_wait_ns;		/* --min-wait */
+	bool json, folded, dot, once, holder_stacks;
+	const char *pprof;		/* --pprof FILE */
+	const char *output;		/* record -o FILE */
+	double interval;		/* top -i SECONDS */
+	double duration;		/* record --duration SECONDS */
+	unsigned int buffer_kb;		/* record --buffer-kb */
+	unsigned int limit;		/* top -n LOCKS */
+	char **cmd;			/* record -- CMD ARGS */
+};
+
+/* ---- state ------------------------------------------------------------ */
+
+struct lmr_lock {
+	u64 id;				/* futex id: a keyed hash, not a pointer */
+	pid_t tgid;			/* first process seen using it */
+	u64 uaddr;			/* its address there */
+	char klass[LMR_WORD_LEN];	/* lock, event, unknown */
+	bool pi;
+	u64 waits, again, timeouts, signals, wakes;
+	u64 total_ns, max_ns;
+	u64 handoff_avg_ns, handoff_max_ns;
+	unsigned int waiters, distinct;
+	pid_t owner;
+	char owner_how[LMR_WORD_LEN];
+	/* recordings only */
+	u64 handoff_total_ns, handoff_count, mutual_wakes;
+	bool owner_seen;		/* a glibc or PI owner was read */
+};
+
+struct lmr_task {
+	pid_t tid, tgid;
+	char comm[16];
+	u64 futex_id, uaddr;
+	u64 wait_ns;			/* live: current wait; recording: total */
+	u64 waits, max_ns;		/* recordings only */
+	pid_t owner;
+	char owner_how[LMR_WORD_LEN];
+	bool timed, woken;
+	pid_t last_waker;
+	u32 stack_id;
+	u64 owner_waits_on;		/* waitgraph: the owner's own futex */
+	bool cycle;			/* waitgraph: edge on a cycle */
+};
+
+struct lmr_finding_task {
+	pid_t tid, tgid, owner;
+	char comm[16];
+	u64 futex_id, uaddr;
+	char how[LMR_WORD_LEN];
+	bool timed;
+	u32 stack_id;
+};
+
+struct lmr_finding {
+	u64 seq, time_ns, latency_ns;
+	char kind[LMR_WORD_LEN];
+	unsigned int nr;
+	struct lmr_finding_task t[LOCKMON_MAX_CHAIN];
+};
+
+struct lmr_stack {
+	u32 id;
+	pid_t tgid;
+	unsigned int nr;
+	u64 ip[LOCKMON_MAX_STACK];
+};
+
+struct lmr_stat {
+	char name[48];
+	char value[48];
+};
+
+/* One finished wait of a recording: the unit of --folded and --pprof. */
+struct lmr_wait {
+	pid_t tid, tgid;
+	char comm[16];
+	u64 futex_id, uaddr, wait_ns;
+	u32 stack_id;
+};
+
+/* /proc/PID/maps text of a process, kept while it lives and recorded. */
+struct lmr_maps {
+	pid_t tgid;
+	char *text;
+	size_t len;
+};
+
+struct lmr_state {
+	const char *source;		/* "debugfs", "record", "trace.dat" */
+	char version[32];		/* module version, live only */
+	struct lmr_lock *locks;
+	size_t nr_locks;
+	struct lmr_task *tasks;
+	size_t nr_tasks;
+	struct lmr_finding *findings;
+	size_t nr_findings;
+	struct lmr_stack *stacks;
+	size_t nr_stacks;
+	struct lmr_stat *stats;
+	size_t nr_stats;
+	struct lmr_wait *waits;
+	size_t nr_waits;
+	struct lmr_maps *maps;
+	size_t nr_maps;
+	bool recorded;			/* figures come from events */
+	u64 lost_events;
+	u64 bad_sequences;		/* impossible event orders in a recording */
+	u64 records, start_ns, duration_ns;
+	size_t cap_locks, cap_tasks, cap_findings, cap_stacks, cap_stats;
+	size_t cap_waits, cap_maps;
+};
+
+void lmr_state_free(struct lmr_state *st);
+void *lmr_grow(void *arr, size_t *cap, size_t n, size_t size);
+struct lmr_lock *lmr_find_lock(struct lmr_state *st, u64 id);
+const struct lmr_stack *lmr_find_stack(const struct lmr_state *st, u32 id);
+const char *lmr_tgid_comm(struct lmr_state *st, pid_t tgid);
+void lmr_state_sort(struct lmr_state *st);
+
+/* ---- util.c ----------------------------------------------------------- */
+
+void lmr_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void lmr_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *lmr_read_file(const char *path, size_t *len, size_t max);
+int lmr_parse_duration(const char *s, u64 *ns);
+int lmr_parse_uint(const char *s, unsigned long long max, unsigned long long *out);
+void lmr_fmt_ns(char *buf, size_t len, u64 ns);
+bool lmr_is_mounted(const char *path, unsigned long magic);
+void lmr_proc_comm(pid_t tid, char *comm, size_t len);
+
+/* ---- debugfs_read.c: the module's files ------------------------------- */
+
+enum {
+	LMR_F_LOCKS	= 1 << 0,
+	LMR_F_TASKS	= 1 << 1,
+	LMR_F_GRAPH	= 1 << 2,
+	LMR_F_FINDINGS	= 1 << 3,
+	LMR_F_STACKS	= 1 << 4,
+	LMR_F_STATS	= 1 << 5,
+};
+
+int lmr_parse_version(const char *text, char *ver, size_t len,
+		      unsigned int *major, unsigned int *minor);
+int lmr_parse_locks(const char *text, struct lmr_state *st);
+int lmr_parse_tasks(const char *text, struct lmr_state *st);
+int lmr_parse_waitgraph(const char *text, struct lmr_state *st);
+int lmr_parse_deadlocks(const char *text, struct lmr_state *st);
+int lmr_parse_stacks(const char *text, struct lmr_state *st);
+int lmr_parse_stats(const char *text, struct lmr_state *st);
+int lmr_check_live(bool need_tracefs);
+int lmr_debugfs_load(struct lmr_state *st, unsigned int what);
+
+/* ---- record.c: record files ------------------------------------------- */
+
+struct lmr_writer {
+	FILE *f;
+	char *path;
+	u64 records;
+};
+
+int lmr_writer_open(struct lmr_writer *w, const char *path);
+int lmr_writer_put(struct lmr_writer *w, const struct lockmon_record *r);
+int lmr_writer_put_maps(struct lmr_writer *w, pid_t tgid, const char *text);
+int lmr_writer_close(struct lmr_writer *w, u64 lost, u64 start_ns);
+int lmr_record_parse(const void *buf, size_t len, struct lmr_state *st,
+		     char *why, size_t whylen);
+int lmr_record_load(const char *path, struct lmr_state *st);
+
+/* ---- analyze.c: events to figures ------------------------------------- */
+
+struct lmr_analysis;
+struct lmr_analysis *lmr_analysis_new(struct lmr_state *st);
+void lmr_analysis_add(struct lmr_analysis *a, const struct lockmon_record *r);
+void lmr_analysis_finish(struct lmr_analysis *a);
+const char *lmr_how_name(unsigned int how);
+const char *lmr_kind_name(unsigned int kind);
+
+/* ---- stream.c: the trace event stream --------------------------------- */
+
+struct lmr_stream;
+typedef void (*lmr_record_fn)(const struct lockmon_record *r, void *ctx);
+
+struct lmr_stream *lmr_stream_open(unsigned int buffer_kb);
+int lmr_stream_poll(struct lmr_stream *s, lmr_record_fn fn, void *ctx);
+u64 lmr_stream_lost(struct lmr_stream *s);
+void lmr_stream_close(struct lmr_stream *s);
+int lmr_tracedat_load(const char *path, struct lmr_state *st);
+bool lmr_is_tracedat(const void *buf, size_t len);
+
+/* ---- record_cmd.c: record and report ---------------------------------- */
+
+int lmr_cmd_record(const struct lmr_opts *o);
+int lmr_cmd_report(const struct lmr_opts *o, const char *path);
+
+/* ---- symbols.c -------------------------------------------------------- */
+
+struct lmr_syms;
+struct lmr_syms *lmr_syms_new(struct lmr_state *st, bool live);
+void lmr_syms_free(struct lmr_syms *s);
+/* "symbol+0xoff" of a data or code address of @tgid, or "0x..." */
+const char *lmr_sym_data(struct lmr_syms *s, pid_t tgid, u64 addr,
+			 char *buf, size_t len);
+const char *lmr_sym_code(struct lmr_syms *s, pid_t tgid, u64 ip, bool ret,
+			 char *buf, size_t len);
+int lmr_thread_stack(struct lmr_syms *s, pid_t tgid, pid_t tid, u64 *ips,
+		     unsigned int max);
+char *lmr_read_maps(pid_t tgid);
+
+/* ---- filter.c --------------------------------------------------------- */
+
+bool lmr_want_task(const struct lmr_opts *o, pid_t tid, pid_t tgid,
+		   const char *comm, u64 wait_ns);
+void lmr_filter(struct lmr_state *st, const struct lmr_opts *o);
+
+/* ---- views.c, dot.c, json.c, folded.c, pprof.c ------------------------ */
+
+struct lmr_ctx {
+	struct lmr_state *st;
+	struct lmr_syms *syms;
+	const struct lmr_opts *o;
+	FILE *out;
+};
+
+const char *lmr_lock_name(struct lmr_ctx *c, const struct lmr_lock *l,
+			  char *buf, size_t len);
+const char *lmr_uaddr_name(struct lmr_ctx *c, pid_t tgid, u64 uaddr,
+			   char *buf, size_t len);
+void lmr_view_locks(struct lmr_ctx *c);
+void lmr_view_tasks(struct lmr_ctx *c);
+void lmr_view_graph(struct lmr_ctx *c);
+void lmr_view_deadlocks(struct lmr_ctx *c);
+void lmr_view_stats(struct lmr_ctx *c);
+void lmr_view_top(struct lmr_ctx *c, const struct lmr_state *prev);
+void lmr_view_report(struct lmr_ctx *c);
+void lmr_view_dot(struct lmr_ctx *c);
+
+/* JSON: one object per view, schema LMR_SCHEMA */
+void lmr_json_view(struct lmr_ctx *c, const char *view);
+void lmr_json_string(FILE *f, const char *s);
+
+/* FlameGraph folded stacks: "frame;frame value" */
+void lmr_folded(struct lmr_ctx *c);
+
+/* pprof: gzip-compressed profile.proto */
+struct lmr_pb {
+	unsigned char *buf;
+	size_t len, cap;
+	bool oom;
+};
+
+void lmr_pb_varint(struct lmr_pb *b, u64 v);
+void lmr_pb_key(struct lmr_pb *b, unsigned int field, unsigned int wire);
+void lmr_pb_uint(struct lmr_pb *b, unsigned int field, u64 v);
+void lmr_pb_bytes(struct lmr_pb *b, unsigned int field, const void *p,
+		  size_t len);
+int lmr_pprof_encode(struct lmr_ctx *c, struct lmr_pb *out);
+int lmr_pprof_write(struct lmr_ctx *c, const char *path);
+
+#endif /* LOCKMON_REPORT_H */

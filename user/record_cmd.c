@@ -1,0 +1,389 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * record: the lockmon events of the chosen processes into a record file,
+ * with what symbolization needs once they have exited: the stack table
+ * entries the events refer to and each process's maps (re-read while it
+ * lives, so libraries loaded late are there). report: analyse a file.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "lockmon-report.h"
+
+#define POLL_MS		50
+#define MAPS_EVERY	4	/* polls */
+#define STACKS_EVERY	20
+
+static volatile sig_atomic_t lmr_stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	lmr_stop = 1;
+}
+
+struct lmr_proc_info {
+	pid_t pid;
+	pid_t tgid;		/* of a tid */
+	char comm[16];
+	int want;		/* -1 unknown, 0 no, 1 yes (tgids only) */
+	char *maps_raw;		/* last /proc/PID/maps recorded (tgids) */
+};
+
+struct rec {
+	const struct lmr_opts *o;
+	struct lmr_writer w;
+	pid_t child;
+	struct lmr_proc_info *p;
+	size_t np, capp;
+	u32 *stacks;		/* stack ids referred to, and done flag */
+	bool *stack_done;
+	size_t ns, caps, caps2;
+	u64 events, first_ns;
+	int err;
+};
+
+static struct lmr_proc_info *info(struct rec *r, pid_t pid)
+{
+	struct lmr_proc_info *arr;
+	size_t i;
+
+	for (i = 0; i < r->np; i++)
+		if (r->p[i].pid == pid)
+			return &r->p[i];
+	arr = lmr_grow(r->p, &r->capp, r->np, sizeof(*arr));
+	if (!arr)
+		return NULL;
+	r->p = arr;
+	arr = &arr[r->np++];
+	arr->pid = pid;
+	arr->want = -1;
+	return arr;
+}
+
+/* Tgid and comm of a tid, read once from /proc while it lives. */
+static struct lmr_proc_info *task(struct rec *r, pid_t tid)
+{
+	struct lmr_proc_info *t = info(r, tid);
+	char path[64], *s, *p;
+
+	if (!t || t->tgid)
+		return t;
+	lmr_proc_comm(tid, t->comm, sizeof(t->comm));
+	snprintf(path, sizeof(path), "/proc/%d/status", tid);
+	s = lmr_read_file(path, NULL, 65536);
+	p = s ? strstr(s, "\nTgid:") : NULL;
+	t->tgid = p ? atoi(p + 6) : tid;
+	free(s);
+	return t;
+}
+
+static pid_t parent_of(pid_t pid)
+{
+	char path[64], *s, *p;
+	pid_t pp = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	s = lmr_read_file(path, NULL, 65536);
+	p = s ? strstr(s, "\nPPid:") : NULL;
+	if (p)
+		pp = atoi(p + 6);
+	free(s);
+	return pp;
+}
+
+/* Is process @tgid one we record? With a command: it or a descendant. */
+static bool wanted(struct rec *r, pid_t tgid)
+{
+	struct lmr_proc_info *p = info(r, tgid);
+	pid_t a;
+	int depth;
+
+	if (!p)
+		return false;
+	if (p->want >= 0)
+		return p->want;
+	p->want = 1;
+	if (r->child) {
+		p->want = 0;
+		for (a = tgid, depth = 0; a > 1 && depth < 64; depth++) {
+			if (a == r->child) {
+				p->want = 1;
+				break;
+			}
+			a = parent_of(a);
+		}
+	}
+	if (r->o->pid && r->o->pid != tgid)
+		p->want = 0;
+	return p->want;
+}
+
+/* Record the maps of @tgid again if they changed since last time. */
+static void maps(struct rec *r, pid_t tgid)
+{
+	struct lmr_proc_info *p = info(r, tgid);
+	char path[64], *raw, *full;
+
+	if (!p)
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/maps", tgid);
+	raw = lmr_read_file(path, NULL, 16 << 20);
+	if (!raw || !*raw || (p->maps_raw && !strcmp(raw, p->maps_raw))) {
+		free(raw);
+		return;
+	}
+	full = lmr_read_maps(tgid);
+	if (full) {
+		/* "# maps" starts a snapshot: the reader drops older ones */
+		lmr_writer_put_maps(&r->w, tgid, "# maps\n");
+		lmr_writer_put_maps(&r->w, tgid, full);
+		free(p->maps_raw);
+		p->maps_raw = raw;
+		raw = NULL;
+	}
+	free(full);
+	free(raw);
+}
+
+static void note_stack(struct rec *r, u32 id)
+{
+	u32 *a;
+	bool *b;
+	size_t i;
+
+	if (!id)
+		return;
+	for (i = 0; i < r->ns; i++)
+		if (r->stacks[i] == id)
+			return;
+	a = lmr_grow(r->stacks, &r->caps, r->ns, sizeof(*a));
+	if (!a)
+		return;
+	r->stacks = a;
+	b = lmr_grow(r->stack_done, &r->caps2, r->ns, sizeof(*b));
+	if (!b)
+		return;
+	r->stack_done = b;
+	a[r->ns] = id;
+	b[r->ns++] = false;
+}
+
+static void on_event(const struct lockmon_record *ev, void *ctx)
+{
+	struct rec *r = ctx;
+	struct lockmon_record rec = *ev;
+	struct lmr_proc_info *t, *peer;
+	bool first;
+
+	t = task(r, (pid_t)rec.tid);
+	if (!t)
+		return;
+	if (!rec.tgid)
+		rec.tgid = (u32)t->tgid;
+	if (rec.type == LOCKMON_REC_WAKE) {
+		/* a wake matters to the wakee's handoff as well */
+		peer = task(r, (pid_t)rec.peer);
+		if (!wanted(r, (pid_t)rec.tgid) &&
+		    !(peer && wanted(r, peer->tgid)))
+			return;
+	} else if (!wanted(r, (pid_t)rec.tgid)) {
+		return;
+	}
+	if (r->o->comm[0] && rec.type != LOCKMON_REC_WAKE &&
+	    strcmp(r->o->comm, t->comm))
+		return;
+	memcpy(rec.comm, t->comm, sizeof(rec.comm));
+	first = info(r, (pid_t)rec.tgid)->maps_raw == NULL;
+	if (first)
+		maps(r, (pid_t)rec.tgid);
+	if (!r->first_ns)
+		r->first_ns = rec.ts_ns;
+	note_stack(r, rec.stack_id);
+	if (lmr_writer_put(&r->w, &rec))
+		r->err = -EIO;
+	r->events++;
+}
+
+/* Stack table entries the events named, each written once. */
+static void stacks(struct rec *r)
+{
+	struct lmr_state st = { 0 };
+	struct lockmon_record rec;
+	size_t i;
+
+	for (i = 0; i < r->ns && r->stack_done[i]; i++)
+		;
+	if (i == r->ns || lmr_debugfs_load(&st, LMR_F_STACKS))
+		goto out;
+	for (i = 0; i < r->ns; i++) {
+		const struct lmr_stack *s;
+
+		if (r->stack_done[i])
+			continue;
+		s = lmr_find_stack(&st, r->stacks[i]);
+		if (!s)
+			continue;
+		memset(&rec, 0, sizeof(rec));
+		rec.type = LOCKMON_REC_STACK;
+		rec.stack_id = s->id;
+		rec.tgid = (u32)s->tgid;
+		rec.nr = (__u16)s->nr;
+		memcpy(rec.stack, s->ip, s->nr * sizeof(u64));
+		if (lmr_writer_put(&r->w, &rec))
+			r->err = -EIO;
+		r->stack_done[i] = true;
+	}
+out:
+	lmr_state_free(&st);
+}
+
+static void sleep_ms(unsigned int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static u64 mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (u64)ts.tv_sec * 1000000000ull + (u64)ts.tv_nsec;
+}
+
+int lmr_cmd_record(const struct lmr_opts *o)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct rec r = { .o = o };
+	struct lmr_stream *s = NULL;
+	int status = 0, go[2] = { -1, -1 }, polls = 0;
+	u64 t0, lost = 0;
+	size_t i;
+	int err;
+
+	err = lmr_check_live(true);
+	if (err)
+		return err;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	if (lmr_writer_open(&r.w, o->output))
+		return -EIO;
+	s = lmr_stream_open(o->buffer_kb);
+	if (!s) {
+		err = -EIO;
+		goto close_writer;
+	}
+	if (o->cmd) {
+		/* the child waits for the events to be on before exec */
+		if (pipe(go)) {
+			err = -errno;
+			lmr_err("pipe: %s", strerror(errno));
+			goto close_stream;
+		}
+		r.child = fork();
+		if (r.child < 0) {
+			err = -errno;
+			lmr_err("fork: %s", strerror(errno));
+			goto close_stream;
+		}
+		if (!r.child) {
+			char c;
+
+			close(go[1]);
+			if (read(go[0], &c, 1) != 1)
+				_exit(127);
+			close(go[0]);
+			execvp(o->cmd[0], o->cmd);
+			lmr_err("cannot run %s: %s", o->cmd[0], strerror(errno));
+			_exit(127);
+		}
+		close(go[0]);
+		if (write(go[1], "g", 1) != 1)
+			lmr_warn("cannot start %s", o->cmd[0]);
+		close(go[1]);
+	}
+	t0 = mono_ns();
+	while (!lmr_stop && !r.err) {
+		if (lmr_stream_poll(s, on_event, &r)) {
+			err = -EIO;
+			lmr_err("cannot read the trace buffers");
+			break;
+		}
+		if (++polls % MAPS_EVERY == 0) {
+			for (i = 0; i < r.np; i++)
+				if (r.p[i].want == 1 && r.p[i].maps_raw)
+					maps(&r, r.p[i].pid);
+			if (r.child && wanted(&r, r.child))
+				maps(&r, r.child);
+		}
+		if (polls % STACKS_EVERY == 0)
+			stacks(&r);
+		if (r.child && waitpid(r.child, &status, WNOHANG) == r.child)
+			break;
+		if (!r.child && o->duration > 0 &&
+		    mono_ns() - t0 >= (u64)(o->duration * 1e9))
+			break;
+		sleep_ms(POLL_MS);
+	}
+	/* what is still in the buffers, and the stacks it names */
+	if (lmr_stream_poll(s, on_event, &r))
+		err = -EIO;
+	stacks(&r);
+	lost = lmr_stream_lost(s);
+	if (r.err)
+		err = r.err;
+	fprintf(stderr, "lockmon-report: recorded %llu events to %s; lost events: %llu%s\n",
+		(unsigned long long)r.events, o->output,
+		(unsigned long long)lost,
+		lost ? " (the ring buffer overflowed: use a larger --buffer-kb)" : "");
+	if (r.child && lmr_stop) {
+		kill(r.child, SIGTERM);
+		waitpid(r.child, &status, 0);
+	}
+close_stream:
+	lmr_stream_close(s);
+	if (lmr_writer_close(&r.w, lost, r.first_ns) && !err)
+		err = -EIO;
+	goto done;
+close_writer:
+	lmr_writer_close(&r.w, 0, 0);
+done:
+	for (i = 0; i < r.np; i++)
+		free(r.p[i].maps_raw);
+	free(r.p);
+	free(r.stacks);
+	free(r.stack_done);
+	return err;
+}
+
+int lmr_cmd_report(const struct lmr_opts *o, const char *path)
+{
+	struct lmr_state st = { 0 };
+	struct lmr_ctx c = { .st = &st, .o = o, .out = stdout };
+	int err;
+
+	err = lmr_record_load(path, &st);
+	if (err)
+		goto out;
+	lmr_filter(&st, o);
+	c.syms = lmr_syms_new(&st, false);
+	if (o->pprof && lmr_pprof_write(&c, o->pprof))
+		err = -EIO;
+	if (o->json)
+		lmr_json_view(&c, "report");
+	else if (o->folded)
+		lmr_folded(&c);
+	else
+		lmr_view_report(&c);
+	lmr_syms_free(c.syms);
+out:
+	lmr_state_free(&st);
+	return err;
+}

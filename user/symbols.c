@@ -1,0 +1,422 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Addresses to names with libdwfl: code addresses of user stacks and the
+ * data address of a futex (a lock in .data/.bss shows as its symbol).
+ * A process is described by its /proc/PID/maps text, read once while it
+ * lives (or taken from a recording), so it symbolizes after it exits.
+ * Maps text carries "# build-id PATH HEX" lines of its own: a file that
+ * was rebuilt since is reported, not trusted.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <elfutils/libdwfl.h>
+#include "lockmon-report.h"
+
+#define LMR_MAPS_MAX	(16 << 20)
+
+struct lmr_badmod {
+	u64 start, end;
+};
+
+struct lmr_proc {
+	pid_t tgid;
+	Dwfl *dwfl;		/* NULL: nothing known about the process */
+	struct lmr_badmod *bad;	/* modules whose build-id changed */
+	size_t nr_bad;
+};
+
+struct lmr_syms {
+	struct lmr_state *st;
+	bool live;
+	struct lmr_proc *p;
+	size_t n, cap;
+};
+
+static char *lmr_debuginfo_path;
+
+static const Dwfl_Callbacks lmr_cbs = {
+	.find_elf = dwfl_linux_proc_find_elf,
+	.find_debuginfo = dwfl_standard_find_debuginfo,
+	.debuginfo_path = &lmr_debuginfo_path,
+};
+
+static void hex(char *out, const unsigned char *id, int len)
+{
+	int i;
+
+	for (i = 0; i < len; i++)
+		sprintf(out + 2 * i, "%02x", id[i]);
+	out[2 * (len > 0 ? len : 0)] = 0;
+}
+
+static Dwfl *dwfl_from_maps(const char *maps)
+{
+	char *clean, *q;
+	const char *p;
+	FILE *f;
+	Dwfl *d;
+
+	/* libdwfl reads the maps format only: leave our own lines out */
+	clean = malloc(strlen(maps) + 2);
+	if (!clean)
+		return NULL;
+	for (p = maps, q = clean; *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) + 1 : strlen(p);
+
+		/* an empty line is an error to libdwfl */
+		if (*p != '#' && *p != '\n') {
+			memcpy(q, p, len);
+			q += len;
+		}
+		p += len;
+	}
+	if (q > clean && q[-1] != '\n')
+		*q++ = '\n';
+	*q = 0;
+	d = dwfl_begin(&lmr_cbs);
+	f = fmemopen(clean, strlen(clean), "r");
+	if (!d || !f || dwfl_linux_proc_maps_report(d, f) ||
+	    dwfl_report_end(d, NULL, NULL)) {
+		if (d)
+			dwfl_end(d);
+		d = NULL;
+	}
+	if (f)
+		fclose(f);
+	free(clean);
+	return d;
+}
+
+struct lmr_bid_ctx {
+	char *out;
+	size_t len, cap;
+};
+
+static int bid_module(Dwfl_Module *m, void **ud, const char *name,
+		      Dwarf_Addr start, void *arg)
+{
+	struct lmr_bid_ctx *c = arg;
+	const unsigned char *id;
+	GElf_Addr vaddr;
+	char h[130], line[PATH_MAX + 160];
+	int len, n;
+	char *nb;
+
+	(void)ud;
+	(void)start;
+	if (!name || name[0] != '/')
+		return DWARF_CB_OK;
+	dwfl_module_getelf(m, &vaddr);
+	len = dwfl_module_build_id(m, &id, &vaddr);
+	if (len <= 0 || len > 64)
+		return DWARF_CB_OK;
+	hex(h, id, len);
+	n = snprintf(line, sizeof(line), "# build-id %s %s\n", name, h);
+	if (n < 0 || (size_t)n >= sizeof(line))
+		return DWARF_CB_OK;
+	if (c->len + (size_t)n + 1 > c->cap) {
+		c->cap = (c->len + (size_t)n + 1) * 2;
+		nb = realloc(c->out, c->cap);
+		if (!nb)
+			return DWARF_CB_ABORT;
+		c->out = nb;
+	}
+	memcpy(c->out + c->len, line, (size_t)n + 1);
+	c->len += (size_t)n;
+	return DWARF_CB_OK;
+}
+
+/*
+ * /proc/PID/maps of a live process followed by the build-id of each
+ * mapped file. NULL when the process is gone.
+ */
+char *lmr_read_maps(pid_t tgid)
+{
+	struct lmr_bid_ctx c = { 0 };
+	char path[64], *maps, *all;
+	size_t len;
+	Dwfl *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", tgid);
+	maps = lmr_read_file(path, &len, LMR_MAPS_MAX);
+	if (!maps || !len) {
+		free(maps);
+		return NULL;
+	}
+	d = dwfl_from_maps(maps);
+	if (d) {
+		dwfl_getmodules(d, bid_module, &c, 0);
+		dwfl_end(d);
+	}
+	all = realloc(maps, len + c.len + 2);
+	if (!all) {
+		free(c.out);
+		return maps;
+	}
+	if (len && all[len - 1] != '\n')
+		all[len++] = '\n';
+	if (c.out)
+		memcpy(all + len, c.out, c.len);
+	all[len + c.len] = 0;
+	free(c.out);
+	return all;
+}
+
+struct lmr_check_ctx {
+	const char *maps;
+	struct lmr_proc *p;
+};
+
+/* Compare each module's build-id with the one the maps text recorded. */
+static int check_module(Dwfl_Module *m, void **ud, const char *name,
+			Dwarf_Addr start, void *arg)
+{
+	struct lmr_check_ctx *c = arg;
+	const unsigned char *id;
+	Dwarf_Addr s, e;
+	GElf_Addr vaddr;
+	char want[PATH_MAX + 16], h[130], *hit;
+	struct lmr_badmod *nb;
+	int len;
+
+	(void)ud;
+	(void)start;
+	if (!name || name[0] != '/')
+		return DWARF_CB_OK;
+	snprintf(want, sizeof(want), "# build-id %s ", name);
+	hit = strstr(c->maps, want);
+	if (!hit)
+		return DWARF_CB_OK;
+	hit += strlen(want);
+	dwfl_module_getelf(m, &vaddr);
+	len = dwfl_module_build_id(m, &id, &vaddr);
+	h[0] = 0;
+	if (len > 0 && len <= 64)
+		hex(h, id, len);
+	if (len > 0 && !strncmp(hit, h, strlen(h)) &&
+	    (hit[strlen(h)] == '\n' || !hit[strlen(h)]))
+		return DWARF_CB_OK;
+	nb = realloc(c->p->bad, (c->p->nr_bad + 1) * sizeof(*nb));
+	if (!nb)
+		return DWARF_CB_ABORT;
+	c->p->bad = nb;
+	dwfl_module_info(m, NULL, &s, &e, NULL, NULL, NULL, NULL);
+	nb[c->p->nr_bad].start = s;
+	nb[c->p->nr_bad++].end = e;
+	return DWARF_CB_OK;
+}
+
+struct lmr_syms *lmr_syms_new(struct lmr_state *st, bool live)
+{
+	struct lmr_syms *s = calloc(1, sizeof(*s));
+
+	if (s) {
+		s->st = st;
+		s->live = live;
+	}
+	return s;
+}
+
+void lmr_syms_free(struct lmr_syms *s)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	for (i = 0; i < s->n; i++) {
+		if (s->p[i].dwfl)
+			dwfl_end(s->p[i].dwfl);
+		free(s->p[i].bad);
+	}
+	free(s->p);
+	free(s);
+}
+
+static const char *maps_of(struct lmr_syms *s, pid_t tgid)
+{
+	struct lmr_state *st = s->st;
+	struct lmr_maps *m;
+	size_t i;
+	char *text;
+
+	for (i = 0; i < st->nr_maps; i++)
+		if (st->maps[i].tgid == tgid)
+			return st->maps[i].text;
+	if (!s->live)
+		return NULL;
+	text = lmr_read_maps(tgid);
+	if (!text)
+		return NULL;
+	m = lmr_grow(st->maps, &st->cap_maps, st->nr_maps, sizeof(*m));
+	if (!m) {
+		free(text);
+		return NULL;
+	}
+	st->maps = m;
+	m[st->nr_maps].tgid = tgid;
+	m[st->nr_maps].text = text;
+	m[st->nr_maps].len = strlen(text);
+	return m[st->nr_maps++].text;
+}
+
+static struct lmr_proc *proc_of(struct lmr_syms *s, pid_t tgid)
+{
+	struct lmr_check_ctx c;
+	struct lmr_proc *p;
+	const char *maps;
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (s->p[i].tgid == tgid)
+			return &s->p[i];
+	p = lmr_grow(s->p, &s->cap, s->n, sizeof(*p));
+	if (!p)
+		return NULL;
+	s->p = p;
+	p = &p[s->n++];
+	memset(p, 0, sizeof(*p));
+	p->tgid = tgid;
+	maps = maps_of(s, tgid);
+	if (maps) {
+		p->dwfl = dwfl_from_maps(maps);
+		c.maps = maps;
+		c.p = p;
+		if (p->dwfl)
+			dwfl_getmodules(p->dwfl, check_module, &c, 0);
+	}
+	return p;
+}
+
+static bool is_bad(const struct lmr_proc *p, u64 addr)
+{
+	size_t i;
+
+	for (i = 0; i < p->nr_bad; i++)
+		if (addr >= p->bad[i].start && addr < p->bad[i].end)
+			return true;
+	return false;
+}
+
+static const char *base(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return s ? s + 1 : path;
+}
+
+/*
+ * @ret: @ip is a return address; the call is the byte before it, which is
+ * what must be looked up (a call can be the last instruction of a function).
+ */
+const char *lmr_sym_code(struct lmr_syms *s, pid_t tgid, u64 ip, bool ret,
+			 char *buf, size_t len)
+{
+	struct lmr_proc *p = s ? proc_of(s, tgid) : NULL;
+	u64 look = ret && ip ? ip - 1 : ip;
+	const char *name, *mname;
+	Dwfl_Module *m;
+	Dwarf_Addr start;
+	GElf_Off off;
+	GElf_Sym sym;
+
+	snprintf(buf, len, "0x%llx", (unsigned long long)ip);
+	if (!p || !p->dwfl)
+		return buf;
+	m = dwfl_addrmodule(p->dwfl, look);
+	if (!m)
+		return buf;
+	mname = dwfl_module_info(m, NULL, &start, NULL, NULL, NULL, NULL, NULL);
+	if (is_bad(p, look)) {
+		snprintf(buf, len, "%s+0x%llx[build-id changed]",
+			 base(mname ? mname : "?"),
+			 (unsigned long long)(ip - start));
+		return buf;
+	}
+	name = dwfl_module_addrinfo(m, look, &off, &sym, NULL, NULL, NULL);
+	if (name)
+		snprintf(buf, len, "%s+0x%llx", name,
+			 (unsigned long long)(off + (look != ip)));
+	else
+		snprintf(buf, len, "%s+0x%llx", base(mname ? mname : "?"),
+			 (unsigned long long)(ip - start));
+	return buf;
+}
+
+/* A data address: "symbol+0xoff" only when a data symbol covers it. */
+const char *lmr_sym_data(struct lmr_syms *s, pid_t tgid, u64 addr,
+			 char *buf, size_t len)
+{
+	struct lmr_proc *p = s ? proc_of(s, tgid) : NULL;
+	const char *name;
+	Dwfl_Module *m;
+	GElf_Off off;
+	GElf_Sym sym;
+
+	snprintf(buf, len, "0x%llx", (unsigned long long)addr);
+	if (!p || !p->dwfl || is_bad(p, addr))
+		return buf;
+	m = dwfl_addrmodule(p->dwfl, addr);
+	if (!m)
+		return buf;
+	name = dwfl_module_addrinfo(m, addr, &off, &sym, NULL, NULL, NULL);
+	if (name && GELF_ST_TYPE(sym.st_info) == STT_OBJECT &&
+	    off < (sym.st_size ? sym.st_size : 1)) {
+		if (off)
+			snprintf(buf, len, "%s+0x%llx", name,
+				 (unsigned long long)off);
+		else
+			snprintf(buf, len, "%s", name);
+	}
+	return buf;
+}
+
+struct lmr_frames {
+	u64 *ips;
+	unsigned int n, max;
+};
+
+static int frame_cb(Dwfl_Frame *state, void *arg)
+{
+	struct lmr_frames *f = arg;
+	Dwarf_Addr pc;
+	bool act;
+
+	if (f->n >= f->max || !dwfl_frame_pc(state, &pc, &act))
+		return DWARF_CB_ABORT;
+	f->ips[f->n++] = pc;
+	return DWARF_CB_OK;
+}
+
+/*
+ * The user stack of a thread that is not blocked in lockmon's view (a
+ * lock holder), unwound by libdwfl through ptrace: the thread stops for
+ * the time of the unwind. Returns the depth, or -errno.
+ */
+int lmr_thread_stack(struct lmr_syms *s, pid_t tgid, pid_t tid, u64 *ips,
+		     unsigned int max)
+{
+	struct lmr_frames f = { ips, 0, max };
+	Dwfl *d;
+	int err;
+
+	(void)s;
+	d = dwfl_begin(&lmr_cbs);
+	if (!d)
+		return -ENOMEM;
+	if (dwfl_linux_proc_report(d, tgid) || dwfl_report_end(d, NULL, NULL)) {
+		dwfl_end(d);
+		return -ESRCH;
+	}
+	err = dwfl_linux_proc_attach(d, tgid, false);
+	if (err) {
+		dwfl_end(d);
+		return err > 0 ? -err : -EPERM;
+	}
+	dwfl_getthread_frames(d, tid, frame_cb, &f);
+	dwfl_end(d);
+	return (int)f.n;
+}

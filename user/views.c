@@ -1,0 +1,369 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Text views: locks, tasks, graph, deadlocks, stats, top and the report of
+ * a recording. Locks are named by the data symbol that holds the futex
+ * word when there is one, stacks by function+offset.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "lockmon-report.h"
+
+#define TOP_STACK_LOCKS	3
+
+const char *lmr_uaddr_name(struct lmr_ctx *c, pid_t tgid, u64 uaddr,
+			   char *buf, size_t len)
+{
+	return lmr_sym_data(c->syms, tgid, uaddr, buf, len);
+}
+
+const char *lmr_lock_name(struct lmr_ctx *c, const struct lmr_lock *l,
+			  char *buf, size_t len)
+{
+	return lmr_sym_data(c->syms, l->tgid, l->uaddr, buf, len);
+}
+
+static const char *dur(char *buf, u64 ns)
+{
+	lmr_fmt_ns(buf, 16, ns);
+	return buf;
+}
+
+static const char *owner_str(char *buf, size_t len, struct lmr_ctx *c,
+			     pid_t owner, const char *how)
+{
+	char comm[16];
+
+	if (owner <= 0) {
+		snprintf(buf, len, "-");
+		return buf;
+	}
+	if (c->st->recorded)
+		snprintf(comm, sizeof(comm), "?");
+	else
+		lmr_proc_comm(owner, comm, sizeof(comm));
+	snprintf(buf, len, "%s/%d (%s)", comm, owner, how);
+	return buf;
+}
+
+/* One stack, innermost frame first, one line per frame. */
+static void print_ips(struct lmr_ctx *c, pid_t tgid, const u64 *ip,
+		      unsigned int nr, const char *indent)
+{
+	char sym[LMR_NAME_LEN];
+	unsigned int i;
+
+	for (i = 0; i < nr; i++)
+		fprintf(c->out, "%s%s\n", indent,
+			lmr_sym_code(c->syms, tgid, ip[i], i > 0, sym,
+				     sizeof(sym)));
+}
+
+static void print_stack(struct lmr_ctx *c, u32 id, const char *indent)
+{
+	const struct lmr_stack *s = lmr_find_stack(c->st, id);
+
+	if (!s) {
+		fprintf(c->out, "%s(no stack captured)\n", indent);
+		return;
+	}
+	print_ips(c, s->tgid, s->ip, s->nr, indent);
+}
+
+static void locks_table(struct lmr_ctx *c, size_t max)
+{
+	char name[LMR_NAME_LEN], own[64], a[16], b[16], d[16], e[16];
+	size_t i;
+
+	fprintf(c->out, "%-28s %7s %-7s %7s %9s %9s %9s %9s %7s  %s\n",
+		"LOCK", "PID", "CLASS", "WAITS", "TOTAL", "MAX", "AVG",
+		"HANDOFF", "WAITERS", "OWNER");
+	for (i = 0; i < c->st->nr_locks && i < max; i++) {
+		const struct lmr_lock *l = &c->st->locks[i];
+
+		fprintf(c->out, "%-28s %7d %-7s %7llu %9s %9s %9s %9s %7u  %s\n",
+			lmr_lock_name(c, l, name, sizeof(name)), l->tgid,
+			l->klass, (unsigned long long)l->waits,
+			dur(a, l->total_ns), dur(b, l->max_ns),
+			dur(d, l->waits ? l->total_ns / l->waits : 0),
+			dur(e, l->handoff_avg_ns), l->waiters,
+			l->waiters ? owner_str(own, sizeof(own), c, l->owner,
+					       l->owner_how) : "-");
+	}
+	if (!c->st->nr_locks)
+		fprintf(c->out, "(no contended futex seen)\n");
+}
+
+void lmr_view_locks(struct lmr_ctx *c)
+{
+	locks_table(c, (size_t)-1);
+}
+
+void lmr_view_tasks(struct lmr_ctx *c)
+{
+	struct lmr_state *st = c->st;
+	char name[LMR_NAME_LEN], own[64], a[16], b[16];
+	size_t i;
+
+	if (st->recorded) {
+		fprintf(c->out, "%-7s %-7s %-16s %7s %9s %9s  %s\n", "TID",
+			"PID", "COMM", "WAITS", "TOTAL", "MAX", "LAST LOCK");
+		for (i = 0; i < st->nr_tasks; i++) {
+			const struct lmr_task *t = &st->tasks[i];
+
+			fprintf(c->out, "%-7d %-7d %-16s %7llu %9s %9s  %s\n",
+				t->tid, t->tgid, t->comm,
+				(unsigned long long)t->waits,
+				dur(a, t->wait_ns), dur(b, t->max_ns),
+				lmr_uaddr_name(c, t->tgid, t->uaddr, name,
+					       sizeof(name)));
+		}
+		return;
+	}
+	fprintf(c->out, "%-7s %-7s %-16s %9s %-24s %s\n", "TID", "PID", "COMM",
+		"WAITING", "LOCK", "OWNER");
+	for (i = 0; i < st->nr_tasks; i++) {
+		const struct lmr_task *t = &st->tasks[i];
+
+		fprintf(c->out, "%-7d %-7d %-16s %9s %-24s %s%s\n", t->tid,
+			t->tgid, t->comm, dur(a, t->wait_ns),
+			lmr_uaddr_name(c, t->tgid, t->uaddr, name, sizeof(name)),
+			owner_str(own, sizeof(own), c, t->owner, t->owner_how),
+			t->timed ? " timed" : "");
+		print_stack(c, t->stack_id, "        ");
+	}
+	if (!st->nr_tasks)
+		fprintf(c->out, "(no task is blocked on a futex)\n");
+}
+
+void lmr_view_graph(struct lmr_ctx *c)
+{
+	struct lmr_state *st = c->st;
+	char name[LMR_NAME_LEN];
+	size_t i;
+
+	for (i = 0; i < st->nr_tasks; i++) {
+		const struct lmr_task *t = &st->tasks[i];
+
+		fprintf(c->out, "%s/%d --[%s]--> ", t->comm, t->tid,
+			lmr_uaddr_name(c, t->tgid, t->uaddr, name, sizeof(name)));
+		if (t->owner > 0)
+			fprintf(c->out, "%d (%s)", t->owner, t->owner_how);
+		else
+			fprintf(c->out, "? (owner unknown)");
+		if (t->owner_waits_on)
+			fprintf(c->out, " which waits on %016llx",
+				(unsigned long long)t->owner_waits_on);
+		fprintf(c->out, "%s\n", t->cycle ? "   <== CYCLE" : "");
+	}
+	if (!st->nr_tasks)
+		fprintf(c->out, "(the wait-for graph is empty)\n");
+}
+
+void lmr_view_deadlocks(struct lmr_ctx *c)
+{
+	struct lmr_state *st = c->st;
+	char name[LMR_NAME_LEN], a[16];
+	size_t i;
+	unsigned int k;
+
+	for (i = 0; i < st->nr_findings; i++) {
+		const struct lmr_finding *f = &st->findings[i];
+		bool cycle = !strcmp(f->kind, "cycle");
+
+		fprintf(c->out, "======================================================\n");
+		fprintf(c->out, "finding %llu: %s, %u task%s (found %s after the last wait began)\n",
+			(unsigned long long)f->seq,
+			cycle ? "deadlock cycle" : f->kind, f->nr,
+			f->nr == 1 ? "" : "s", dur(a, f->latency_ns));
+		fprintf(c->out, "------------------------------------------------------\n");
+		fprintf(c->out, "Chain exists of:\n");
+		for (k = 0; k < f->nr; k++) {
+			const struct lmr_finding_task *t = &f->t[k];
+
+			fprintf(c->out, "  -> #%u %s/%d (pid %d) waits on %s",
+				f->nr - 1 - k, t->comm, t->tid, t->tgid,
+				lmr_uaddr_name(c, t->tgid, t->uaddr, name,
+					       sizeof(name)));
+			if (t->owner > 0)
+				fprintf(c->out, " held by %d [%s]", t->owner,
+					t->how);
+			fprintf(c->out, "%s\n", t->timed ? " (timed)" : "");
+			print_stack(c, t->stack_id, "        ");
+		}
+		if (cycle || !strcmp(f->kind, "pi-edeadlk"))
+			fprintf(c->out, "\n *** DEADLOCK ***\n");
+		fprintf(c->out, "\n");
+	}
+	if (!st->nr_findings)
+		fprintf(c->out, "(no findings)\n");
+}
+
+/* Counters that mean something was not seen: a reader must not miss them. */
+static bool is_drop(const char *name)
+{
+	return !strcmp(name, "task_table_full") ||
+	       !strcmp(name, "futex_table_full") ||
+	       !strcmp(name, "stacks_dropped") ||
+	       !strcmp(name, "findings_dropped") ||
+	       !strcmp(name, "bad_sequence");
+}
+
+void lmr_view_stats(struct lmr_ctx *c)
+{
+	struct lmr_state *st = c->st;
+	size_t i;
+
+	if (st->version[0])
+		fprintf(c->out, "%-28s %s\n", "module", st->version);
+	for (i = 0; i < st->nr_stats; i++)
+		fprintf(c->out, "%-28s %s%s\n", st->stats[i].name,
+			st->stats[i].value,
+			is_drop(st->stats[i].name) &&
+			strcmp(st->stats[i].value, "0") ? "   <== LOST DATA" : "");
+}
+
+static const char *stat_value(const struct lmr_state *st, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < st->nr_stats; i++)
+		if (!strcmp(st->stats[i].name, name))
+			return st->stats[i].value;
+	return "?";
+}
+
+/* Distinct waiter stacks of a lock, with how many tasks wait in each. */
+static void waiter_stacks(struct lmr_ctx *c, const struct lmr_lock *l)
+{
+	struct lmr_state *st = c->st;
+	u32 seen[64];
+	unsigned int nseen = 0, j, count;
+	size_t i, k;
+
+	for (i = 0; i < st->nr_tasks; i++) {
+		const struct lmr_task *t = &st->tasks[i];
+
+		if (t->futex_id != l->id)
+			continue;
+		for (j = 0; j < nseen && seen[j] != t->stack_id; j++)
+			;
+		if (j < nseen || nseen == 64)
+			continue;
+		seen[nseen++] = t->stack_id;
+		for (k = 0, count = 0; k < st->nr_tasks; k++)
+			count += st->tasks[k].futex_id == l->id &&
+				 st->tasks[k].stack_id == t->stack_id;
+		fprintf(c->out, "    %u waiter%s (e.g. %s/%d) blocked at:\n",
+			count, count == 1 ? "" : "s", t->comm, t->tid);
+		print_stack(c, t->stack_id, "        ");
+	}
+}
+
+static void holder_stack(struct lmr_ctx *c, const struct lmr_lock *l)
+{
+	u64 ips[32];
+	char comm[16];
+	int n;
+
+	if (l->owner <= 0) {
+		fprintf(c->out, "    holder: unknown (%s)\n", l->owner_how);
+		return;
+	}
+	lmr_proc_comm(l->owner, comm, sizeof(comm));
+	fprintf(c->out, "    holder %s/%d (%s) is at:\n", comm, l->owner,
+		l->owner_how);
+	if (!c->o->holder_stacks) {
+		fprintf(c->out, "        (holder stacks off)\n");
+		return;
+	}
+	n = lmr_thread_stack(c->syms, l->tgid, l->owner, ips, 32);
+	if (n <= 0) {
+		fprintf(c->out, "        (cannot unwind the holder)\n");
+		return;
+	}
+	print_ips(c, l->tgid, ips, (unsigned int)n, "        ");
+}
+
+/*
+ * The most contended locks now, with the change since the previous
+ * refresh when there is one; then who holds and who waits on the first.
+ */
+void lmr_view_top(struct lmr_ctx *c, const struct lmr_state *prev)
+{
+	struct lmr_state *st = c->st;
+	char name[LMR_NAME_LEN], own[64], a[16], b[16], d[16], tbuf[16];
+	size_t i, shown = 0, limit = c->o->limit ? c->o->limit : 10;
+	time_t now = time(NULL);
+	unsigned int waiting = 0;
+
+	for (i = 0; i < st->nr_locks; i++)
+		waiting += st->locks[i].waiters;
+	strftime(tbuf, sizeof(tbuf), "%H:%M:%S", localtime(&now));
+	fprintf(c->out, "lockmon %s  %s  locks %zu  blocked tasks %u  findings %zu\n",
+		st->version, tbuf, st->nr_locks, waiting, st->nr_findings);
+	fprintf(c->out, "drops: tasks %s futexes %s stacks %s findings %s\n\n",
+		stat_value(st, "task_table_full"),
+		stat_value(st, "futex_table_full"),
+		stat_value(st, "stacks_dropped"),
+		stat_value(st, "findings_dropped"));
+	fprintf(c->out, "%-28s %-16s %-7s %-26s %7s %7s %9s %9s %9s\n", "LOCK",
+		"PROCESS", "CLASS", "OWNER NOW", "WAITERS",
+		prev ? "WAITS/i" : "WAITS", prev ? "WAIT/i" : "TOTAL",
+		"MAX", "HANDOFF");
+	for (i = 0; i < st->nr_locks && shown < limit; i++) {
+		const struct lmr_lock *l = &st->locks[i];
+		const struct lmr_lock *p = NULL;
+		char proc[32];
+		size_t j;
+
+		for (j = 0; prev && j < prev->nr_locks; j++)
+			if (prev->locks[j].id == l->id)
+				p = &prev->locks[j];
+		snprintf(proc, sizeof(proc), "%s/%d", lmr_tgid_comm(st, l->tgid),
+			 l->tgid);
+		fprintf(c->out, "%-28s %-16s %-7s %-26s %7u %7llu %9s %9s %9s\n",
+			lmr_lock_name(c, l, name, sizeof(name)), proc, l->klass,
+			l->waiters ? owner_str(own, sizeof(own), c, l->owner,
+					       l->owner_how) : "-",
+			l->waiters,
+			(unsigned long long)(l->waits - (p ? p->waits : 0)),
+			dur(a, l->total_ns - (p ? p->total_ns : 0)),
+			dur(b, l->max_ns), dur(d, l->handoff_avg_ns));
+		shown++;
+	}
+	if (!st->nr_locks)
+		fprintf(c->out, "(no contended futex seen yet)\n");
+	for (i = 0, shown = 0; i < st->nr_locks && shown < TOP_STACK_LOCKS; i++) {
+		const struct lmr_lock *l = &st->locks[i];
+
+		if (!l->waiters || strcmp(l->klass, "lock"))
+			continue;
+		fprintf(c->out, "\n%s (%s/%d): %u waiting\n",
+			lmr_lock_name(c, l, name, sizeof(name)),
+			lmr_tgid_comm(st, l->tgid), l->tgid, l->waiters);
+		holder_stack(c, l);
+		waiter_stacks(c, l);
+		shown++;
+	}
+}
+
+void lmr_view_report(struct lmr_ctx *c)
+{
+	struct lmr_state *st = c->st;
+	char a[16];
+
+	fprintf(c->out, "source %s: %llu records over %s; lost events: %llu%s\n",
+		st->source, (unsigned long long)st->records,
+		dur(a, st->duration_ns), (unsigned long long)st->lost_events,
+		st->lost_events ? "  <== the ring buffer overflowed: figures are low" : "");
+	if (st->bad_sequences)
+		fprintf(c->out, "impossible event orders: %llu\n",
+			(unsigned long long)st->bad_sequences);
+	fprintf(c->out, "\nLocks\n");
+	locks_table(c, (size_t)-1);
+	fprintf(c->out, "\nTasks\n");
+	lmr_view_tasks(c);
+	fprintf(c->out, "\nFindings\n");
+	lmr_view_deadlocks(c);
+}
