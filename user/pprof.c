@@ -223,8 +223,8 @@ int lmr_pprof_encode(struct lmr_ctx *c, struct lmr_pb *out)
 	}
 	for (i = 0; i < st.n; i++)
 		lmr_pb_bytes(out, P_STRING_TABLE, st.s[i], strlen(st.s[i]));
-	lmr_pb_uint(out, P_TIME_NANOS, c->st->start_ns ? c->st->start_ns :
-		    (u64)time(NULL) * 1000000000ull);
+	/* the trace clock is not wall time: stamp the profile when written */
+	lmr_pb_uint(out, P_TIME_NANOS, (u64)time(NULL) * 1000000000ull);
 	lmr_pb_uint(out, P_DURATION_NANOS, c->st->duration_ns);
 	value_type(out, P_PERIOD_TYPE, contentions, count);
 	lmr_pb_uint(out, P_PERIOD, 1);

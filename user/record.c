@@ -132,16 +132,17 @@ int lmr_record_parse(const void *buf, size_t len, struct lmr_state *st,
 	size_t n, i, rs, body;
 	int err = 0;
 
+	if (len < sizeof(hdr.magic) ||
+	    memcmp(h->magic, LOCKMON_FILE_MAGIC, sizeof(hdr.magic))) {
+		WHY("not a lockmon record file (bad magic)");
+		return -EINVAL;
+	}
 	if (len < sizeof(*h)) {
 		WHY("truncated: %zu bytes, the header alone is %zu", len,
 		    sizeof(*h));
 		return -EINVAL;
 	}
 	memcpy(&hdr, h, sizeof(hdr));
-	if (memcmp(hdr.magic, LOCKMON_FILE_MAGIC, sizeof(hdr.magic))) {
-		WHY("not a lockmon record file (bad magic)");
-		return -EINVAL;
-	}
 	if (hdr.abi_major != LOCKMON_ABI_MAJOR) {
 		WHY("recorded with ABI %u.%u, this reporter reads ABI %u.x",
 		    hdr.abi_major, hdr.abi_minor, LOCKMON_ABI_MAJOR);

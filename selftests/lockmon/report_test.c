@@ -1,0 +1,350 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lockmon-report against ground truth: a workload that times its own
+ * blocking futex waits is recorded, and the report's figures must match
+ * its measurements; the pprof output is read by go tool pprof, trace-cmd
+ * sees the events; and each error path prints its one line and fails.
+ */
+#include "lockmon_util.h"
+#include "kselftest_harness.h"
+
+#define OUT	"/tmp/lmr_out"
+#define ERR	"/tmp/lmr_err"
+
+/* A path next to the build tree, like lm_ko(): ../../@rel from our binary. */
+static const char *tree(const char *rel)
+{
+	static char path[4][PATH_MAX];
+	static int turn;
+	char *p = path[turn++ % 4], *slash;
+	ssize_t n;
+
+	n = readlink("/proc/self/exe", p, PATH_MAX - 64);
+	if (n <= 0)
+		return rel;
+	p[n] = 0;
+	slash = strrchr(p, '/');
+	snprintf(slash + 1, PATH_MAX - (size_t)(slash + 1 - p), "../../%s", rel);
+	return p;
+}
+
+/* Run a shell command, stdout to OUT and stderr to ERR; its exit status. */
+static int run(const char *fmt, ...)
+{
+	char cmd[4096];
+	va_list ap;
+	int n, st;
+
+	va_start(ap, fmt);
+	n = vsnprintf(cmd, sizeof(cmd) - 32, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -1;
+	strcat(cmd, " >" OUT " 2>" ERR);
+	st = system(cmd);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+/* Unsigned number after "key" (e.g. "\"waits\":") in @s, or -1ULL. */
+static unsigned long long num_after(const char *s, const char *key)
+{
+	const char *p = s ? strstr(s, key) : NULL;
+
+	return p ? strtoull(p + strlen(key), NULL, 10) : -1ULL;
+}
+
+/* The JSON object of the lock at @uaddr in a report: from its '{'. */
+static const char *lock_obj(const char *json, unsigned long long uaddr)
+{
+	char key[64];
+	const char *p;
+
+	snprintf(key, sizeof(key), "\"uaddr\":\"0x%llx\"", uaddr);
+	p = strstr(json, key);
+	if (!p)
+		return NULL;
+	while (p > json && *p != '{')
+		p--;
+	return p;
+}
+
+struct truth {
+	unsigned long long lock, waits, total_ns;
+	int tgid;
+};
+
+static int read_truth(const char *path, struct truth *t)
+{
+	char *s = lm_read(path);
+	int ok;
+
+	if (!s)
+		return -1;
+	ok = sscanf(s, "contend tgid=%d lock=0x%llx waits=%llu total_ns=%llu",
+		    &t->tgid, &t->lock, &t->waits, &t->total_ns) == 4;
+	free(s);
+	return ok ? 0 : -1;
+}
+
+FIXTURE(report) {
+	char file[64];
+};
+
+FIXTURE_SETUP(report)
+{
+	ASSERT_EQ(0, lm_fresh());
+	snprintf(self->file, sizeof(self->file), "/tmp/lmr_%d.lmr", getpid());
+}
+
+FIXTURE_TEARDOWN(report)
+{
+	unlink(self->file);
+}
+
+/* 4 waiters x 5 rounds behind a 100 ms holder, futex lock: exact counts */
+TEST_F_TIMEOUT(report, record_matches_workload, 120)
+{
+	const char *o, *line;
+	struct truth t;
+	char *json;
+
+	ASSERT_EQ(0, run("%s record -o %s -- %s -w 4 -r 5 -H 100 -o /tmp/lmr_truth",
+			 tree("user/lockmon-report"), self->file,
+			 tree("user/demo/contend")));
+	ASSERT_EQ(0, read_truth("/tmp/lmr_truth", &t));
+	ASSERT_EQ(0, run("%s report %s --json", tree("user/lockmon-report"),
+			 self->file));
+	json = lm_read(OUT);
+	ASSERT_NE(NULL, json);
+	ASSERT_NE(NULL, strstr(json, "{\"schema\":\"lockmon-report/1\""));
+	EXPECT_EQ(0, num_after(json, "\"lost_events\":"));
+	o = lock_obj(json, t.lock);
+	if (o)
+		TH_LOG("workload: %llu waits, %llu ns; report: %llu waits, %llu ns",
+		       t.waits, t.total_ns, num_after(o, "\"waits\":"),
+		       num_after(o, "\"total_wait_ns\":"));
+	ASSERT_NE(NULL, o) TH_LOG("no lock at 0x%llx in %s", t.lock, json);
+	EXPECT_GE(t.waits, 20);
+	EXPECT_EQ(t.waits, num_after(o, "\"waits\":"));
+	/* the workload's clock brackets the syscall: a little more */
+	EXPECT_LE(num_after(o, "\"total_wait_ns\":"), t.total_ns);
+	EXPECT_GE(num_after(o, "\"total_wait_ns\":") * 100, t.total_ns * 97);
+	EXPECT_NE(NULL, strstr(o, "\"name\":\"work_lock_word\""));
+	EXPECT_NE(NULL, strstr(o, "\"class\":\"lock\""));
+	free(json);
+
+	/* the same figures through pprof, read by go tool pprof */
+	ASSERT_EQ(0, run("%s report %s --pprof /tmp/lmr.pb.gz",
+			 tree("user/lockmon-report"), self->file));
+	if (access("/usr/bin/go", X_OK))
+		SKIP(return, "go is not installed");
+	ASSERT_EQ(0, run("HOME=/tmp GOCACHE=/tmp/gocache GOFLAGS=-mod=mod go tool pprof -top -sample_index=contentions /tmp/lmr.pb.gz"));
+	json = lm_read(OUT);
+	ASSERT_NE(NULL, json);
+	line = strstr(json, "[lock] work_lock_word");
+	ASSERT_NE(NULL, line) TH_LOG("%s", json);
+	while (line > json && line[-1] != '\n')
+		line--;
+	/* flat contentions of the lock frame: the wait count */
+	EXPECT_EQ(t.waits, strtoull(line, NULL, 10)) TH_LOG("%s", json);
+	free(json);
+}
+
+/* A trace-cmd recording holds the events, and the reporter reads it. */
+TEST_F_TIMEOUT(report, trace_cmd_sees_events, 120)
+{
+	struct truth t;
+	const char *o;
+	char *text;
+
+	if (access("/usr/bin/trace-cmd", X_OK))
+		SKIP(return, "trace-cmd is not installed");
+	ASSERT_EQ(0, run("cd /tmp && trace-cmd record -q -e lockmon -o /tmp/lmr.dat %s -w 2 -r 3 -H 50 -o /tmp/lmr_truth",
+			 tree("user/demo/contend")));
+	ASSERT_EQ(0, read_truth("/tmp/lmr_truth", &t));
+	ASSERT_EQ(0, run("trace-cmd report -i /tmp/lmr.dat"));
+	text = lm_read(OUT);
+	ASSERT_NE(NULL, text);
+	EXPECT_NE(NULL, strstr(text, "lockmon_wait_begin"));
+	EXPECT_NE(NULL, strstr(text, "lockmon_wait_end"));
+	free(text);
+	ASSERT_EQ(0, run("%s report /tmp/lmr.dat --json", tree("user/lockmon-report")));
+	text = lm_read(OUT);
+	ASSERT_NE(NULL, text);
+	EXPECT_NE(NULL, strstr(text, "\"source\":\"trace.dat\""));
+	o = lock_obj(text, t.lock);
+	ASSERT_NE(NULL, o) TH_LOG("%s", text);
+	EXPECT_EQ(t.waits, num_after(o, "\"waits\":"));
+	free(text);
+	unlink("/tmp/lmr.dat");
+}
+
+/* A 4 KiB buffer and a burst of short waits: the loss is reported. */
+TEST_F_TIMEOUT(report, overflow_is_counted, 120)
+{
+	char *text;
+
+	ASSERT_EQ(0, run("%s record --buffer-kb 4 -o %s -- %s -w 16 -r 200 -H 1 -o /dev/null",
+			 tree("user/lockmon-report"), self->file,
+			 tree("user/demo/contend")));
+	text = lm_read(ERR);
+	ASSERT_NE(NULL, text);
+	EXPECT_EQ(NULL, strstr(text, "lost events: 0;")) TH_LOG("%s", text);
+	EXPECT_NE(NULL, strstr(text, "lost events: ")) TH_LOG("%s", text);
+	EXPECT_LT(0, num_after(text, "lost events: ")) TH_LOG("%s", text);
+	free(text);
+	ASSERT_EQ(0, run("%s report %s --json", tree("user/lockmon-report"),
+			 self->file));
+	text = lm_read(OUT);
+	ASSERT_NE(NULL, text);
+	EXPECT_LT(0, num_after(text, "\"lost_events\":"));
+	EXPECT_NE(-1ULL, num_after(text, "\"lost_events\":"));
+	free(text);
+}
+
+/* Ctrl-C ends a recording cleanly: file complete, instance removed. */
+TEST_F_TIMEOUT(report, sigint_removes_instance, 60)
+{
+	char cmd[512];
+	pid_t pid;
+	int st;
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		snprintf(cmd, sizeof(cmd), "%s", tree("user/lockmon-report"));
+		execl(cmd, cmd, "record", "-o", self->file, "--duration", "600",
+		      NULL);
+		_exit(127);
+	}
+	lm_sleep_ms(1500);
+	snprintf(cmd, sizeof(cmd),
+		 "/sys/kernel/tracing/instances/lockmon-report-%d", pid);
+	EXPECT_EQ(0, access(cmd, F_OK));
+	kill(pid, SIGINT);
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	EXPECT_NE(0, access(cmd, F_OK));
+	EXPECT_EQ(0, run("%s report %s", tree("user/lockmon-report"),
+			 self->file));
+}
+
+static void expect_error(struct __test_metadata *_metadata, const char *line)
+{
+	char *err = lm_read(ERR);
+
+	ASSERT_NE(NULL, err);
+	EXPECT_STREQ(line, err);
+	free(err);
+}
+
+TEST_F(report, corrupt_files_fail)
+{
+	struct lockmon_file_header h = { .abi_major = LOCKMON_ABI_MAJOR + 1 };
+	char path[128], want[256], buf[100];
+	FILE *f;
+	int fd;
+
+	ASSERT_EQ(0, run("%s record -o %s --duration 0.5",
+			 tree("user/lockmon-report"), self->file));
+	/* cut inside a record */
+	snprintf(path, sizeof(path), "%s.cut", self->file);
+	fd = open(self->file, O_RDONLY);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(100, read(fd, buf, sizeof(buf)));
+	close(fd);
+	f = fopen(path, "w");
+	ASSERT_NE(NULL, f);
+	ASSERT_EQ(1, fwrite(buf, sizeof(buf), 1, f));
+	fclose(f);
+	snprintf(want, sizeof(want),
+		 "lockmon-report: %s: truncated: the last record has 36 of 264 bytes\n",
+		 path);
+	EXPECT_EQ(1, run("%s report %s", tree("user/lockmon-report"), path));
+	expect_error(_metadata, want);
+	/* another ABI */
+	memcpy(h.magic, LOCKMON_FILE_MAGIC, 8);
+	h.record_size = sizeof(struct lockmon_record);
+	f = fopen(path, "w");
+	ASSERT_NE(NULL, f);
+	fwrite(&h, sizeof(h), 1, f);
+	fclose(f);
+	snprintf(want, sizeof(want),
+		 "lockmon-report: %s: recorded with ABI %u.0, this reporter reads ABI %u.x\n",
+		 path, LOCKMON_ABI_MAJOR + 1, LOCKMON_ABI_MAJOR);
+	EXPECT_EQ(1, run("%s report %s", tree("user/lockmon-report"), path));
+	expect_error(_metadata, want);
+	/* not a record file at all */
+	EXPECT_EQ(1, run("%s report /etc/os-release", tree("user/lockmon-report")));
+	expect_error(_metadata,
+		     "lockmon-report: /etc/os-release: not a lockmon record file (bad magic)\n");
+	unlink(path);
+}
+
+TEST_F(report, bad_arguments_fail)
+{
+	EXPECT_EQ(2, run("%s locks --min-wait soon", tree("user/lockmon-report")));
+	expect_error(_metadata,
+		     "lockmon-report: --min-wait: not a duration: 'soon' (e.g. 10ms, 500us, 2s)\n");
+	EXPECT_EQ(2, run("%s record", tree("user/lockmon-report")));
+	expect_error(_metadata, "lockmon-report: record needs -o FILE\n");
+	EXPECT_EQ(2, run("%s frobnicate", tree("user/lockmon-report")));
+	expect_error(_metadata,
+		     "lockmon-report: unknown command 'frobnicate' (see lockmon-report --help)\n");
+}
+
+TEST_F(report, not_root_fails)
+{
+	if (access("/usr/bin/setpriv", X_OK))
+		SKIP(return, "setpriv is not installed");
+	EXPECT_EQ(1, run("setpriv --reuid=65534 --regid=65534 --clear-groups %s locks",
+			 tree("user/lockmon-report")));
+	expect_error(_metadata,
+		     "lockmon-report: must be run as root: the lockmon debugfs files and tracefs are root-only\n");
+}
+
+TEST_F(report, module_not_loaded_fails)
+{
+	ASSERT_EQ(0, lm_unload());
+	EXPECT_EQ(1, run("%s top --once", tree("user/lockmon-report")));
+	expect_error(_metadata,
+		     "lockmon-report: the lockmon module is not loaded (insmod lockmon.ko)\n");
+	EXPECT_EQ(1, run("%s record -o %s --duration 1",
+			 tree("user/lockmon-report"), self->file));
+	expect_error(_metadata,
+		     "lockmon-report: the lockmon module is not loaded (insmod lockmon.ko)\n");
+	ASSERT_EQ(0, lm_load(NULL));
+}
+
+/* The live views name the lock, its owner and the deadlock chain. */
+TEST_F_TIMEOUT(report, live_views_show_deadlock, 60)
+{
+	pid_t pid;
+	char *text;
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		execl(tree("user/demo/abba"), "abba", NULL);
+		_exit(127);
+	}
+	ASSERT_TRUE(lm_wait_until(lm_count_findings("cycle", pid) > 0, 10000));
+	ASSERT_EQ(0, run("%s deadlocks -p %d", tree("user/lockmon-report"), pid));
+	text = lm_read(OUT);
+	ASSERT_NE(NULL, text);
+	EXPECT_NE(NULL, strstr(text, "deadlock cycle, 2 tasks")) TH_LOG("%s", text);
+	EXPECT_NE(NULL, strstr(text, "waits on accounts_lock held by"));
+	EXPECT_NE(NULL, strstr(text, "waits on audit_lock held by"));
+	EXPECT_NE(NULL, strstr(text, "*** DEADLOCK ***"));
+	free(text);
+	ASSERT_EQ(0, run("%s graph --dot -p %d", tree("user/lockmon-report"), pid));
+	text = lm_read(OUT);
+	ASSERT_NE(NULL, text);
+	EXPECT_NE(NULL, strstr(text, "label=\"cycle\"")) TH_LOG("%s", text);
+	free(text);
+	if (!access("/usr/bin/dot", X_OK))
+		EXPECT_EQ(0, run("dot -Tsvg < " OUT));
+	lm_kill(pid);
+}
+
+TEST_HARNESS_MAIN
