@@ -26,6 +26,9 @@
 #define LM_SYM_FUTEX_LOCK_PI		"futex_lock_pi"
 #define LM_SYM_FUTEX_UNLOCK_PI		"futex_unlock_pi"
 #define LM_SYM_FUTEX_WAIT_REQUEUE_PI	"futex_wait_requeue_pi"
+/* v5.16: futex_waitv() waits in futex_wait_multiple(), queues each futex */
+#define LM_SYM_FUTEX_WAIT_MULTIPLE	"futex_wait_multiple"
+#define LM_SYM_FUTEX_QUEUE		"__futex_queue"
 
 /* kernel/futex/futex.h, not exported: bit 0 of the internal flags. */
 #define LM_FLAGS_SHARED			0x01

@@ -79,6 +79,7 @@ struct lm_task {
 	u8 reported;		/* an orphan finding was made for this wait */
 	u8 kind;		/* glibc mutex kind, when owner_how is GLIBC */
 	u8 shared;
+	u8 waitv;		/* in futex_waitv(): filed under its first futex */
 	pid_t owner;
 	pid_t last_waker;
 	u32 val;		/* expected futex value (futex_wait) */

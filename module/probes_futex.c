@@ -30,6 +30,8 @@
 
 static int lm_result(int ret)
 {
+	if (ret > 0)		/* futex_waitv: the index of the woken futex */
+		return LOCKMON_WAIT_WOKEN;
 	switch (ret) {
 	case 0:
 		return LOCKMON_WAIT_WOKEN;
@@ -112,6 +114,7 @@ static int lm_wait_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 		lm_count(LM_CNT_bad_sequence);
 	t->tgid = current->tgid;
 	t->state = LM_T_ENTERED;
+	t->waitv = 0;
 	t->pi = 0;
 	t->uaddr = regs_get_kernel_argument(regs, 0);
 	t->shared = !!(regs_get_kernel_argument(regs, 1) & LM_FLAGS_SHARED);
@@ -282,6 +285,81 @@ static int lm_wait_queue_pre(struct kprobe *p, struct pt_regs *regs)
 
 NOKPROBE_SYMBOL(lm_wait_queue_pre);
 
+/*
+ * futex_waitv(): futex_wait_multiple(vs, count, to) is the whole wait. It
+ * queues each futex with __futex_queue() before it sleeps; lockmon files
+ * the wait under the first futex queued, and a wake of any of them ends it
+ * (see Documentation/design.rst). __futex_queue() also runs for every other
+ * futex wait, so its handler returns at once unless a waitv is under way.
+ */
+static atomic_t lm_waitv_active = ATOMIC_INIT(0);
+
+static int lm_waitv_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	const struct futex_waitv *w = (void *)regs_get_kernel_argument(regs, 0);
+	unsigned long flags;
+	struct lm_task *t;
+
+	lm_count(LM_CNT_waits);
+	lm_count(LM_CNT_waitv_waits);
+	if (lm_filtered(current) || !regs_get_kernel_argument(regs, 1))
+		return 1;
+	t = lm_task_lock(current->pid, true, &flags);
+	if (!t)
+		return 1;
+	if (t->state == LM_T_WAITING)
+		lm_count(LM_CNT_bad_sequence);
+	t->tgid = current->tgid;
+	t->state = LM_T_ENTERED;
+	t->waitv = 1;
+	t->pi = 0;
+	t->uaddr = w->uaddr;
+	t->shared = !(w->flags & FUTEX_PRIVATE_FLAG);
+	t->val = (u32)w->val;
+	t->timed = !!regs_get_kernel_argument(regs, 2);
+	lm_task_unlock(t, flags);
+	atomic_inc(&lm_waitv_active);
+	return 0;
+}
+
+NOKPROBE_SYMBOL(lm_waitv_entry);
+
+static int lm_waitv_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	atomic_dec(&lm_waitv_active);
+	return lm_wait_ret(ri, regs);
+}
+
+NOKPROBE_SYMBOL(lm_waitv_ret);
+
+/* __futex_queue(q, hb): in a waitv, the first futex is queued */
+static int lm_futex_queue_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	const struct lm_futex_q_head *q = (void *)regs_get_kernel_argument(regs, 0);
+	unsigned long flags;
+	struct lm_task *t;
+	struct lm_fkey k;
+	u32 stack_id;
+	bool inode;
+
+	if (!atomic_read(&lm_waitv_active))
+		return 0;
+	stack_id = lm_stack_capture();
+	t = lm_task_lock(current->pid, false, &flags);
+	if (!t)
+		return 0;
+	if (t->state != LM_T_ENTERED || !t->waitv) {
+		/* not a waitv, or a later futex of the vector */
+		lm_task_unlock(t, flags);
+		return 0;
+	}
+	inode = lm_key_from_q(q, t->uaddr, &k);
+	lm_block(t, flags, &k, inode, stack_id);
+	return 0;
+}
+
+NOKPROBE_SYMBOL(lm_futex_queue_pre);
+
 /* futex_wake_mark(wake_q, q): current wakes q->task. */
 static int lm_wake_mark_pre(struct kprobe *p, struct pt_regs *regs)
 {
@@ -343,6 +421,7 @@ static int lm_lock_pi_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	if (!t)
 		return 1;
 	t->tgid = current->tgid;
+	t->waitv = 0;
 	t->pi = 1;
 	t->uaddr = regs_get_kernel_argument(regs, 0);
 	t->timed = !!regs_get_kernel_argument(regs, 2);
@@ -393,6 +472,17 @@ static struct kretprobe lm_rp_lock_pi = {
 	.handler = lm_wait_ret,
 };
 
+static struct kretprobe lm_rp_waitv = {
+	.kp.symbol_name = LM_SYM_FUTEX_WAIT_MULTIPLE,
+	.entry_handler = lm_waitv_entry,
+	.handler = lm_waitv_ret,
+};
+
+static struct kprobe lm_kp_futex_queue = {
+	.symbol_name = LM_SYM_FUTEX_QUEUE,
+	.pre_handler = lm_futex_queue_pre,
+};
+
 static struct kprobe lm_kp_wait_queue = {
 	.symbol_name = LM_SYM_FUTEX_WAIT_QUEUE,
 	.pre_handler = lm_wait_queue_pre,
@@ -422,6 +512,8 @@ static struct lm_probe lm_futex_probes[] = {
 	{ .rp = &lm_rp_lock_pi },
 	{ .kp = &lm_kp_unlock_pi },
 	{ .rp = &lm_rp_wait_requeue_pi },
+	{ .rp = &lm_rp_waitv },
+	{ .kp = &lm_kp_futex_queue },
 };
 
 static const char *lm_probe_name(const struct lm_probe *p)

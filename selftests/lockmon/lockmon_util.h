@@ -133,6 +133,23 @@ static inline char *lm_read_lm(const char *name)
 }
 
 /* Write one command to the control file; returns 0 or -errno. */
+/* A counter from the stats file ("name value" lines), or -1. */
+static inline long long lm_stat(const char *name)
+{
+	char *text = lm_read_lm("stats"), *line, *save = NULL;
+	size_t len = strlen(name);
+	long long v = -1;
+
+	if (!text)
+		return -1;
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save))
+		if (!strncmp(line, name, len) && line[len] == ' ')
+			v = strtoll(line + len + 1, NULL, 10);
+	free(text);
+	return v;
+}
+
 static inline int lm_control(const char *cmd)
 {
 	int fd = open(LM_DIR "/control", O_WRONLY);
