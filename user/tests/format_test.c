@@ -1,0 +1,377 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Output formats: JSON (checked by python3's parser and for its fields),
+ * FlameGraph folded lines, Graphviz, and the pprof protobuf, decoded back
+ * by a small decoder written here from the wire format.
+ */
+#include <errno.h>
+#include <unistd.h>
+#include "test.h"
+
+/* A state as a live view sees it, from the captured debugfs files. */
+static void live_state(struct lmr_state *st, const char *prefix)
+{
+	static const struct {
+		const char *file;
+		int (*parse)(const char *, struct lmr_state *);
+	} files[] = {
+		{ "locks", lmr_parse_locks }, { "tasks", lmr_parse_tasks },
+		{ "waitgraph", lmr_parse_waitgraph },
+		{ "deadlocks", lmr_parse_deadlocks },
+		{ "stacks", lmr_parse_stacks }, { "stats", lmr_parse_stats },
+	};
+	char name[64], *t;
+	size_t i;
+
+	memset(st, 0, sizeof(*st));
+	st->source = "debugfs";
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(name, sizeof(name), "%s-%s.txt", prefix, files[i].file);
+		if (access(name, F_OK) && !strcmp(files[i].file, "deadlocks") &&
+		    !strcmp(prefix, "contend"))
+			continue;
+		snprintf(name, sizeof(name), "fixtures/%s-%s.txt", prefix,
+			 files[i].file);
+		if (access(name, F_OK))
+			continue;
+		t = fixture(name + 9);
+		CHECK(files[i].parse(t, st) == 0);
+		free(t);
+	}
+	lmr_state_sort(st);
+}
+
+/* A recorded state: four waits of two tasks on two futexes, two stacks. */
+static void recorded_state(struct lmr_state *st)
+{
+	static const struct { pid_t tid; u64 futex, ns; u32 stack; } w[] = {
+		{ 11, 1, 1000, 1 }, { 12, 1, 3000, 1 }, { 11, 2, 500, 2 },
+		{ 12, 2, 70, 0 },
+	};
+	size_t i;
+
+	memset(st, 0, sizeof(*st));
+	st->source = "record";
+	st->recorded = true;
+	st->waits = calloc(4, sizeof(*st->waits));
+	st->stacks = calloc(2, sizeof(*st->stacks));
+	for (i = 0; i < 4; i++) {
+		st->waits[i].tid = w[i].tid;
+		st->waits[i].tgid = 10;
+		strcpy(st->waits[i].comm, "app;x");
+		st->waits[i].futex_id = w[i].futex;
+		st->waits[i].uaddr = 0x7000 + w[i].futex;
+		st->waits[i].wait_ns = w[i].ns;
+		st->waits[i].stack_id = w[i].stack;
+	}
+	st->nr_waits = 4;
+	st->stacks[0] = (struct lmr_stack){ .id = 1, .tgid = 10, .nr = 3,
+					    .ip = { 0x11, 0x22, 0x33 } };
+	st->stacks[1] = (struct lmr_stack){ .id = 2, .tgid = 10, .nr = 1,
+					    .ip = { 0x44 } };
+	st->nr_stacks = 2;
+}
+
+static char *capture(void (*fn)(struct lmr_ctx *), struct lmr_ctx *c)
+{
+	char *buf = NULL;
+	size_t len = 0;
+
+	c->out = open_memstream(&buf, &len);
+	fn(c);
+	fclose(c->out);
+	return buf;
+}
+
+static struct lmr_ctx *json_ctx_view;
+static const char *json_view_name;
+
+static void json_fn(struct lmr_ctx *c)
+{
+	lmr_json_view(c, json_view_name);
+}
+
+/* python3's json parser is the judge of validity, when it is installed */
+static bool valid_json(const char *text)
+{
+	FILE *p;
+	int st;
+
+	if (access("/usr/bin/python3", X_OK))
+		return true;
+	p = popen("python3 -c 'import json,sys; json.load(sys.stdin)' 2>/dev/null", "w");
+	if (!p)
+		return false;
+	fputs(text, p);
+	st = pclose(p);
+	return st == 0;
+}
+
+static void json_views(void)
+{
+	struct lmr_opts o = { 0 };
+	struct lmr_state st;
+	struct lmr_ctx c = { .st = &st, .o = &o };
+	static const char *const views[] = { "locks", "tasks", "graph",
+					     "deadlocks", "stats", "top" };
+	char *out;
+	size_t i;
+
+	(void)json_ctx_view;
+	live_state(&st, "abba");
+	for (i = 0; i < 6; i++) {
+		json_view_name = views[i];
+		out = capture(json_fn, &c);
+		CHECK(!strncmp(out, "{\"schema\":\"lockmon-report/1\",\"view\":\"", 37));
+		CHECK(valid_json(out));
+		if (!strcmp(views[i], "locks")) {
+			CHECK(strstr(out, "\"futex\":\"74a75d7e636b70ff\""));
+			CHECK(strstr(out, "\"waits\":44"));
+			CHECK(strstr(out, "\"total_wait_ns\":8103148380"));
+		}
+		if (!strcmp(views[i], "deadlocks")) {
+			CHECK(strstr(out, "\"kind\":\"cycle\""));
+			CHECK(strstr(out, "{\"ip\":\"0x564b88fd0208\""));
+		}
+		if (!strcmp(views[i], "stats"))
+			CHECK(strstr(out, "\"findings\":2"));
+		free(out);
+	}
+	lmr_state_free(&st);
+	/* a comm with a quote and a control character stays valid JSON */
+	live_state(&st, "abba");
+	strcpy(st.tasks[0].comm, "a\"b\\c\x01");
+	json_view_name = "tasks";
+	out = capture(json_fn, &c);
+	CHECK(valid_json(out));
+	CHECK(strstr(out, "\"comm\":\"a\\\"b\\\\c\\u0001\""));
+	free(out);
+	lmr_state_free(&st);
+}
+
+static void folded_lines(void)
+{
+	struct lmr_opts o = { 0 };
+	struct lmr_state st;
+	struct lmr_ctx c = { .st = &st, .o = &o };
+	char *out, *line, *save;
+	u64 sum = 0;
+	int n = 0;
+
+	recorded_state(&st);
+	out = capture(lmr_folded, &c);
+	for (line = strtok_r(out, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save), n++) {
+		char *sp = strrchr(line, ' ');
+
+		CHECK(sp && !strchr(line, '\t'));
+		sum += strtoull(sp + 1, NULL, 10);
+		if (strstr(line, "0x7001"))
+			/* outermost first, ';' in a comm replaced */
+			CHECK(!strcmp(line, "app_x;0x33;0x22;0x11;[lock]_0x7001 4000"));
+	}
+	CHECK(n == 3);
+	CHECK(sum == 4570);
+	free(out);
+	lmr_state_free(&st);
+}
+
+static void dot_graph(void)
+{
+	struct lmr_opts o = { 0 };
+	struct lmr_state st;
+	struct lmr_ctx c = { .st = &st, .o = &o };
+	char *out, *p;
+	int cycles = 0;
+	FILE *f;
+
+	live_state(&st, "abba");
+	out = capture(lmr_view_dot, &c);
+	CHECK(!strncmp(out, "digraph lockmon {", 17));
+	for (p = out; (p = strstr(p, "label=\"cycle\"")); p++)
+		cycles++;
+	CHECK(cycles == 2);
+	CHECK(strstr(out, "t135 -> f0c7791d5b1ac7bef"));
+	CHECK(strstr(out, "f0c7791d5b1ac7bef -> t134 [style=dashed, color=red"));
+	if (!access("/usr/bin/dot", X_OK)) {
+		f = popen("dot -Tsvg >/dev/null 2>&1", "w");
+		CHECK(f);
+		if (f) {
+			fputs(out, f);
+			CHECK(pclose(f) == 0);
+		}
+	}
+	free(out);
+	lmr_state_free(&st);
+}
+
+/* ---- a protobuf decoder, from the wire format ------------------------ */
+
+struct pbr {
+	const unsigned char *p, *end;
+	bool bad;
+};
+
+static u64 varint(struct pbr *r)
+{
+	u64 v = 0;
+	int shift = 0;
+
+	while (r->p < r->end && shift < 64) {
+		unsigned char b = *r->p++;
+
+		v |= (u64)(b & 0x7f) << shift;
+		if (!(b & 0x80))
+			return v;
+		shift += 7;
+	}
+	r->bad = true;
+	return 0;
+}
+
+/* Next field: its number, wire type; a length-delimited body in @sub. */
+static bool field(struct pbr *r, unsigned int *num, unsigned int *wt,
+		  u64 *v, struct pbr *sub)
+{
+	u64 key;
+
+	if (r->p >= r->end || r->bad)
+		return false;
+	key = varint(r);
+	*num = (unsigned int)(key >> 3);
+	*wt = key & 7;
+	if (*wt == 0) {
+		*v = varint(r);
+	} else if (*wt == 2) {
+		*v = varint(r);
+		if (*v > (u64)(r->end - r->p)) {
+			r->bad = true;
+			return false;
+		}
+		sub->p = r->p;
+		sub->end = r->p + *v;
+		sub->bad = false;
+		r->p += *v;
+	} else {
+		r->bad = true;
+		return false;
+	}
+	return !r->bad;
+}
+
+static void pprof_roundtrip(void)
+{
+	struct lmr_opts o = { 0 };
+	struct lmr_state st;
+	struct lmr_ctx c = { .st = &st, .o = &o };
+	struct lmr_pb pb = { 0 };
+	struct pbr r, sub, s2;
+	unsigned int num, wt, n2, w2, nstr = 0, nloc = 0, nfun = 0, ntype = 0;
+	unsigned int nsample = 0;
+	char strs[64][64];
+	u64 v, v2, count = 0, delay = 0, types[2][2], def = 0, maxloc = 0;
+
+	recorded_state(&st);
+	CHECK(lmr_pprof_encode(&c, &pb) == 0);
+	r.p = pb.buf;
+	r.end = pb.buf + pb.len;
+	r.bad = false;
+	while (field(&r, &num, &wt, &v, &sub)) {
+		if (num == 1 && wt == 2 && ntype < 2) {
+			/* ValueType {type, unit} */
+			while (field(&sub, &n2, &w2, &v2, &s2))
+				types[ntype][n2 - 1] = v2;
+			ntype++;
+		} else if (num == 2 && wt == 2) {
+			u64 vals[2] = { 0 };
+			int k = 0;
+
+			nsample++;
+			while (field(&sub, &n2, &w2, &v2, &s2)) {
+				if (n2 == 1 && w2 == 2)
+					while (s2.p < s2.end) {
+						u64 id = varint(&s2);
+
+						if (id > maxloc)
+							maxloc = id;
+					}
+				if (n2 == 2 && w2 == 2)
+					while (s2.p < s2.end && k < 2)
+						vals[k++] = varint(&s2);
+			}
+			count += vals[0];
+			delay += vals[1];
+		} else if (num == 4 && wt == 2) {
+			nloc++;
+		} else if (num == 5 && wt == 2) {
+			nfun++;
+		} else if (num == 6 && wt == 2 && nstr < 64) {
+			snprintf(strs[nstr++], 64, "%.*s", (int)v, (const char *)sub.p);
+		} else if (num == 14) {
+			def = v;
+		}
+	}
+	CHECK(!r.bad && r.p == r.end);
+	CHECK(nstr > 5 && strs[0][0] == 0);
+	CHECK(ntype == 2);
+	CHECK(ntype == 2 && !strcmp(strs[types[0][0]], "contentions") &&
+	      !strcmp(strs[types[0][1]], "count"));
+	CHECK(ntype == 2 && !strcmp(strs[types[1][0]], "delay") &&
+	      !strcmp(strs[types[1][1]], "nanoseconds"));
+	CHECK(!strcmp(strs[def], "delay"));
+	CHECK(nsample == 3 && count == 4 && delay == 4570);
+	/* every location a sample names exists, one function each */
+	CHECK(maxloc == nloc && nfun == nloc);
+	free(pb.buf);
+	lmr_state_free(&st);
+}
+
+static void varints(void)
+{
+	struct lmr_pb pb = { 0 };
+	struct pbr r;
+
+	lmr_pb_varint(&pb, 0);
+	lmr_pb_varint(&pb, 127);
+	lmr_pb_varint(&pb, 300);
+	lmr_pb_varint(&pb, ~0ULL);
+	CHECK(pb.len == 1 + 1 + 2 + 10);
+	CHECK(pb.buf[2] == 0xac && pb.buf[3] == 0x02);
+	r.p = pb.buf;
+	r.end = pb.buf + pb.len;
+	r.bad = false;
+	CHECK(varint(&r) == 0 && varint(&r) == 127 && varint(&r) == 300 &&
+	      varint(&r) == ~0ULL);
+	free(pb.buf);
+}
+
+static void text_views(void)
+{
+	struct lmr_opts o = { 0 };
+	struct lmr_state st;
+	struct lmr_ctx c = { .st = &st, .o = &o };
+	char *out;
+
+	live_state(&st, "abba");
+	st.recorded = true;	/* no /proc lookups of the fixture's pids */
+	out = capture(lmr_view_deadlocks, &c);
+	CHECK(strstr(out, "finding 1: deadlock cycle, 2 tasks"));
+	CHECK(strstr(out, "  -> #1 abba/135 (pid 132) waits on 0x564b88fd30e0 held by 134 [glibc-owner]"));
+	CHECK(strstr(out, "*** DEADLOCK ***"));
+	free(out);
+	out = capture(lmr_view_stats, &c);
+	CHECK(strstr(out, "findings_dropped             0\n"));
+	free(out);
+	lmr_state_free(&st);
+}
+
+int main(void)
+{
+	RUN(json_views);
+	RUN(folded_lines);
+	RUN(dot_graph);
+	RUN(varints);
+	RUN(pprof_roundtrip);
+	RUN(text_views);
+	DONE();
+}
