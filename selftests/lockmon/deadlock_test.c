@@ -318,6 +318,49 @@ TEST(stall_lost_wakeup)
 	ASSERT_EQ(0, lm_control("stall_ms 2000"));
 }
 
+/* ---- stall: ABBA between CPython locks, which record no owner -------- */
+
+TEST(stall_cpython_abba)
+{
+	static const char *const prog =
+		"import threading\n"
+		"a, b = threading.Lock(), threading.Lock()\n"
+		"go = threading.Barrier(2)\n"
+		"def one(x, y):\n"
+		"    with x:\n"
+		"        go.wait()\n"
+		"        with y:\n"
+		"            pass\n"
+		"t = [threading.Thread(target=one, args=p) for p in ((a, b), (b, a))]\n"
+		"for x in t: x.start()\n"
+		"for x in t: x.join()\n";
+	static struct lm_finding_rec f[64];
+	pid_t child;
+	int i, k, hit = -1;
+
+	ASSERT_EQ(0, lm_fresh());
+	ASSERT_EQ(0, lm_control("stall_ms 500"));
+	child = fork();
+	if (child == 0) {
+		execlp("python3", "python3", "-c", prog, (char *)NULL);
+		_exit(127);
+	}
+	ASSERT_TRUE(lm_wait_until(({
+		k = lm_findings(f, 64);
+		for (i = 0; i < k && hit < 0; i++)
+			if (!strcmp(f[i].kind, "stall") && f[i].tgid[0] == child)
+				hit = i;
+		hit >= 0; }), 20000))
+		TH_LOG("no stall for the CPython ABBA in %d", child);
+	/* the main thread in join() and the two workers */
+	EXPECT_EQ(3, f[hit].nr);
+	for (i = 0; i < f[hit].nr; i++)
+		EXPECT_EQ(child, f[hit].tgid[i]);
+	EXPECT_EQ(0, lm_count_findings("cycle", child));
+	lm_kill(child);
+	ASSERT_EQ(0, lm_control("stall_ms 2000"));
+}
+
 /* ---- nothing must be found ------------------------------------------- */
 
 static void expect_clean(struct __test_metadata *_metadata, pid_t tgid)
