@@ -39,6 +39,10 @@ check-vm: module user
 check: deps
 	@scripts/check
 
+# libFuzzer targets of lockmon-report's file and debugfs parsers
+fuzz:
+	$(MAKE) -C user fuzz
+
 demo: deps module user
 	scripts/vm-run -t 600 -- scripts/demo-in-vm
 
