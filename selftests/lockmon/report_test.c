@@ -245,8 +245,9 @@ TEST_F(report, corrupt_files_fail)
 	FILE *f;
 	int fd;
 
-	ASSERT_EQ(0, run("%s record -o %s --duration 0.5",
-			 tree("user/lockmon-report"), self->file));
+	ASSERT_EQ(0, run("%s record -o %s -- %s -w 2 -r 1 -H 20 -o /dev/null",
+			 tree("user/lockmon-report"), self->file,
+			 tree("user/demo/contend")));
 	/* cut inside a record */
 	snprintf(path, sizeof(path), "%s.cut", self->file);
 	fd = open(self->file, O_RDONLY);
