@@ -97,7 +97,7 @@ static int lmr_cmp_task(const void *a, const void *b)
 
 	if (x->wait_ns != y->wait_ns)
 		return x->wait_ns < y->wait_ns ? 1 : -1;
-	return x->tid - y->tid;
+	return (x->tid > y->tid) - (x->tid < y->tid);
 }
 
 /* Most contended first: what a reader looks at first. */
