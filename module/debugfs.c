@@ -444,8 +444,7 @@ static int lm_stats_show(struct seq_file *m, void *v)
 		seq_printf(m, "%s %llu\n", lm_counter_name(c), lm_counter_sum(c));
 	seq_printf(m, "max_tasks %u\nmax_futexes %u\nmax_stacks %u\nmax_findings %u\n",
 		   lm_max_tasks, lm_max_futexes, lm_max_stacks, lm_max_findings);
-	seq_printf(m, "memory_bytes %zu\n", lm_waits_bytes() + lm_stats_bytes() +
-		   lm_stacks_bytes() + lm_graph_bytes());
+	seq_printf(m, "memory_bytes %zu\n", lm_memory_bytes());
 	lm_probes_futex_show(m);
 	lm_probes_sched_show(m);
 	return 0;

@@ -306,6 +306,8 @@ static bool lm_refresh_owner(struct lm_task *t, bool sleepable)
 		return !sleepable;	/* probe context: keep the block-time owner */
 	t->owner = lm_owner_from_words(w, t->pi, t->shared, -1, t->tgid, true,
 				       &how, &kind);
+	if (how != LOCKMON_OWNER_NONE)
+		t->owner_how = how;
 	return true;
 }
 
@@ -365,9 +367,11 @@ void lm_graph_check(const struct lm_task *self, bool settled)
 	if (self->owner == self->tid)
 		return;
 
-	for (cur = self->owner; cur && f.nr < LOCKMON_MAX_CHAIN; cur = t.owner) {
+	for (cur = self->owner; cur; cur = t.owner) {
 		if (cur == self->tid)
 			goto found;
+		if (f.nr == LOCKMON_MAX_CHAIN)
+			return;	/* longer than lockmon follows */
 		for (i = 1; i < f.nr; i++)
 			if (f.t[i].tid == cur)
 				return;	/* a cycle we are not part of */
@@ -607,12 +611,24 @@ static void lm_scan_orphan(const struct lm_task *t)
 static void lm_scan_wait(struct lm_task *t)
 {
 	pid_t before = t->owner;
+	unsigned long flags;
+	struct lm_task *slot;
 
 	if (!lm_refresh_owner(t, true) || !lm_same_wait(t))
 		return;
-	if (t->owner != before)
+	if (t->owner != before) {
+		/* keep the new owner for tasks, waitgraph and the next scan */
+		slot = lm_task_lock(t->tid, false, &flags);
+		if (slot && slot->state == LM_T_WAITING && !slot->woken &&
+		    slot->since == t->since) {
+			slot->owner = t->owner;
+			slot->owner_how = t->owner_how;
+		}
+		if (slot)
+			lm_task_unlock(slot, flags);
 		trace_lockmon_owner(t->tid, t->tgid, t->futex_id, t->owner,
 				    t->owner_how);
+	}
 	lm_scan_orphan(t);
 	lm_graph_check(t, true);
 }

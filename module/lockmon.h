@@ -92,6 +92,9 @@ struct lm_task {
 	char comm[TASK_COMM_LEN];
 };
 
+size_t lm_memory_bytes(void);
+size_t lm_probes_futex_bytes(void);
+void lm_stats_forget_waiters(void);
 int lm_waits_init(void);
 void lm_waits_exit(void);
 void lm_waits_reset(void);

@@ -85,19 +85,27 @@ static int lm_check_params(void)
 	return 0;
 }
 
-/* Memory the tables will take, computed before allocating any of them. */
+/**
+ * lm_memory_bytes() - memory lockmon holds: every table and the kretprobe
+ *	instances it registers when enabled
+ *
+ * Return: bytes.
+ */
+size_t lm_memory_bytes(void)
+{
+	return lm_waits_bytes() + lm_stats_bytes() + lm_stacks_bytes() +
+	       lm_graph_bytes() + lm_probes_futex_bytes();
+}
+
+/* Checked once the tables exist, so the figure is exact. */
 static bool lm_memory_fits(void)
 {
-	u64 tasks = roundup_pow_of_two(lm_max_tasks / LM_WAYS);
-	u64 futexes = roundup_pow_of_two(lm_max_futexes / LM_WAYS);
-	u64 need = tasks * LM_WAYS * sizeof(struct lm_task) +
-		   futexes * LM_WAYS * sizeof(struct lm_futex) +
-		   (u64)lm_max_findings * sizeof(struct lm_finding);
+	u64 need = lm_memory_bytes();
 
 	if (need <= (u64)lm_max_memory_mb << 20)
 		return true;
-	pr_err("tables need %llu MiB, over max_memory_mb=%u: lower max_tasks or max_futexes\n",
-	       need >> 20, lm_max_memory_mb);
+	pr_err("tables need %llu MiB, over max_memory_mb=%u: lower max_tasks, max_futexes or max_stacks\n",
+	       DIV_ROUND_UP_ULL(need, 1 << 20), lm_max_memory_mb);
 	return false;
 }
 
@@ -159,6 +167,7 @@ static void __lm_disable(void)
 	lm_probes_futex_unregister();
 	/* waits in flight will never be seen to end: forget them */
 	lm_waits_reset();
+	lm_stats_forget_waiters();
 	lm_enabled = false;
 }
 
@@ -209,8 +218,6 @@ static int __init lockmon_init(void)
 	err = lm_check_params();
 	if (err)
 		return err;
-	if (!lm_memory_fits())
-		return -EINVAL;
 	lm_settings.capture_pct = lm_capture;
 
 	err = lm_stats_init();
@@ -225,6 +232,10 @@ static int __init lockmon_init(void)
 	err = lm_graph_init();
 	if (err)
 		goto err_graph;
+	if (!lm_memory_fits()) {
+		err = -EINVAL;
+		goto err_debugfs;
+	}
 	err = lm_debugfs_init();
 	if (err)
 		goto err_debugfs;
@@ -236,8 +247,7 @@ static int __init lockmon_init(void)
 	pr_info("lockmon %s (abi %u.%u) loaded: %u tasks, %u futexes, %zu KiB%s\n",
 		LOCKMON_VERSION, LOCKMON_ABI_MAJOR, LOCKMON_ABI_MINOR,
 		lm_max_tasks, lm_max_futexes,
-		(lm_waits_bytes() + lm_stats_bytes() + lm_stacks_bytes() +
-		 lm_graph_bytes()) >> 10,
+		lm_memory_bytes() >> 10,
 		lm_enable_at_load ? "" : ", disabled");
 	return 0;
 

@@ -269,6 +269,8 @@ static int lm_wait_queue_pre(struct kprobe *p, struct pt_regs *regs)
 	u32 stack_id;
 	bool inode;
 
+	if (lm_filtered(current))
+		return 0;	/* never entered: no stack to take */
 	stack_id = lm_stack_capture();
 	t = lm_task_lock(current->pid, false, &flags);
 	if (!t)
@@ -342,7 +344,7 @@ static int lm_futex_queue_pre(struct kprobe *p, struct pt_regs *regs)
 	u32 stack_id;
 	bool inode;
 
-	if (!atomic_read(&lm_waitv_active))
+	if (!atomic_read(&lm_waitv_active) || lm_filtered(current))
 		return 0;
 	stack_id = lm_stack_capture();
 	t = lm_task_lock(current->pid, false, &flags);
@@ -533,6 +535,27 @@ static void lm_probe_clear(struct lm_probe *p)
 	kp->pre_handler = pre;
 	if (p->rp)
 		p->rp->nmissed = 0;
+}
+
+/**
+ * lm_probes_futex_bytes() - memory of the kretprobe instances
+ *
+ * register_kretprobe() preallocates maxactive instances of each; this is
+ * an estimate from the instance size, counted whether or not enabled.
+ *
+ * Return: bytes.
+ */
+size_t lm_probes_futex_bytes(void)
+{
+	size_t sum = 0;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(lm_futex_probes); i++)
+		if (lm_futex_probes[i].rp)
+			sum += (size_t)lm_max_tasks *
+			       (sizeof(struct kretprobe_instance) +
+				lm_futex_probes[i].rp->data_size);
+	return sum;
 }
 
 /**

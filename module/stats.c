@@ -317,6 +317,27 @@ size_t lm_stats_bytes(void)
 }
 
 /**
+ * lm_stats_forget_waiters() - no task is waiting any more
+ *
+ * Called when the task table is cleared on disable: the waits in flight
+ * then never end, so the waiters-now counts are zeroed with them.
+ */
+void lm_stats_forget_waiters(void)
+{
+	unsigned long flags;
+	unsigned int b, i;
+
+	for (b = 0; b < lm_stats_nr_buckets(); b++) {
+		raw_spin_lock_irqsave(&lm_futexes[b].lock, flags);
+		for (i = 0; i < LM_WAYS; i++) {
+			lm_futexes[b].slot[i].waiters = 0;
+			lm_futexes[b].slot[i].owner = 0;
+		}
+		raw_spin_unlock_irqrestore(&lm_futexes[b].lock, flags);
+	}
+}
+
+/**
  * lm_stats_reset() - forget every futex and zero the counters
  */
 void lm_stats_reset(void)
