@@ -7,7 +7,7 @@ KDIR	?= /lib/modules/$(KVER)/build
 KSRC	?= /usr/src/linux-source-6.1
 PWD	:= $(shell pwd)
 
-.PHONY: all module user deps lint check check-host check-vm demo bench clean help
+.PHONY: all module user deps lint check check-host check-vm fuzz demo bench clean help
 
 all: module user
 
@@ -29,12 +29,14 @@ user:
 lint:
 	@scripts/lint
 
+# the two halves of `make check`, for working on one of them
 check-host: user
+	$(MAKE) -C module/tests test
 	$(MAKE) -C user test
 
 check-vm: module user
 	$(MAKE) -C selftests/lockmon
-	scripts/vm-run -t 2400 -- selftests/lockmon/run-in-vm
+	scripts/vm-run -t 2400 -- $(MAKE) -s -C selftests/lockmon run_tests
 
 check: deps
 	@scripts/check
