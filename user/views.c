@@ -172,12 +172,21 @@ void lmr_view_deadlocks(struct lmr_ctx *c)
 		bool cycle = !strcmp(f->kind, "cycle");
 
 		fprintf(c->out, "======================================================\n");
-		fprintf(c->out, "finding %llu: %s, %u task%s (found %s after the last wait began)\n",
+		fprintf(c->out, "finding %llu: %s, %u task%s",
 			(unsigned long long)f->seq,
 			cycle ? "deadlock cycle" : f->kind, f->nr,
-			f->nr == 1 ? "" : "s", dur(a, f->latency_ns));
-		fprintf(c->out, "------------------------------------------------------\n");
-		fprintf(c->out, "Chain exists of:\n");
+			f->nr == 1 ? "" : "s");
+		/* only a finding made as a wait began has a latency */
+		if (f->latency_ns)
+			fprintf(c->out, " (found %s after the last wait began)",
+				dur(a, f->latency_ns));
+		fprintf(c->out, "\n------------------------------------------------------\n");
+		if (!strcmp(f->kind, "stall"))
+			fprintf(c->out, "Every thread of the process is blocked:\n");
+		else if (!strcmp(f->kind, "orphan"))
+			fprintf(c->out, "The owner has exited:\n");
+		else
+			fprintf(c->out, "Chain exists of:\n");
 		for (k = 0; k < f->nr; k++) {
 			const struct lmr_finding_task *t = &f->t[k];
 
