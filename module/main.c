@@ -97,11 +97,20 @@ size_t lm_memory_bytes(void)
 	       lm_graph_bytes() + lm_probes_futex_bytes();
 }
 
-/* Checked once the tables exist, so the figure is exact. */
-static bool lm_memory_fits(void)
+/*
+ * Checked twice: before allocating, with the two big tables alone, so an
+ * absurd request is refused without trying it; then once the tables exist,
+ * with everything, so the figure is exact.
+ */
+static bool lm_memory_fits(bool allocated)
 {
-	u64 need = lm_memory_bytes();
+	u64 tasks = roundup_pow_of_two(lm_max_tasks / LM_WAYS);
+	u64 futexes = roundup_pow_of_two(lm_max_futexes / LM_WAYS);
+	u64 need = tasks * LM_WAYS * sizeof(struct lm_task) +
+		   futexes * LM_WAYS * sizeof(struct lm_futex);
 
+	if (allocated)
+		need = lm_memory_bytes();
 	if (need <= (u64)lm_max_memory_mb << 20)
 		return true;
 	pr_err("tables need %llu MiB, over max_memory_mb=%u: lower max_tasks, max_futexes or max_stacks\n",
@@ -218,6 +227,8 @@ static int __init lockmon_init(void)
 	err = lm_check_params();
 	if (err)
 		return err;
+	if (!lm_memory_fits(false))
+		return -EINVAL;
 	lm_settings.capture_pct = lm_capture;
 
 	err = lm_stats_init();
@@ -232,7 +243,7 @@ static int __init lockmon_init(void)
 	err = lm_graph_init();
 	if (err)
 		goto err_graph;
-	if (!lm_memory_fits()) {
+	if (!lm_memory_fits(true)) {
 		err = -EINVAL;
 		goto err_debugfs;
 	}
