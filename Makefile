@@ -7,7 +7,7 @@ KDIR	?= /lib/modules/$(KVER)/build
 KSRC	?= /usr/src/linux-source-6.1
 PWD	:= $(shell pwd)
 
-.PHONY: all module user deps lint check check-host check-vm fuzz demo bench clean help
+.PHONY: all module user deps lint check check-host check-vm check-debug fuzz demo bench clean help
 
 all: module user
 
@@ -45,6 +45,11 @@ check: deps
 fuzz:
 	$(MAKE) -C user fuzz
 
+# The selftests on a KASAN/lockdep/kmemleak/UBSAN kernel built from
+# linux-source (first build ~40 min on 2 cores, cached); see scripts/debug-kernel.
+check-debug: deps user
+	scripts/debug-kernel -c
+
 demo: deps module user
 	scripts/vm-run -t 600 -- scripts/demo-in-vm
 
@@ -62,5 +67,6 @@ help:
 	@echo "make          build lockmon.ko and lockmon-report"
 	@echo "make demo     load lockmon in a VM and show a contended and a deadlocked workload"
 	@echo "make check    every test: host unit tests, then the kselftests in a VM"
+	@echo "make check-debug  the kselftests on a debug kernel (KASAN, lockdep, kmemleak)"
 	@echo "make lint     checkpatch --strict and kernel-doc on module/ and include/"
 	@echo "make bench    overhead benchmark in one VM boot"
