@@ -349,7 +349,11 @@ static bool lm_self_deadlock(const struct lm_task *self)
  */
 void lm_graph_check(const struct lm_task *self, bool settled)
 {
-	struct lm_finding f = { .kind = LOCKMON_FINDING_CYCLE };
+	/*
+	 * Not zeroed: this runs on every blocking wait, and only f.t[0..nr)
+	 * is ever read; lm_finding_record() fills in the rest.
+	 */
+	struct lm_finding f;
 	u64 old = ktime_get_ns() - (u64)lm_scan_ms * NSEC_PER_MSEC;
 	bool timed = self->timed;
 	bool guess = self->owner_how == LOCKMON_OWNER_INFERRED;
@@ -360,6 +364,8 @@ void lm_graph_check(const struct lm_task *self, bool settled)
 	if (!self->owner)
 		return;
 	lm_count(LM_CNT_cycle_checks);
+	f.kind = LOCKMON_FINDING_CYCLE;
+	f.seq = 0;
 	lm_finding_task_from(&f.t[0], self);
 	f.nr = 1;
 	if (lm_self_deadlock(self))
@@ -605,6 +611,45 @@ static void lm_scan_orphan(const struct lm_task *t)
 }
 
 /*
+ * A held-back cycle whose tasks exited never sees its waits end: drop it,
+ * so lm_graph_wait_ended() goes back to its one-atomic-read fast path.
+ */
+static void lm_pending_prune(void)
+{
+	unsigned long flags;
+	struct lm_task t;
+	u64 sig;
+	int i, j;
+
+	for (i = 0; i < LM_PENDING && atomic_read(&lm_nr_pending); i++) {
+		pid_t tids[LOCKMON_MAX_CHAIN];
+		bool gone = false;
+		int nr;
+
+		raw_spin_lock_irqsave(&lm_findings_lock, flags);
+		sig = lm_pending[i].sig;
+		nr = lm_pending[i].f.nr;
+		for (j = 0; j < nr; j++)
+			tids[j] = lm_pending[i].f.t[j].tid;
+		raw_spin_unlock_irqrestore(&lm_findings_lock, flags);
+		if (!sig)
+			continue;
+		/* lm_task_copy() takes a bucket lock: not under ours */
+		for (j = 0; j < nr && !gone; j++)
+			gone = !lm_task_copy(tids[j], &t) ||
+			       t.state != LM_T_WAITING;
+		if (!gone)
+			continue;
+		raw_spin_lock_irqsave(&lm_findings_lock, flags);
+		if (lm_pending[i].sig == sig) {
+			lm_pending[i].sig = 0;
+			atomic_dec(&lm_nr_pending);
+		}
+		raw_spin_unlock_irqrestore(&lm_findings_lock, flags);
+	}
+}
+
+/*
  * A wait older than one scan period: read its owner again, and if the
  * task is still in that same wait, look for an orphan and a cycle.
  */
@@ -691,6 +736,7 @@ static void lm_scan_fn(struct work_struct *work)
 		cond_resched();
 	}
 	lm_scan_stalls();
+	lm_pending_prune();
 	if (READ_ONCE(lm_scanning))
 		schedule_delayed_work(&lm_scan_work, msecs_to_jiffies(lm_scan_ms));
 }
