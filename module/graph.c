@@ -179,6 +179,43 @@ static bool lm_finding_known(u64 sig)
 	return false;
 }
 
+/*
+ * Mark the members' waits with the kind of finding just made for them, so
+ * the scan does not make it again while the waits last, even after the
+ * finding has been pushed out of the ring. A new wait clears the mark.
+ */
+static void lm_finding_mark(const struct lm_finding *f)
+{
+	unsigned long flags;
+	struct lm_task *slot;
+	unsigned int i;
+
+	for (i = 0; i < f->nr; i++) {
+		slot = lm_task_lock(f->t[i].tid, false, &flags);
+		if (!slot)
+			continue;
+		if (slot->state == LM_T_WAITING &&
+		    slot->futex_id == f->t[i].futex_id)
+			slot->reported |= BIT(f->kind);
+		lm_task_unlock(slot, flags);
+	}
+}
+
+/* Every member is still in the wait a finding of this kind was made for. */
+static bool lm_finding_marked(const struct lm_finding *f)
+{
+	struct lm_task t;
+	unsigned int i;
+
+	for (i = 0; i < f->nr; i++)
+		if (!lm_task_copy(f->t[i].tid, &t) ||
+		    t.state != LM_T_WAITING ||
+		    t.futex_id != f->t[i].futex_id ||
+		    !(t.reported & BIT(f->kind)))
+			return false;
+	return f->nr > 0;
+}
+
 static bool lm_finding_record(struct lm_finding *f, u64 since)
 {
 	struct lm_finding *slot;
@@ -201,6 +238,7 @@ static bool lm_finding_record(struct lm_finding *f, u64 since)
 	*slot = *f;
 	raw_spin_unlock_irqrestore(&lm_findings_lock, flags);
 
+	lm_finding_mark(f);
 	lm_count(LM_CNT_findings);
 	for (i = 0; i < f->nr; i++)
 		trace_lockmon_finding(f->seq, f->kind, i, f->nr, f->t[i].tid,
@@ -397,6 +435,8 @@ void lm_graph_check(const struct lm_task *self, bool settled)
 found:
 	if (guess && !settled)
 		return;
+	if (settled && lm_finding_marked(&f))
+		return;	/* made already, perhaps pushed out of the ring */
 	if (timed)
 		lm_pending_add(&f);
 	else
@@ -592,20 +632,14 @@ static struct lm_proc *lm_proc_of(pid_t tgid)
 static void lm_scan_orphan(const struct lm_task *t)
 {
 	struct lm_finding f = { .kind = LOCKMON_FINDING_ORPHAN, .nr = 1 };
-	unsigned long flags;
-	struct lm_task *slot;
 
 	/* an inferred owner is a guess: its exit proves nothing */
-	if (t->reported || t->owner <= 0 || t->owner == t->tid ||
+	if ((t->reported & BIT(LOCKMON_FINDING_ORPHAN)) ||
+	    t->owner <= 0 || t->owner == t->tid ||
 	    (t->owner_how != LOCKMON_OWNER_GLIBC &&
 	     t->owner_how != LOCKMON_OWNER_PI) ||
 	    lm_task_alive(t->owner, 0, true))
 		return;
-	slot = lm_task_lock(t->tid, false, &flags);
-	if (!slot)
-		return;
-	slot->reported = 1;
-	lm_task_unlock(slot, flags);
 	lm_finding_task_from(&f.t[0], t);
 	lm_finding_record(&f, t->since);
 }
@@ -694,6 +728,8 @@ static void lm_scan_stalls(void)
 		rcu_read_unlock();
 		if (threads && pr->blocked == threads) {
 			pr->f.kind = LOCKMON_FINDING_STALL;
+			if (lm_finding_marked(&pr->f))
+				continue;
 			if (lm_finding_record(&pr->f, 0))
 				trace_lockmon_stall(pr->f.seq, pr->tgid, threads,
 						    div_u64(ktime_get_ns() - pr->oldest,

@@ -76,7 +76,7 @@ struct lm_task {
 	u8 woken;		/* a waker marked it; handoff pending */
 	u8 owner_how;		/* enum lockmon_owner_how */
 	u8 pi;
-	u8 reported;		/* an orphan finding was made for this wait */
+	u8 reported;		/* BIT(finding kind)s made for this wait */
 	u8 kind;		/* glibc mutex kind, when owner_how is GLIBC */
 	u8 shared;
 	u8 waitv;		/* in futex_waitv(): filed under its first futex */
