@@ -16,7 +16,7 @@
  * record layout changes meaning; the minor version when something is added.
  */
 #define LOCKMON_ABI_MAJOR	1
-#define LOCKMON_ABI_MINOR	0
+#define LOCKMON_ABI_MINOR	1
 
 /* How a futex is used, as lockmon has observed it. */
 enum lockmon_class {
@@ -80,7 +80,27 @@ enum lockmon_record_type {
 	LOCKMON_REC_FINDING	= 4,	/* one task of a finding */
 	LOCKMON_REC_STACK	= 5,	/* user stack: ips in stack[] */
 	LOCKMON_REC_MAPS	= 6,	/* one line of /proc/PID/maps in text */
+	LOCKMON_REC_OWNER	= 7,	/* the scan re-read a waiter's owner */
+	LOCKMON_REC_STALL	= 8,	/* a stall finding: its process */
 };
+
+/*
+ * Fields each type uses; the others are zero. The records of events (all
+ * but STACK and MAPS) also carry ts_ns and comm, the task's command name
+ * (STALL: the process's).
+ *   WAIT_BEGIN	tid, tgid, futex_id, uaddr, peer = owner, owner_how,
+ *		stack_id
+ *   WAIT_END	tid, tgid, futex_id, uaddr, value = wait ns, result
+ *   WAKE	tid = waker, tgid = waker's process, peer = wakee, futex_id
+ *   FINDING	value = finding seq, result = kind, nr = task index, tid,
+ *		tgid, futex_id, uaddr, peer = owner, owner_how
+ *   STACK	stack_id, tgid, nr = depth, stack[] (innermost first)
+ *   MAPS	tgid, nr = piece of the line, text
+ *   OWNER	tid, tgid, futex_id, peer = owner read now (0: none),
+ *		owner_how (how the wait's owner was found: 1 or 2)
+ *   STALL	value = finding seq, tgid, peer = number of threads,
+ *		blocked_ms = since the oldest of their waits began
+ */
 
 struct lockmon_record {
 	__u16	type;		/* enum lockmon_record_type */
@@ -90,15 +110,16 @@ struct lockmon_record {
 	__u64	ts_ns;
 	__u32	tgid;
 	__u32	tid;
-	__u32	peer;		/* owner (begin), wakee (wake), owner */
+	__u32	peer;		/* owner; wakee (wake); threads (stall) */
 	__u32	stack_id;	/* 0: none */
 	__u64	futex_id;	/* stable id of the futex, not a pointer */
 	__u64	uaddr;		/* user address in tgid */
-	__u64	value;		/* wait ns (end), finding id (finding) */
+	__u64	value;		/* wait ns (end), finding seq (finding, stall) */
 	char	comm[16];
 	union {
 		__u64	stack[LOCKMON_MAX_STACK];
 		char	text[LOCKMON_MAX_STACK * 8];
+		__u64	blocked_ms;	/* stall: since the oldest wait began */
 	};
 };
 
