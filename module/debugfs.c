@@ -461,9 +461,12 @@ DEFINE_SHOW_ATTRIBUTE(lm_version);
 
 static int lm_control_show(struct seq_file *m, void *v)
 {
+	char comm[TASK_COMM_LEN];
+
+	lm_settings_comm(comm);
 	seq_printf(m, "enabled %d\npid %d\ncomm %s\ncapture %u\nstall_ms %u\n",
 		   lm_is_enabled(), READ_ONCE(lm_settings.pid),
-		   lm_settings.comm[0] ? lm_settings.comm : "-",
+		   comm[0] ? comm : "-",
 		   READ_ONCE(lm_settings.capture_pct), READ_ONCE(lm_stall_ms));
 	return 0;
 }
@@ -500,14 +503,14 @@ static ssize_t lm_control_write(struct file *file, const char __user *ubuf,
 		lm_reset();
 		break;
 	case LM_CMD_PID:
-		WRITE_ONCE(lm_settings.pid, cmd.num);
+		lm_settings_set_filter(cmd.num, NULL);
 		break;
 	case LM_CMD_COMM:
-		strscpy(lm_settings.comm, cmd.comm, sizeof(lm_settings.comm));
+		/* "-" is how a read shows no comm filter: writing it clears it */
+		lm_settings_set_filter(-1, strcmp(cmd.comm, "-") ? cmd.comm : "");
 		break;
 	case LM_CMD_NOFILTER:
-		WRITE_ONCE(lm_settings.pid, 0);
-		memset(lm_settings.comm, 0, sizeof(lm_settings.comm));
+		lm_settings_set_filter(0, "");
 		break;
 	case LM_CMD_CAPTURE:
 		WRITE_ONCE(lm_settings.capture_pct, cmd.num);

@@ -12,6 +12,7 @@
 #include <linux/types.h>
 #include <linux/spinlock.h>
 #include <linux/sched.h>
+#include <linux/seqlock.h>
 #include <linux/percpu.h>
 #include <uapi/linux/lockmon.h>
 
@@ -49,8 +50,13 @@ static inline void lm_count(enum lm_counter c)
 u64 lm_counter_sum(enum lm_counter c);
 const char *lm_counter_name(enum lm_counter c);
 
-/* Filter and capture settings written through the control file. */
+/*
+ * Filter and capture settings written through the control file. The comm
+ * filter is 16 bytes no store writes at once: it is written under @lock and
+ * read with read_seqbegin()/read_seqretry(), so no reader sees half of it.
+ */
 struct lm_settings {
+	seqlock_t lock;			/* for comm */
 	pid_t pid;			/* 0: every process */
 	char comm[TASK_COMM_LEN];	/* "": every command */
 	unsigned int capture_pct;	/* user stacks on this % of blocks */
@@ -59,6 +65,8 @@ struct lm_settings {
 extern struct lm_settings lm_settings;
 
 bool lm_filtered(struct task_struct *t);
+void lm_settings_comm(char *comm);
+void lm_settings_set_filter(int pid, const char *comm);
 
 /* ---- waits.c: per-task wait state ------------------------------------ */
 
