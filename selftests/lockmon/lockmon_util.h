@@ -82,7 +82,7 @@ static inline bool lm_loaded(void)
 /* insmod with @params; returns insmod's exit status. */
 static inline int lm_load(const char *params)
 {
-	char cmd[512];
+	char cmd[PATH_MAX + 512];
 
 	snprintf(cmd, sizeof(cmd), "insmod %s %s 2>/dev/null", lm_ko(),
 		 params ? params : "");

@@ -5,6 +5,7 @@
  * its measurements; the pprof output is read by go tool pprof, trace-cmd
  * sees the events; and each error path prints its one line and fails.
  */
+#include <sys/mount.h>
 #include "lockmon_util.h"
 #include "kselftest_harness.h"
 
@@ -99,6 +100,9 @@ FIXTURE_SETUP(report)
 FIXTURE_TEARDOWN(report)
 {
 	unlink(self->file);
+	/* a failed module_abi_mismatch_fails must not leave its fakes */
+	umount2("/sys/kernel/debug/lockmon/version", MNT_DETACH);
+	umount2("/sys/kernel/debug/lockmon/locks", MNT_DETACH);
 }
 
 /* 4 waiters x 5 rounds behind a 100 ms holder, futex lock: exact counts */
@@ -315,6 +319,58 @@ TEST_F(report, module_not_loaded_fails)
 	expect_error(_metadata,
 		     "lockmon-report: the lockmon module is not loaded (insmod lockmon.ko)\n");
 	ASSERT_EQ(0, lm_load(NULL));
+}
+
+/*
+ * A module of another ABI: its version file, then one of its tables, is
+ * bind-mounted over the live module's, so the reporter meets exactly what
+ * a mismatched lockmon.ko would show it.
+ */
+static int cover(const char *file, const char *text)
+{
+	char target[128];
+	int fd;
+
+	snprintf(target, sizeof(target), "/sys/kernel/debug/lockmon/%s", file);
+	fd = open("/tmp/lmr_fake", O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text)) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	return mount("/tmp/lmr_fake", target, NULL, MS_BIND, NULL);
+}
+
+TEST_F(report, module_abi_mismatch_fails)
+{
+	char fake[128], want[256];
+
+	snprintf(fake, sizeof(fake), "lockmon 9.9 abi %d.0\n",
+		 LOCKMON_ABI_MAJOR + 1);
+	ASSERT_EQ(0, cover("version", fake));
+	EXPECT_EQ(1, run("%s locks", tree("user/lockmon-report")));
+	snprintf(want, sizeof(want),
+		 "lockmon-report: ABI mismatch: module lockmon 9.9 has ABI %d.0, this reporter ABI %d.%d\n",
+		 LOCKMON_ABI_MAJOR + 1, LOCKMON_ABI_MAJOR, LOCKMON_ABI_MINOR);
+	expect_error(_metadata, want);
+	EXPECT_EQ(1, run("%s record -o %s --duration 1",
+			 tree("user/lockmon-report"), self->file));
+	expect_error(_metadata, want);
+	EXPECT_NE(0, access(self->file, F_OK));
+	ASSERT_EQ(0, umount("/sys/kernel/debug/lockmon/version"));
+
+	/* the version agrees but a table speaks another ABI */
+	snprintf(fake, sizeof(fake), "# lockmon abi %d.0\nfutex\n",
+		 LOCKMON_ABI_MAJOR + 1);
+	ASSERT_EQ(0, cover("locks", fake));
+	EXPECT_EQ(1, run("%s locks", tree("user/lockmon-report")));
+	snprintf(want, sizeof(want),
+		 "lockmon-report: ABI mismatch in /sys/kernel/debug/lockmon/locks: module ABI %d.0, reporter ABI %d.%d\n",
+		 LOCKMON_ABI_MAJOR + 1, LOCKMON_ABI_MAJOR, LOCKMON_ABI_MINOR);
+	expect_error(_metadata, want);
+	ASSERT_EQ(0, umount("/sys/kernel/debug/lockmon/locks"));
+	EXPECT_EQ(0, run("%s locks", tree("user/lockmon-report")));
 }
 
 /* The live views name the lock, its owner and the deadlock chain. */
