@@ -193,6 +193,7 @@ int lmr_writer_open(struct lmr_writer *w, const char *path);
 int lmr_writer_put(struct lmr_writer *w, const struct lockmon_record *r);
 int lmr_writer_put_maps(struct lmr_writer *w, pid_t tgid, const char *text);
 int lmr_writer_close(struct lmr_writer *w, u64 lost, u64 start_ns);
+int lmr_record_check(const struct lockmon_record *r, char *why, size_t whylen);
 int lmr_record_parse(const void *buf, size_t len, struct lmr_state *st,
 		     char *why, size_t whylen);
 int lmr_record_load(const char *path, struct lmr_state *st);
@@ -209,7 +210,12 @@ const char *lmr_kind_name(unsigned int kind);
 /* ---- stream.c: the trace event stream --------------------------------- */
 
 struct lmr_stream;
+struct tep_event;
+struct tep_record;
 typedef void (*lmr_record_fn)(const struct lockmon_record *r, void *ctx);
+
+void lmr_event_record(struct tep_event *ev, struct tep_record *rec,
+		      struct lockmon_record *r);
 
 struct lmr_stream *lmr_stream_open(unsigned int buffer_kb);
 int lmr_stream_poll(struct lmr_stream *s, lmr_record_fn fn, void *ctx);

@@ -118,6 +118,50 @@ static int cmp_ts(const void *a, const void *b)
 #define WHY(...) snprintf(why, whylen, __VA_ARGS__)
 
 /*
+ * Whether the fields of one record that the analysis relies on are sane:
+ * sizes and indexes in range, the task or process an event is about named.
+ * The reader refuses a file with such a record, and the recorder does not
+ * write one. On error @why (may be NULL) says what is wrong.
+ */
+int lmr_record_check(const struct lockmon_record *r, char *why, size_t whylen)
+{
+	switch (r->type) {
+	case LOCKMON_REC_STACK:
+		if (r->nr > LOCKMON_MAX_STACK || !r->stack_id) {
+			WHY("stack of depth %u", r->nr);
+			return -EINVAL;
+		}
+		break;
+	case LOCKMON_REC_FINDING:
+		if (r->nr >= LOCKMON_MAX_CHAIN) {
+			WHY("finding task %u", r->nr);
+			return -EINVAL;
+		}
+		break;
+	case LOCKMON_REC_OWNER:
+		if (!r->tid || !r->tgid) {
+			WHY("owner change of no task (tid %u, tgid %u)", r->tid,
+			    r->tgid);
+			return -EINVAL;
+		}
+		if (r->owner_how < LOCKMON_OWNER_PI ||
+		    r->owner_how > LOCKMON_OWNER_INFERRED) {
+			WHY("owner change with owner_how %u", r->owner_how);
+			return -EINVAL;
+		}
+		break;
+	case LOCKMON_REC_STALL:
+		if (!r->value || !r->tgid || !r->peer) {
+			WHY("stall %llu of process %u with %u threads",
+			    (unsigned long long)r->value, r->tgid, r->peer);
+			return -EINVAL;
+		}
+		break;
+	}
+	return 0;
+}
+
+/*
  * Check and analyse a whole record file held in @buf. On error @why says
  * what is wrong; -EPROTO for another ABI, -EINVAL for a bad file.
  */
@@ -129,6 +173,7 @@ int lmr_record_parse(const void *buf, size_t len, struct lmr_state *st,
 	struct lockmon_file_header hdr;
 	struct lmr_analysis *a = NULL;
 	const unsigned char *p;
+	char what[96];
 	size_t n, i, rs, body;
 	int err = 0;
 
@@ -176,14 +221,8 @@ int lmr_record_parse(const void *buf, size_t len, struct lmr_state *st,
 			WHY("corrupt record %zu: type %u", i, r->type);
 			return -EINVAL;
 		}
-		if (r->type == LOCKMON_REC_STACK &&
-		    (r->nr > LOCKMON_MAX_STACK || !r->stack_id)) {
-			WHY("corrupt record %zu: stack of depth %u", i, r->nr);
-			return -EINVAL;
-		}
-		if (r->type == LOCKMON_REC_FINDING &&
-		    r->nr >= LOCKMON_MAX_CHAIN) {
-			WHY("corrupt record %zu: finding task %u", i, r->nr);
+		if (lmr_record_check(r, what, sizeof(what))) {
+			WHY("corrupt record %zu: %s", i, what);
 			return -EINVAL;
 		}
 	}

@@ -181,7 +181,8 @@ static void on_event(const struct lockmon_record *ev, void *ctx)
 	struct lmr_proc_info *t, *peer;
 	bool first;
 
-	t = task(r, (pid_t)rec.tid);
+	/* a stall names a process, not a thread: its main thread stands in */
+	t = task(r, (pid_t)(rec.type == LOCKMON_REC_STALL ? rec.tgid : rec.tid));
 	if (!t)
 		return;
 	if (!rec.tgid)

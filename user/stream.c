@@ -36,10 +36,10 @@ static int field(struct tep_event *ev, struct tep_record *rec,
 }
 
 /*
- * One event as a record; r->type stays 0 for events that have no record
- * type (lockmon_owner, lockmon_stall, later additions).
+ * One event as a record; r->type is 0 for events that have no record type
+ * (later additions) and for those the reader would refuse.
  */
-static void to_record(struct tep_event *ev, struct tep_record *rec,
+void lmr_event_record(struct tep_event *ev, struct tep_record *rec,
 		      struct lockmon_record *r)
 {
 	unsigned long long v;
@@ -82,10 +82,23 @@ static void to_record(struct tep_event *ev, struct tep_record *rec,
 		F("uaddr", r->uaddr);
 		F("owner", r->peer);
 		F("owner_how", r->owner_how);
-		if (r->nr >= LOCKMON_MAX_CHAIN)
-			r->type = 0;
+	} else if (!strcmp(ev->name, "lockmon_owner")) {
+		r->type = LOCKMON_REC_OWNER;
+		F("tid", r->tid);
+		F("tgid", r->tgid);
+		F("futex_id", r->futex_id);
+		F("owner", r->peer);
+		F("owner_how", r->owner_how);
+	} else if (!strcmp(ev->name, "lockmon_stall")) {
+		r->type = LOCKMON_REC_STALL;
+		F("seq", r->value);
+		F("tgid", r->tgid);
+		F("threads", r->peer);
+		F("blocked_ms", r->blocked_ms);
 	}
 #undef F
+	if (r->type && lmr_record_check(r, NULL, 0))
+		r->type = 0;
 }
 
 struct lmr_cb {
@@ -104,7 +117,7 @@ static int stream_cb(struct tep_event *ev, struct tep_record *rec, int cpu,
 	if (rec->missed_events)
 		cb->s->missed += rec->missed_events > 0 ?
 				 (u64)rec->missed_events : 1;
-	to_record(ev, rec, &r);
+	lmr_event_record(ev, rec, &r);
 	if (r.type)
 		cb->fn(&r, cb->ctx);
 	return 0;
@@ -232,6 +245,7 @@ static int dat_cb(struct tracecmd_input *h, struct tep_record *rec, int cpu,
 	struct lmr_dat *d = data;
 	struct lockmon_record r;
 	struct tep_event *ev;
+	int pid;
 
 	(void)h;
 	(void)cpu;
@@ -239,13 +253,15 @@ static int dat_cb(struct tracecmd_input *h, struct tep_record *rec, int cpu,
 		d->missed += rec->missed_events > 0 ?
 			     (u64)rec->missed_events : 1;
 	ev = tep_find_event_by_record(d->tep, rec);
-	to_record(ev, rec, &r);
+	lmr_event_record(ev, rec, &r);
 	if (!r.type)
 		return 0;
 	if (r.type == LOCKMON_REC_WAKE)
 		r.tgid = (u32)tep_data_pid(d->tep, rec);
+	/* a stall is about a process: the name of its main thread */
+	pid = (int)(r.type == LOCKMON_REC_STALL ? r.tgid : r.tid);
 	snprintf(r.comm, sizeof(r.comm), "%s",
-		 tep_data_comm_from_pid(d->tep, (int)r.tid));
+		 tep_data_comm_from_pid(d->tep, pid));
 	lmr_analysis_add(d->a, &r);
 	return 0;
 }
