@@ -194,6 +194,7 @@ static void wait_begin(struct lmr_analysis *a, const struct lockmon_record *r)
 	snprintf(t->owner_how, sizeof(t->owner_how), "%s",
 		 lmr_how_name(r->owner_how));
 	t->stack_id = r->stack_id;
+	t->waiting = true;
 }
 
 static void wait_end(struct lmr_analysis *a, const struct lockmon_record *r)
@@ -239,6 +240,7 @@ static void wait_end(struct lmr_analysis *a, const struct lockmon_record *r)
 		t->max_ns = r->value;
 	t->futex_id = r->futex_id;
 	t->uaddr = r->uaddr;
+	t->waiting = false;
 
 	w = lmr_grow(st->waits, &st->cap_waits, st->nr_waits, sizeof(*w));
 	if (!w)
@@ -271,29 +273,62 @@ static void wake(struct lmr_analysis *a, const struct lockmon_record *r)
 	}
 }
 
-static void finding(struct lmr_analysis *a, const struct lockmon_record *r)
+/*
+ * The scan read the owner of a waiter's lock again and found another task:
+ * the wait, and the lock while it has waiters, now show that one. A record
+ * for a wait that began before the recording, or that has ended already
+ * (the scan races with the wake-up), changes nothing.
+ */
+static void owner(struct lmr_analysis *a, const struct lockmon_record *r)
+{
+	struct lmr_pending *p = pending(a, (pid_t)r->tid);
+	struct lmr_lock *l = lmr_find_lock(a->st, r->futex_id);
+	struct lmr_task *t;
+
+	if (!p || !p->active || p->futex_id != r->futex_id)
+		return;
+	t = task_of(a, r);
+	if (t) {
+		t->owner = (pid_t)r->peer;
+		snprintf(t->owner_how, sizeof(t->owner_how), "%s",
+			 lmr_how_name(r->owner_how));
+	}
+	if (l && l->waiters) {
+		l->owner = (pid_t)r->peer;
+		snprintf(l->owner_how, sizeof(l->owner_how), "%s",
+			 lmr_how_name(r->owner_how));
+	}
+}
+
+/* The finding of sequence number @seq, made at the first record of it. */
+static struct lmr_finding *finding_of(struct lmr_analysis *a, u64 seq,
+				      u64 ts_ns, unsigned int kind)
 {
 	struct lmr_state *st = a->st;
-	struct lmr_finding *f = NULL, *arr;
-	struct lmr_finding_task *t;
+	struct lmr_finding *f, *arr;
 	size_t i;
 
 	for (i = 0; i < st->nr_findings; i++)
-		if (st->findings[i].seq == r->value)
-			f = &st->findings[i];
-	if (!f) {
-		arr = lmr_grow(st->findings, &st->cap_findings, st->nr_findings,
-			       sizeof(*arr));
-		if (!arr)
-			return;
-		st->findings = arr;
-		f = &arr[st->nr_findings++];
-		f->seq = r->value;
-		f->time_ns = r->ts_ns;
-		snprintf(f->kind, sizeof(f->kind), "%s",
-			 lmr_kind_name(r->result));
-	}
-	if (r->nr >= LOCKMON_MAX_CHAIN)
+		if (st->findings[i].seq == seq)
+			return &st->findings[i];
+	arr = lmr_grow(st->findings, &st->cap_findings, st->nr_findings,
+		       sizeof(*arr));
+	if (!arr)
+		return NULL;
+	st->findings = arr;
+	f = &arr[st->nr_findings++];
+	f->seq = seq;
+	f->time_ns = ts_ns;
+	snprintf(f->kind, sizeof(f->kind), "%s", lmr_kind_name(kind));
+	return f;
+}
+
+static void finding(struct lmr_analysis *a, const struct lockmon_record *r)
+{
+	struct lmr_finding *f = finding_of(a, r->value, r->ts_ns, r->result);
+	struct lmr_finding_task *t;
+
+	if (!f || r->nr >= LOCKMON_MAX_CHAIN)
 		return;
 	t = &f->t[r->nr];
 	t->tid = (pid_t)r->tid;
@@ -307,6 +342,23 @@ static void finding(struct lmr_analysis *a, const struct lockmon_record *r)
 	snprintf(t->how, sizeof(t->how), "%s", lmr_how_name(r->owner_how));
 	if (r->nr + 1u > f->nr)
 		f->nr = r->nr + 1u;
+}
+
+/*
+ * A stall's own event follows the finding's task records: the process, how
+ * many threads it has, and how long the oldest of their waits had lasted.
+ */
+static void stall(struct lmr_analysis *a, const struct lockmon_record *r)
+{
+	struct lmr_finding *f = finding_of(a, r->value, r->ts_ns,
+					   LOCKMON_FINDING_STALL);
+
+	if (!f)
+		return;
+	f->stall_tgid = (pid_t)r->tgid;
+	f->stall_threads = r->peer;
+	f->stall_blocked_ns = r->blocked_ms < ~0ULL / 1000000 ?
+			      r->blocked_ms * 1000000 : ~0ULL;
 }
 
 static void stack(struct lmr_analysis *a, const struct lockmon_record *r)
@@ -367,7 +419,11 @@ static void maps(struct lmr_analysis *a, const struct lockmon_record *r)
 
 void lmr_analysis_add(struct lmr_analysis *a, const struct lockmon_record *r)
 {
-	if (r->type <= LOCKMON_REC_FINDING && r->ts_ns) {
+	bool event = r->type <= LOCKMON_REC_FINDING ||
+		     r->type == LOCKMON_REC_OWNER ||
+		     r->type == LOCKMON_REC_STALL;
+
+	if (event && r->ts_ns) {
 		if (!a->first_ns || r->ts_ns < a->first_ns)
 			a->first_ns = r->ts_ns;
 		if (r->ts_ns > a->last_ns)
@@ -391,6 +447,12 @@ void lmr_analysis_add(struct lmr_analysis *a, const struct lockmon_record *r)
 		break;
 	case LOCKMON_REC_MAPS:
 		maps(a, r);
+		break;
+	case LOCKMON_REC_OWNER:
+		owner(a, r);
+		break;
+	case LOCKMON_REC_STALL:
+		stall(a, r);
 		break;
 	default:
 		/* a later minor version's record: not ours to read */

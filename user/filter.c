@@ -29,7 +29,8 @@ static bool want_lock(struct lmr_state *st, const struct lmr_opts *o,
 			     longest);
 }
 
-static bool want_finding(const struct lmr_opts *o, const struct lmr_finding *f)
+static bool want_finding(struct lmr_state *st, const struct lmr_opts *o,
+			 const struct lmr_finding *f)
 {
 	unsigned int i;
 
@@ -37,7 +38,10 @@ static bool want_finding(const struct lmr_opts *o, const struct lmr_finding *f)
 		if (lmr_want_task(o, f->t[i].tid, f->t[i].tgid, f->t[i].comm,
 				  o->min_wait_ns))
 			return true;
-	return false;
+	/* a stall whose task records were not recorded: by its process */
+	return f->stall_threads &&
+	       lmr_want_task(o, f->stall_tgid, f->stall_tgid,
+			     lmr_tgid_comm(st, f->stall_tgid), o->min_wait_ns);
 }
 
 
@@ -68,7 +72,7 @@ void lmr_filter(struct lmr_state *st, const struct lmr_opts *o)
 	}
 	st->nr_waits = k;
 	for (i = 0, k = 0; i < st->nr_findings; i++)
-		if (want_finding(o, &st->findings[i]))
+		if (want_finding(st, o, &st->findings[i]))
 			st->findings[k++] = st->findings[i];
 	st->nr_findings = k;
 }

@@ -167,6 +167,10 @@ static void tasks(struct jw *w, struct lmr_ctx *c)
 			u64v(w, "waits", t->waits);
 			u64v(w, "total_wait_ns", t->wait_ns);
 			u64v(w, "max_wait_ns", t->max_ns);
+			/* the owner of a wait still open at the end */
+			boolv(w, "waiting", t->waiting);
+			intv(w, "owner", t->waiting ? t->owner : 0);
+			str(w, "owner_how", t->waiting ? t->owner_how : "unknown");
 		} else {
 			u64v(w, "wait_ns", t->wait_ns);
 			intv(w, "owner", t->owner);
@@ -199,6 +203,13 @@ static void findings(struct jw *w, struct lmr_ctx *c)
 		str(w, "kind", f->kind);
 		u64v(w, "time_ns", f->time_ns);
 		u64v(w, "latency_ns", f->latency_ns);
+		if (f->stall_threads) {
+			open_(w, "stall", '{');
+			intv(w, "tgid", f->stall_tgid);
+			u64v(w, "threads", f->stall_threads);
+			u64v(w, "blocked_ns", f->stall_blocked_ns);
+			close_(w, '}');
+		}
 		open_(w, "tasks", '[');
 		for (k = 0; k < f->nr; k++) {
 			const struct lmr_finding_task *t = &f->t[k];

@@ -71,6 +71,7 @@ struct lmr_task {
 	u32 stack_id;
 	u64 owner_waits_on;		/* waitgraph: the owner's own futex */
 	bool cycle;			/* waitgraph: edge on a cycle */
+	bool waiting;			/* recordings: in a wait at the end */
 };
 
 struct lmr_finding_task {
@@ -87,6 +88,10 @@ struct lmr_finding {
 	char kind[LMR_WORD_LEN];
 	unsigned int nr;
 	struct lmr_finding_task t[LOCKMON_MAX_CHAIN];
+	/* recordings: a stall's lockmon_stall event; 0 threads if none */
+	pid_t stall_tgid;
+	u32 stall_threads;
+	u64 stall_blocked_ns;		/* since the oldest wait began */
 };
 
 struct lmr_stack {

@@ -111,12 +111,18 @@ void lmr_view_tasks(struct lmr_ctx *c)
 		for (i = 0; i < st->nr_tasks; i++) {
 			const struct lmr_task *t = &st->tasks[i];
 
-			fprintf(c->out, "%-7d %-7d %-16s %7llu %9s %9s  %s\n",
+			fprintf(c->out, "%-7d %-7d %-16s %7llu %9s %9s  %s",
 				t->tid, t->tgid, t->comm,
 				(unsigned long long)t->waits,
 				dur(a, t->wait_ns), dur(b, t->max_ns),
 				lmr_uaddr_name(c, t->tgid, t->uaddr, name,
 					       sizeof(name)));
+			/* blocked when the recording ended: on whom */
+			if (t->waiting)
+				fprintf(c->out, "  (still waiting, owner %s)",
+					owner_str(own, sizeof(own), c, t->owner,
+						  t->owner_how));
+			fputc('\n', c->out);
 		}
 		return;
 	}
@@ -140,11 +146,15 @@ void lmr_view_graph(struct lmr_ctx *c)
 {
 	struct lmr_state *st = c->st;
 	char name[LMR_NAME_LEN];
-	size_t i;
+	size_t i, shown;
 
-	for (i = 0; i < st->nr_tasks; i++) {
+	for (i = 0, shown = 0; i < st->nr_tasks; i++) {
 		const struct lmr_task *t = &st->tasks[i];
 
+		/* a recording's graph: the waits still open at its end */
+		if (st->recorded && !t->waiting)
+			continue;
+		shown++;
 		fprintf(c->out, "%s/%d --[%s]--> ", t->comm, t->tid,
 			lmr_uaddr_name(c, t->tgid, t->uaddr, name, sizeof(name)));
 		if (t->owner > 0)
@@ -156,7 +166,7 @@ void lmr_view_graph(struct lmr_ctx *c)
 				(unsigned long long)t->owner_waits_on);
 		fprintf(c->out, "%s\n", t->cycle ? "   <== CYCLE" : "");
 	}
-	if (!st->nr_tasks)
+	if (!shown)
 		fprintf(c->out, "(the wait-for graph is empty)\n");
 }
 
@@ -181,7 +191,12 @@ void lmr_view_deadlocks(struct lmr_ctx *c)
 			fprintf(c->out, " (found %s after the last wait began)",
 				dur(a, f->latency_ns));
 		fprintf(c->out, "\n------------------------------------------------------\n");
-		if (!strcmp(f->kind, "stall"))
+		if (f->stall_threads)
+			fprintf(c->out, "Every thread of process %d is blocked (%u thread%s, the longest for %s):\n",
+				f->stall_tgid, f->stall_threads,
+				f->stall_threads == 1 ? "" : "s",
+				dur(a, f->stall_blocked_ns));
+		else if (!strcmp(f->kind, "stall"))
 			fprintf(c->out, "Every thread of the process is blocked:\n");
 		else if (!strcmp(f->kind, "orphan"))
 			fprintf(c->out, "The owner has exited:\n");
