@@ -72,6 +72,66 @@ static void recorded_state(struct lmr_state *st)
 	st->nr_stacks = 2;
 }
 
+static struct lockmon_record ev(__u16 type, __u64 ts, __u32 tid, __u32 tgid,
+				 __u64 futex)
+{
+	struct lockmon_record r = { .type = type, .ts_ns = ts, .tid = tid,
+				    .tgid = tgid, .futex_id = futex };
+
+	if (type == LOCKMON_REC_WAIT_BEGIN)
+		r.uaddr = 0x7000 + futex;
+	snprintf(r.comm, sizeof(r.comm), "app");
+	return r;
+}
+
+/*
+ * A state analysed from records: in process 20, task 21 waits on futex
+ * 0x30 behind 22 until the scan finds 24 holds it; process 30 stalls, its
+ * two threads blocked on futex 0x40, found after 1500 ms.
+ */
+static void analysed_state(struct lmr_state *st)
+{
+	struct lmr_analysis *a;
+	struct lockmon_record r;
+
+	memset(st, 0, sizeof(*st));
+	st->source = "record";
+	st->recorded = true;
+	a = lmr_analysis_new(st);
+	CHECK(a != NULL);
+	if (!a)
+		return;
+	r = ev(LOCKMON_REC_WAIT_BEGIN, 100, 21, 20, 0x30);
+	r.peer = 22;
+	r.owner_how = LOCKMON_OWNER_GLIBC;
+	lmr_analysis_add(a, &r);
+	r = ev(LOCKMON_REC_OWNER, 300, 21, 20, 0x30);
+	r.peer = 24;
+	r.owner_how = LOCKMON_OWNER_GLIBC;
+	lmr_analysis_add(a, &r);
+	r = ev(LOCKMON_REC_WAIT_BEGIN, 400, 31, 30, 0x40);
+	lmr_analysis_add(a, &r);
+	r = ev(LOCKMON_REC_WAIT_BEGIN, 500, 32, 30, 0x40);
+	lmr_analysis_add(a, &r);
+	r = ev(LOCKMON_REC_FINDING, 900, 31, 30, 0x40);
+	r.value = 3;
+	r.result = LOCKMON_FINDING_STALL;
+	r.uaddr = 0x7040;
+	lmr_analysis_add(a, &r);
+	r = ev(LOCKMON_REC_FINDING, 900, 32, 30, 0x40);
+	r.value = 3;
+	r.result = LOCKMON_FINDING_STALL;
+	r.uaddr = 0x7040;
+	r.nr = 1;
+	lmr_analysis_add(a, &r);
+	r = ev(LOCKMON_REC_STALL, 900, 0, 30, 0);
+	r.value = 3;
+	r.peer = 2;
+	r.blocked_ms = 1500;
+	lmr_analysis_add(a, &r);
+	lmr_analysis_finish(a);
+}
+
 static char *capture(void (*fn)(struct lmr_ctx *), struct lmr_ctx *c)
 {
 	char *buf = NULL;
@@ -146,6 +206,70 @@ static void json_views(void)
 	CHECK(valid_json(out));
 	CHECK(strstr(out, "\"comm\":\"a\\\"b\\\\c\\u0001\""));
 	free(out);
+	lmr_state_free(&st);
+}
+
+static void top_fn(struct lmr_ctx *c)
+{
+	lmr_view_top(c, NULL);
+}
+
+/* Owner and stall records, as the views of a recording show them. */
+static void recorded_owner_and_stall(void)
+{
+	struct lmr_opts o = { 0 };
+	struct lmr_state st;
+	struct lmr_ctx c = { .st = &st, .o = &o };
+	char *out;
+
+	analysed_state(&st);
+	/* report: locks, tasks, findings */
+	out = capture(lmr_view_report, &c);
+	CHECK(strstr(out, "?/24 (glibc-owner)\n"));
+	CHECK(strstr(out, "0x7030  (still waiting, owner ?/24 (glibc-owner))\n"));
+	CHECK(!strstr(out, "/22 "));
+	CHECK(strstr(out, "finding 3: stall, 2 tasks\n"));
+	CHECK(strstr(out, "Every thread of process 30 is blocked (2 threads, the longest for 1.5s):\n"));
+	CHECK(strstr(out, "  -> #1 app/31 (pid 30) waits on 0x7040\n"));
+	free(out);
+	out = capture(lmr_view_tasks, &c);
+	CHECK(strstr(out, "(still waiting, owner ?/24 (glibc-owner))"));
+	free(out);
+	out = capture(lmr_view_graph, &c);
+	CHECK(strstr(out, "app/21 --[0x7030]--> 24 (glibc-owner)\n"));
+	CHECK(strstr(out, "app/31 --[0x7040]--> ? (owner unknown)\n"));
+	free(out);
+	out = capture(top_fn, &c);
+	CHECK(strstr(out, " ?/24 (glibc-owner) "));
+	CHECK(strstr(out, "/24 (glibc-owner) is at:\n        (holder stacks off)\n"));
+	free(out);
+	out = capture(lmr_view_deadlocks, &c);
+	CHECK(strstr(out, "Every thread of process 30 is blocked (2 threads, the longest for 1.5s):\n"));
+	free(out);
+
+	json_view_name = "report";
+	out = capture(json_fn, &c);
+	CHECK(valid_json(out));
+	CHECK(strstr(out, "\"futex\":\"0000000000000030\""));
+	CHECK(strstr(out, "\"waiters\":1,\"owner\":24,\"owner_how\":\"glibc-owner\"}"));
+	CHECK(strstr(out, "\"tid\":21,\"tgid\":20,"));
+	CHECK(strstr(out, "\"waiting\":true,\"owner\":24,\"owner_how\":\"glibc-owner\"}"));
+	CHECK(strstr(out, "\"seq\":3,\"kind\":\"stall\",\"time_ns\":900,\"latency_ns\":0,"
+		      "\"stall\":{\"tgid\":30,\"threads\":2,\"blocked_ns\":1500000000},"
+		      "\"tasks\":["));
+	free(out);
+	json_view_name = "deadlocks";
+	out = capture(json_fn, &c);
+	CHECK(valid_json(out));
+	CHECK(strstr(out, "\"stall\":{\"tgid\":30,\"threads\":2,\"blocked_ns\":1500000000}"));
+	free(out);
+	/* -p of the stalled process keeps its finding, -p of another not */
+	o.pid = 30;
+	lmr_filter(&st, &o);
+	CHECK(st.nr_findings == 1 && st.nr_tasks == 2);
+	o.pid = 20;
+	lmr_filter(&st, &o);
+	CHECK(st.nr_findings == 0);
 	lmr_state_free(&st);
 }
 
@@ -358,6 +482,13 @@ static void text_views(void)
 	CHECK(strstr(out, "finding 1: deadlock cycle, 2 tasks"));
 	CHECK(strstr(out, "  -> #1 abba/135 (pid 132) waits on 0x564b88fd30e0 held by 134 [glibc-owner]"));
 	CHECK(strstr(out, "*** DEADLOCK ***"));
+	/* a live stall has no lockmon_stall record: no thread count */
+	CHECK(strstr(out, "finding 2: stall, 3 tasks\n"));
+	CHECK(strstr(out, "Every thread of the process is blocked:\n"));
+	free(out);
+	json_view_name = "deadlocks";
+	out = capture(json_fn, &c);
+	CHECK(!strstr(out, "\"stall\":{"));
 	free(out);
 	out = capture(lmr_view_stats, &c);
 	CHECK(strstr(out, "findings_dropped             0\n"));
@@ -373,5 +504,6 @@ int main(void)
 	RUN(varints);
 	RUN(pprof_roundtrip);
 	RUN(text_views);
+	RUN(recorded_owner_and_stall);
 	DONE();
 }

@@ -4,7 +4,9 @@
  * record files written by our writer and damaged on purpose.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <unistd.h>
+#include <event-parse.h>
 #include "test.h"
 
 static void version_file(void)
@@ -163,7 +165,14 @@ static struct lockmon_record rec(__u16 type, __u64 ts, __u32 tid, __u64 futex)
 	return r;
 }
 
-/* two waits on futex 7: 100 ns and 300 ns, woken 10 ns and 30 ns before */
+/*
+ * Two waits on futex 7: 100 ns and 300 ns, woken 10 ns and 30 ns before;
+ * then task 103 blocks on futex 8 behind 104 until the end, the scan finds
+ * 105 holds it now, and a stall finding of the process with its stall
+ * record. An owner record for 101's wait, which has ended, changes nothing.
+ */
+#define SAMPLE_RECORDS	17
+
 static void write_sample(const char *path, u64 lost)
 {
 	struct lmr_writer w;
@@ -206,7 +215,44 @@ static void write_sample(const char *path, u64 lost)
 	lmr_writer_put(&w, &r);
 	lmr_writer_put_maps(&w, 100, "# maps\n00400000-00500000 r-xp 00000000 fd:00 1     /bin/true\n");
 	lmr_writer_put_maps(&w, 100, "7f0000000000-7f0000001000 r-xp 00000000 fd:00 2   " LONG_PATH "\n");
+	/* records 12 to 16 */
+	r = rec(LOCKMON_REC_WAIT_BEGIN, 2500, 103, 8);
+	r.peer = 104;
+	r.owner_how = LOCKMON_OWNER_GLIBC;
+	lmr_writer_put(&w, &r);
+	r = rec(LOCKMON_REC_OWNER, 2350, 101, 7);
+	r.uaddr = 0;
+	r.peer = 999;
+	r.owner_how = LOCKMON_OWNER_GLIBC;
+	lmr_writer_put(&w, &r);
+	r = rec(LOCKMON_REC_OWNER, 2600, 103, 8);
+	r.uaddr = 0;
+	r.peer = 105;
+	r.owner_how = LOCKMON_OWNER_GLIBC;
+	lmr_writer_put(&w, &r);
+	r = rec(LOCKMON_REC_FINDING, 2700, 103, 8);
+	r.result = LOCKMON_FINDING_STALL;
+	r.value = 10;
+	r.peer = 105;
+	r.owner_how = LOCKMON_OWNER_GLIBC;
+	lmr_writer_put(&w, &r);
+	r = rec(LOCKMON_REC_STALL, 2700, 0, 0);
+	r.uaddr = 0;
+	r.value = 10;
+	r.peer = 3;
+	r.blocked_ms = 757;
+	lmr_writer_put(&w, &r);
 	CHECK(lmr_writer_close(&w, lost, 1000) == 0);
+}
+
+static const struct lmr_task *find_task(const struct lmr_state *st, pid_t tid)
+{
+	size_t i;
+
+	for (i = 0; i < st->nr_tasks; i++)
+		if (st->tasks[i].tid == tid)
+			return &st->tasks[i];
+	return NULL;
 }
 
 static void record_roundtrip(void)
@@ -220,24 +266,45 @@ static void record_roundtrip(void)
 	write_sample(TMP, 3);
 	buf = lmr_read_file(TMP, &len, 1 << 20);
 	CHECK(buf && len == sizeof(struct lockmon_file_header) +
-	      12 * sizeof(struct lockmon_record));
+	      SAMPLE_RECORDS * sizeof(struct lockmon_record));
 	CHECK(lmr_record_parse(buf, len, &st, why, sizeof(why)) == 0);
+	CHECK(st.records == SAMPLE_RECORDS);
 	CHECK(st.lost_events == 3 && st.start_ns == 1000);
-	CHECK(st.duration_ns == 1400 && st.bad_sequences == 0);
-	CHECK(st.nr_locks == 1);
+	/* the stall record, last, counts for the duration */
+	CHECK(st.duration_ns == 1700 && st.bad_sequences == 0);
+	CHECK(st.nr_locks == 2);
 	l = &st.locks[0];
+	CHECK(l->id == 7);
 	CHECK(l->waits == 2 && l->total_ns == 400 && l->max_ns == 300);
 	CHECK(l->wakes == 2 && l->handoff_count == 2);
 	CHECK(l->handoff_avg_ns == 20 && l->handoff_max_ns == 30);
 	CHECK(!strcmp(l->klass, "lock") && l->waiters == 0);
-	CHECK(st.nr_tasks == 2);
+	CHECK(st.nr_tasks == 3);
 	t = &st.tasks[0];
 	CHECK(t->tid == 102 && t->waits == 1 && t->wait_ns == 300);
-	CHECK(!strcmp(t->comm, "worker"));
+	CHECK(!strcmp(t->comm, "worker") && !t->waiting);
 	CHECK(st.nr_waits == 2 && st.waits[0].stack_id == 5);
 	CHECK(st.waits[1].stack_id == 0);
-	CHECK(st.nr_findings == 1 && st.findings[0].seq == 9 &&
+	CHECK(st.nr_findings == 2 && st.findings[0].seq == 9 &&
 	      st.findings[0].nr == 2 && st.findings[0].t[1].tid == 101);
+	CHECK(st.findings[0].stall_threads == 0);
+	/* the owner record moved 103's wait, and its lock, to owner 105 */
+	l = &st.locks[1];
+	CHECK(l->id == 8 && l->waiters == 1 && l->owner == 105);
+	CHECK(!strcmp(l->owner_how, "glibc-owner") && !strcmp(l->klass, "lock"));
+	t = find_task(&st, 103);
+	CHECK(t && t->waiting && t->owner == 105 && t->waits == 0);
+	CHECK(t && !strcmp(t->owner_how, "glibc-owner"));
+	/* ... and the one for an ended wait did not touch 101 */
+	t = find_task(&st, 101);
+	CHECK(t && !t->waiting && t->owner == 102);
+	/* the stall record is the stall finding's */
+	CHECK(!strcmp(st.findings[1].kind, "stall") && st.findings[1].seq == 10);
+	CHECK(st.findings[1].nr == 1 && st.findings[1].t[0].tid == 103);
+	CHECK(st.findings[1].stall_tgid == 100 &&
+	      st.findings[1].stall_threads == 3 &&
+	      st.findings[1].stall_blocked_ns == 757000000ULL);
+	CHECK(st.findings[1].time_ns == 2700);
 	CHECK(st.nr_stacks == 1 && st.stacks[0].ip[1] == 0x402000);
 	CHECK(st.nr_maps == 1);
 	/* blanks squeezed, the long line rebuilt from its pieces */
@@ -285,6 +352,31 @@ static void record_damaged(void)
 	CHECK(lmr_record_parse(buf, len, &st, why, sizeof(why)) == -EINVAL);
 	CHECK(strstr(why, "bad magic"));
 	buf[0] = 'L';
+	/* owner and stall records that name no task or a bad code */
+	CHECK(r[14].type == LOCKMON_REC_OWNER && r[16].type == LOCKMON_REC_STALL);
+	r[14].owner_how = 9;
+	CHECK(lmr_record_parse(buf, len, &st, why, sizeof(why)) == -EINVAL);
+	CHECK(!strcmp(why, "corrupt record 14: owner change with owner_how 9"));
+	r[14].owner_how = LOCKMON_OWNER_NONE;
+	CHECK(lmr_record_parse(buf, len, &st, why, sizeof(why)) == -EINVAL);
+	r[14].owner_how = LOCKMON_OWNER_GLIBC;
+	r[14].tid = 0;
+	CHECK(lmr_record_parse(buf, len, &st, why, sizeof(why)) == -EINVAL);
+	CHECK(!strcmp(why, "corrupt record 14: owner change of no task (tid 0, tgid 100)"));
+	r[14].tid = 103;
+	r[16].peer = 0;
+	CHECK(lmr_record_parse(buf, len, &st, why, sizeof(why)) == -EINVAL);
+	CHECK(!strcmp(why, "corrupt record 16: stall 10 of process 100 with 0 threads"));
+	r[16].peer = 3;
+	r[16].value = 0;
+	CHECK(lmr_record_parse(buf, len, &st, why, sizeof(why)) == -EINVAL);
+	CHECK(strstr(why, "corrupt record 16: stall 0 "));
+	r[16].value = 10;
+	r[16].tgid = 0;
+	CHECK(lmr_record_parse(buf, len, &st, why, sizeof(why)) == -EINVAL);
+	r[16].tgid = 100;
+	CHECK(lmr_record_parse(buf, len, &st, why, sizeof(why)) == 0);
+	lmr_state_free(&st);
 	/* an unknown record type of a later minor version is skipped */
 	r[1].type = 77;
 	CHECK(lmr_record_parse(buf, len, &st, why, sizeof(why)) == 0);
@@ -292,6 +384,120 @@ static void record_damaged(void)
 	lmr_state_free(&st);
 	free(buf);
 	unlink(TMP);
+}
+
+/* A corrupt stall record in a file: one line on stderr, nothing else. */
+static void record_corrupt_message(void)
+{
+	struct lmr_state st = { 0 };
+	struct lockmon_record *r;
+	char *buf, *err, want[160];
+	size_t len;
+	FILE *f;
+	int fd, saved;
+
+	write_sample(TMP, 0);
+	buf = lmr_read_file(TMP, &len, 1 << 20);
+	CHECK(buf != NULL);
+	if (!buf)
+		return;
+	r = (void *)(buf + sizeof(struct lockmon_file_header));
+	r[16].peer = 0;
+	f = fopen(TMP, "w");
+	CHECK(f && fwrite(buf, len, 1, f) == 1);
+	if (f)
+		fclose(f);
+	fflush(stderr);
+	saved = dup(STDERR_FILENO);
+	fd = open(TMP ".err", O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	CHECK(saved >= 0 && fd >= 0);
+	dup2(fd, STDERR_FILENO);
+	CHECK(lmr_record_load(TMP, &st) == -EINVAL);
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	close(fd);
+	err = lmr_read_file(TMP ".err", NULL, 4096);
+	snprintf(want, sizeof(want),
+		 "lockmon-report: %s: corrupt record 16: stall 10 of process 100 with 0 threads\n",
+		 TMP);
+	CHECK(err && !strcmp(err, want));
+	lmr_state_free(&st);
+	free(err);
+	free(buf);
+	unlink(TMP ".err");
+	unlink(TMP);
+}
+
+/* ---- trace events to records ----------------------------------------- */
+
+/*
+ * An event of the given format with @data as its body after the common
+ * fields. fixtures/EVENT-format.txt is the event's tracefs format file;
+ * the two there now were written by hand from module/trace.h, with the
+ * field offsets of the built module's debug info, until capture-fixtures
+ * replaces them with the live ones.
+ */
+static void event_record(const char *event, const void *data, size_t len,
+			 struct lockmon_record *r)
+{
+	struct tep_handle *tep = tep_alloc();
+	struct tep_record rec = { .ts = 5000 };
+	unsigned char raw[64] = { 0 };
+	struct tep_event *ev;
+	char name[64], *fmt;
+
+	memset(r, 0, sizeof(*r));
+	snprintf(name, sizeof(name), "%s-format.txt", event);
+	fmt = fixture(name);
+	CHECK(tep && tep_parse_event(tep, fmt, strlen(fmt), "lockmon") == 0);
+	ev = tep ? tep_find_event_by_name(tep, "lockmon", event) : NULL;
+	CHECK(ev != NULL);
+	memcpy(raw + 8, data, len);
+	rec.data = raw;
+	rec.size = (int)(8 + len);
+	if (ev)
+		lmr_event_record(ev, &rec, r);
+	free(fmt);
+	if (tep)
+		tep_free(tep);
+}
+
+static void owner_and_stall_events(void)
+{
+	/* the bodies of trace_event_raw_lockmon_{owner,stall} after "ent" */
+	struct owner_body {
+		int32_t tid, tgid;
+		u64 futex_id;
+		int32_t owner;
+		uint8_t owner_how;
+	} __attribute__((packed, aligned(4))) own = {
+		120, 118, 0xcf407940b4ddc782ULL, 119, LOCKMON_OWNER_GLIBC
+	};
+	struct stall_body {
+		u64 seq;
+		int32_t tgid;
+		u32 threads;
+		u64 blocked_ms;
+	} stall = { 4, 139, 4, 757 };
+	struct lockmon_record r;
+
+	event_record("lockmon_owner", &own, sizeof(own), &r);
+	CHECK(r.type == LOCKMON_REC_OWNER && r.ts_ns == 5000);
+	CHECK(r.tid == 120 && r.tgid == 118 && r.futex_id == 0xcf407940b4ddc782ULL);
+	CHECK(r.peer == 119 && r.owner_how == LOCKMON_OWNER_GLIBC);
+	CHECK(lmr_record_check(&r, NULL, 0) == 0);
+	event_record("lockmon_stall", &stall, sizeof(stall), &r);
+	CHECK(r.type == LOCKMON_REC_STALL && r.ts_ns == 5000);
+	CHECK(r.value == 4 && r.tgid == 139 && r.peer == 4 && r.blocked_ms == 757);
+	CHECK(r.tid == 0 && r.futex_id == 0);
+	/* what the reader would refuse is not made a record */
+	stall.threads = 0;
+	event_record("lockmon_stall", &stall, sizeof(stall), &r);
+	CHECK(r.type == 0);
+	own.owner_how = LOCKMON_OWNER_NONE;
+	event_record("lockmon_owner", &own, sizeof(own), &r);
+	CHECK(r.type == 0);
 }
 
 /* The reporter's own symbolization, on this (PIE) process while it lives. */
@@ -332,6 +538,8 @@ int main(void)
 	RUN(durations);
 	RUN(record_roundtrip);
 	RUN(record_damaged);
+	RUN(record_corrupt_message);
+	RUN(owner_and_stall_events);
 	RUN(symbolize_self);
 	DONE();
 }
