@@ -373,6 +373,70 @@ TEST_F(report, module_abi_mismatch_fails)
 	EXPECT_EQ(0, run("%s locks", tree("user/lockmon-report")));
 }
 
+/*
+ * Two CPython threads wait forever on a Condition no one notifies: a lost
+ * wake-up. The recording holds the stall and the lockmon_stall event's
+ * figures: the process, 2 threads, how long. The workload is the
+ * recorder's command, so its waits and the stall fall inside the recording.
+ */
+#define STALL_PY "import os, signal, threading, time\n" \
+	"if os.fork() == 0:\n" \
+	"    time.sleep(3)\n" \
+	"    os.kill(os.getppid(), signal.SIGKILL)\n" \
+	"    os._exit(0)\n" \
+	"c = threading.Condition()\n" \
+	"def park():\n" \
+	"    with c:\n" \
+	"        c.wait()\n" \
+	"threading.Thread(target=park).start()\n" \
+	"park()\n"
+
+TEST_F_TIMEOUT(report, recorded_stall, 60)
+{
+	char want[128];
+	const char *s;
+	char *text;
+	FILE *f;
+	int pid;
+
+	if (access("/usr/bin/python3", X_OK))
+		SKIP(return, "python3 is not installed");
+	f = fopen("/tmp/lmr_stall.py", "w");
+	ASSERT_NE(NULL, f);
+	fputs(STALL_PY, f);
+	fclose(f);
+	ASSERT_EQ(0, lm_control("stall_ms 300"));
+	/*
+	 * A child process of its own kills it after 3 s (a thread of its own
+	 * would not be blocked); the recorder's status is then the workload's.
+	 */
+	run("%s record -o %s -- sh -c 'echo $$ >/tmp/lmr_pid; exec python3 /tmp/lmr_stall.py'",
+	    tree("user/lockmon-report"), self->file);
+	text = lm_read("/tmp/lmr_pid");
+	ASSERT_NE(NULL, text);
+	pid = atoi(text);
+	free(text);
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(0, run("%s report %s --json -p %d",
+			 tree("user/lockmon-report"), self->file, pid));
+	text = lm_read(OUT);
+	ASSERT_NE(NULL, text);
+	s = strstr(text, "\"stall\":{");
+	ASSERT_NE(NULL, s) TH_LOG("%s", text);
+	EXPECT_EQ(pid, num_after(s, "\"tgid\":"));
+	EXPECT_EQ(2, num_after(s, "\"threads\":"));
+	EXPECT_LE(300000000ull, num_after(s, "\"blocked_ns\":"));
+	free(text);
+	ASSERT_EQ(0, run("%s report %s -p %d", tree("user/lockmon-report"),
+			 self->file, pid));
+	text = lm_read(OUT);
+	ASSERT_NE(NULL, text);
+	snprintf(want, sizeof(want),
+		 "Every thread of process %d is blocked (2 threads", pid);
+	EXPECT_NE(NULL, strstr(text, want)) TH_LOG("%s", text);
+	free(text);
+}
+
 /* The live views name the lock, its owner and the deadlock chain. */
 TEST_F_TIMEOUT(report, live_views_show_deadlock, 60)
 {
