@@ -320,8 +320,13 @@ err_stats:
 
 static void __exit lockmon_exit(void)
 {
-	lm_disable();
+	/*
+	 * Files first: an "enable" written to control after lm_disable()
+	 * would register the probes again over tables about to be freed.
+	 * debugfs_remove() waits for file operations under way.
+	 */
 	lm_debugfs_exit();
+	lm_disable();
 	lm_graph_exit();
 	lm_stacks_exit();
 	lm_waits_exit();
