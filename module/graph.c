@@ -738,9 +738,16 @@ static void lm_scan_stalls(void)
 	}
 }
 
+/*
+ * One bucket's copy. The scan is a single work item, which the workqueue
+ * never runs on two CPUs at once, so the copy need not be on its stack
+ * (the cycle check it calls is already deep, more so under KASAN).
+ */
+static struct lm_task lm_scan_buf[LM_WAYS];
+
 static void lm_scan_fn(struct work_struct *work)
 {
-	struct lm_task buf[LM_WAYS];
+	struct lm_task *buf = lm_scan_buf;
 	u64 now = ktime_get_ns();
 	u64 stall_ns = (u64)READ_ONCE(lm_stall_ms) * NSEC_PER_MSEC;
 	unsigned int b, i, n;
