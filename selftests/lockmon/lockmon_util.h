@@ -31,6 +31,16 @@
 #define LM_MAX_ROWS	4096
 #define LM_MAX_COLS	32
 
+/*
+ * The harness ends each test's child with _exit(), which drops what stdio
+ * still buffers: with stdout a pipe, a test's ksft_print_msg() figures
+ * would vanish exactly when it fails. Flush them line by line.
+ */
+static void __attribute__((constructor)) lm_stdout_by_line(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+}
+
 static inline pid_t lm_gettid(void)
 {
 	return (pid_t)syscall(SYS_gettid);
