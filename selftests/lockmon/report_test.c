@@ -462,6 +462,140 @@ TEST_F_TIMEOUT(report, recorded_stall, 60)
 	free(text);
 }
 
+/* ---- an owner change recorded end to end ----------------------------- */
+
+struct handover {
+	pthread_mutex_t m;
+	volatile pid_t main_tid, waiter[2], first;
+	volatile int started;
+};
+
+static bool in_futex_syscall(pid_t pid, pid_t tid)
+{
+	char path[64], *s;
+	int nr = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/syscall", pid, tid);
+	s = lm_read(path);
+	if (s)
+		sscanf(s, "%d", &nr);
+	free(s);
+	return nr == SYS_futex;
+}
+
+/* Takes the lock and keeps it: the first of the two gets it. */
+static void *handover_waiter(void *arg)
+{
+	struct handover *h = arg;
+	int i = __atomic_fetch_add(&h->started, 1, __ATOMIC_SEQ_CST);
+	pid_t none = 0;
+
+	h->waiter[i] = lm_gettid();
+	pthread_mutex_lock(&h->m);
+	__atomic_compare_exchange_n(&h->first, &none, lm_gettid(), false,
+				    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+	for (;;)
+		pause();
+	return NULL;
+}
+
+/* The JSON object of recorded task @tid in a report, from its '{'. */
+static const char *task_obj(const char *json, pid_t tid)
+{
+	const char *tasks = strstr(json, "\"tasks\":[");
+	char key[32];
+
+	if (!tasks)
+		return NULL;
+	snprintf(key, sizeof(key), "{\"tid\":%d,", tid);
+	return strstr(tasks, key);
+}
+
+/*
+ * The main thread holds a glibc mutex while two threads block on it, then
+ * lets it go: one waiter takes it for good and the other keeps waiting,
+ * now for a new owner. The wait began owned by the main thread; only the
+ * lockmon_owner event of the periodic scan tells the recording who holds
+ * the lock at the end.
+ */
+TEST_F_TIMEOUT(report, recorded_owner_change, 60)
+{
+	struct handover *h = lm_shared(sizeof(*h));
+	pid_t rec, child, still;
+	char path[128], want[96];
+	const char *o, *end;
+	char *text;
+	pthread_t th;
+	int st;
+
+	ASSERT_NE(NULL, h);
+	pthread_mutex_init(&h->m, NULL);
+	rec = fork();
+	ASSERT_LE(0, rec);
+	if (!rec) {
+		snprintf(path, sizeof(path), "%s", tree("user/lockmon-report"));
+		execl(path, path, "record", "-o", self->file, "--duration", "4",
+		      NULL);
+		_exit(127);
+	}
+	/* the workload starts once the recorder's events are on */
+	snprintf(path, sizeof(path),
+		 "/sys/kernel/tracing/instances/lockmon-report-%d/events/lockmon/enable",
+		 rec);
+	ASSERT_TRUE(lm_wait_until(({
+		char *on = lm_read(path);
+		bool yes = on && on[0] == '1';
+
+		free(on);
+		yes; }), 10000));
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child) {
+		h->main_tid = lm_gettid();
+		pthread_mutex_lock(&h->m);
+		pthread_create(&th, NULL, handover_waiter, h);
+		pthread_create(&th, NULL, handover_waiter, h);
+		while (h->started < 2 || !h->waiter[0] || !h->waiter[1] ||
+		       !in_futex_syscall(getpid(), h->waiter[0]) ||
+		       !in_futex_syscall(getpid(), h->waiter[1]))
+			lm_sleep_ms(5);
+		lm_sleep_ms(500);	/* both waits are older than a scan */
+		pthread_mutex_unlock(&h->m);
+		for (;;)
+			pause();
+	}
+	ASSERT_EQ(rec, waitpid(rec, &st, 0));
+	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ASSERT_NE(0, h->first) TH_LOG("no waiter took the lock");
+	still = h->first == h->waiter[0] ? h->waiter[1] : h->waiter[0];
+
+	ASSERT_EQ(0, run("%s report %s --json -p %d",
+			 tree("user/lockmon-report"), self->file, child));
+	text = lm_read(OUT);
+	ASSERT_NE(NULL, text);
+	o = task_obj(text, still);
+	ASSERT_NE(NULL, o) TH_LOG("no task %d in %s", still, text);
+	end = strchr(o, '}');
+	ASSERT_NE(NULL, end);
+	EXPECT_TRUE(memmem(o, end - o, "\"waiting\":true", 14) != NULL)
+		TH_LOG("%.*s", (int)(end - o + 1), o);
+	EXPECT_EQ((unsigned long long)h->first, num_after(o, "\"owner\":"))
+		TH_LOG("the lock went from %d to %d; the report: %.*s",
+		       h->main_tid, h->first, (int)(end - o + 1), o);
+	EXPECT_TRUE(memmem(o, end - o, "\"owner_how\":\"glibc-owner\"", 25) != NULL);
+	free(text);
+
+	ASSERT_EQ(0, run("%s report %s -p %d", tree("user/lockmon-report"),
+			 self->file, child));
+	text = lm_read(OUT);
+	ASSERT_NE(NULL, text);
+	snprintf(want, sizeof(want), "still waiting, owner ?/%d (glibc-owner)",
+		 h->first);
+	EXPECT_NE(NULL, strstr(text, want)) TH_LOG("%s", text);
+	free(text);
+	lm_kill(child);
+}
+
 /* The live views name the lock, its owner and the deadlock chain. */
 TEST_F_TIMEOUT(report, live_views_show_deadlock, 60)
 {
