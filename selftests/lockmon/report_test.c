@@ -208,6 +208,30 @@ TEST_F_TIMEOUT(report, trace_cmd_sees_events, 120)
 	unlink("/tmp/lmr.dat");
 }
 
+/* perf sees the module's trace events with no code of lockmon's. */
+TEST_F_TIMEOUT(report, perf_sees_events, 120)
+{
+	struct truth t;
+	char *text;
+
+	if (access("/usr/bin/perf", X_OK))
+		SKIP(return, "perf is not installed");
+	ASSERT_EQ(0, run("perf record -q -e 'lockmon:*' -o /tmp/lmr.perf %s -w 2 -r 3 -H 50 -o /tmp/lmr_truth",
+			 tree("user/demo/contend")));
+	ASSERT_EQ(0, read_truth("/tmp/lmr_truth", &t));
+	ASSERT_EQ(0, run("perf script -i /tmp/lmr.perf"));
+	text = lm_read(OUT);
+	ASSERT_NE(NULL, text);
+	EXPECT_NE(NULL, strstr(text, "lockmon:lockmon_wait_begin:"));
+	EXPECT_NE(NULL, strstr(text, "lockmon:lockmon_wake:"));
+	EXPECT_GE(t.waits, 2);
+	EXPECT_EQ(t.waits, wait_ends(text, t.lock))
+		TH_LOG("perf script: %llu wait_end events on 0x%llx, the workload counted %llu",
+		       wait_ends(text, t.lock), t.lock, t.waits);
+	free(text);
+	unlink("/tmp/lmr.perf");
+}
+
 /* A 4 KiB buffer and a burst of short waits: the loss is reported. */
 TEST_F_TIMEOUT(report, overflow_is_counted, 120)
 {
