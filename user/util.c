@@ -130,17 +130,30 @@ int lmr_parse_duration(const char *s, u64 *ns)
 	return -EINVAL;
 }
 
-/* Human duration with three significant digits: "812ns", "3.20ms", "1.50s". */
+/*
+ * Human duration with three significant digits: "812ns", "3.2ms", "1.5s".
+ * A value that rounds up to 1000 of a unit is shown in the next one
+ * ("1s", never "1e+03ms"); seconds beyond 999 are shown whole.
+ */
 void lmr_fmt_ns(char *buf, size_t len, u64 ns)
 {
-	if (ns < 1000)
+	static const struct {
+		double div;
+		const char *unit;
+	} u[] = { { 1e3, "us" }, { 1e6, "ms" }, { 1e9, "s" } };
+	size_t i;
+
+	if (ns < 1000) {
 		snprintf(buf, len, "%lluns", (unsigned long long)ns);
-	else if (ns < 1000000)
-		snprintf(buf, len, "%.3gus", ns / 1e3);
-	else if (ns < 1000000000)
-		snprintf(buf, len, "%.3gms", ns / 1e6);
+		return;
+	}
+	for (i = 0; i < 2; i++)
+		if (ns / u[i].div < 999.5)
+			break;
+	if (ns / u[i].div < 999.5)
+		snprintf(buf, len, "%.3g%s", ns / u[i].div, u[i].unit);
 	else
-		snprintf(buf, len, "%.3gs", ns / 1e9);
+		snprintf(buf, len, "%.0f%s", ns / u[i].div, u[i].unit);
 }
 
 bool lmr_is_mounted(const char *path, unsigned long magic)

@@ -496,8 +496,31 @@ static void text_views(void)
 	lmr_state_free(&st);
 }
 
+/* Durations: three significant digits, and no "1e+03" at a unit's edge. */
+static void durations(void)
+{
+	static const struct { u64 ns; const char *want; } c[] = {
+		{ 0, "0ns" }, { 999, "999ns" }, { 1000, "1us" },
+		{ 3200000, "3.2ms" }, { 999400000, "999ms" },
+		{ 999600000, "1s" }, { 999999, "1ms" }, { 999499, "999us" },
+		{ 1500000000, "1.5s" }, { 999400000000ull, "999s" },
+		{ 999600000000ull, "1000s" }, { 4000000000000ull, "4000s" },
+	};
+	char buf[16];
+	size_t i;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		lmr_fmt_ns(buf, sizeof(buf), c[i].ns);
+		if (strcmp(buf, c[i].want))
+			printf("#  %llu ns: got %s, want %s\n",
+			       (unsigned long long)c[i].ns, buf, c[i].want);
+		CHECK(!strcmp(buf, c[i].want));
+	}
+}
+
 int main(void)
 {
+	RUN(durations);
 	RUN(json_views);
 	RUN(folded_lines);
 	RUN(dot_graph);
