@@ -210,6 +210,11 @@ static void cm_unlock(struct cmutex *m)
 #define ITERS 200
 
 static struct cmutex cm[2] __attribute__((aligned(64)));
+/*
+ * All start at once: on a slow kernel, threads started one by one can
+ * each finish before the next begins, and then nothing contends.
+ */
+static pthread_barrier_t cm_go;
 
 static void *cm_worker(void *arg)
 {
@@ -217,6 +222,7 @@ static void *cm_worker(void *arg)
 	volatile unsigned int spin;
 	int i;
 
+	pthread_barrier_wait(&cm_go);
 	for (i = 0; i < ITERS; i++) {
 		struct cmutex *m = &cm[(id + i) & 1];
 
@@ -237,10 +243,12 @@ TEST(blocking_wait_count_is_exact)
 
 	ASSERT_EQ(0, lm_fresh());
 	memset(cm, 0, sizeof(cm));
+	ASSERT_EQ(0, pthread_barrier_init(&cm_go, NULL, NTHREADS));
 	for (i = 0; i < NTHREADS; i++)
 		ASSERT_EQ(0, pthread_create(&th[i], NULL, cm_worker, (void *)i));
 	for (i = 0; i < NTHREADS; i++)
 		pthread_join(th[i], NULL);
+	pthread_barrier_destroy(&cm_go);
 
 	t = lm_table("locks");
 	ASSERT_NE(NULL, t);
