@@ -372,7 +372,22 @@ TEST(stall_lost_wakeup)
 
 /* ---- stall: ABBA between CPython locks, which record no owner -------- */
 
-TEST(stall_cpython_abba)
+/*
+ * A fixture only for its timeout: python3 alone takes many seconds to
+ * start on the KASAN/lockdep kernel under TCG (make check-debug).
+ */
+FIXTURE(cpython) {
+};
+
+FIXTURE_SETUP(cpython)
+{
+}
+
+FIXTURE_TEARDOWN(cpython)
+{
+}
+
+TEST_F_TIMEOUT(cpython, stall_abba, 120)
 {
 	static const char *const prog =
 		"import threading\n"
@@ -402,7 +417,7 @@ TEST(stall_cpython_abba)
 		for (i = 0; i < k && hit < 0; i++)
 			if (!strcmp(f[i].kind, "stall") && f[i].tgid[0] == child)
 				hit = i;
-		hit >= 0; }), 20000))
+		hit >= 0; }), 90000))
 		TH_LOG("no stall for the CPython ABBA in %d", child);
 	/* the main thread in join() and the two workers */
 	EXPECT_EQ(3, f[hit].nr);
