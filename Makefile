@@ -7,7 +7,7 @@ KDIR	?= /lib/modules/$(KVER)/build
 KSRC	?= /usr/src/linux-source-6.1
 PWD	:= $(shell pwd)
 
-.PHONY: all module user deps lint check check-host check-vm check-debug fuzz demo bench clean help
+.PHONY: all module module-missing-symbol user deps lint check check-host check-vm check-debug fuzz demo bench clean help
 
 all: module user
 
@@ -22,6 +22,17 @@ module: | $(KDIR)
 
 $(KDIR):
 	@scripts/deps
+
+# For load_test: lockmon whose PI-unlock probe names a symbol no kernel has
+# (LM_TEST_MISSING_SYMBOL in module/compat.h), built from a copy of the
+# sources so the objects of the real module are left alone.
+VARIANT := selftests/lockmon/missing-symbol
+module-missing-symbol: | $(KDIR)
+	rm -rf $(VARIANT)
+	mkdir -p $(VARIANT)
+	tar -cf - --exclude='*.o' --exclude='*.cmd' --exclude=tests \
+		Kbuild module include | tar -C $(VARIANT) -xf -
+	$(MAKE) -C $(KDIR) M=$(PWD)/$(VARIANT) KCFLAGS=-DLM_TEST_MISSING_SYMBOL modules
 
 user:
 	$(MAKE) -C user
@@ -61,6 +72,7 @@ clean:
 	-$(MAKE) -C $(KDIR) M=$(PWD) clean
 	-$(MAKE) -C user clean
 	-$(MAKE) -C selftests/lockmon clean
+	rm -rf $(VARIANT)
 	-$(MAKE) -C bench clean
 
 help:

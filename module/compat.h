@@ -24,7 +24,12 @@
 #define LM_SYM_FUTEX_WAIT_QUEUE		"futex_wait_queue"
 #define LM_SYM_FUTEX_WAKE_MARK		"futex_wake_mark"
 #define LM_SYM_FUTEX_LOCK_PI		"futex_lock_pi"
+#ifdef LM_TEST_MISSING_SYMBOL
+/* the selftests' variant (make module-missing-symbol): a name no kernel has */
+#define LM_SYM_FUTEX_UNLOCK_PI		"lockmon_test_missing_symbol"
+#else
 #define LM_SYM_FUTEX_UNLOCK_PI		"futex_unlock_pi"
+#endif
 #define LM_SYM_FUTEX_WAIT_REQUEUE_PI	"futex_wait_requeue_pi"
 /* v5.16: futex_waitv() waits in futex_wait_multiple(), queues each futex */
 #define LM_SYM_FUTEX_WAIT_MULTIPLE	"futex_wait_multiple"

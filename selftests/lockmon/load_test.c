@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * lockmon loads, shows its version, unloads cleanly and loads again, and
- * refuses bad module parameters with one clear kernel log line.
+ * lockmon loads, shows its version, unloads cleanly and loads again,
+ * refuses bad module parameters with one clear kernel log line, and names
+ * a probe whose symbol the kernel lacks while the rest keeps working.
  */
 #include "lockmon_util.h"
 #include "kselftest_harness.h"
@@ -155,6 +156,127 @@ TEST_F(badparam, refused_with_log_line)
 	/* a refused load changes nothing: a good load still works */
 	EXPECT_EQ(0, lm_load(NULL));
 	EXPECT_TRUE(lm_loaded());
+}
+
+/* ---- a probe whose symbol the kernel lacks ---------------------------- */
+
+/*
+ * The variant built by `make module-missing-symbol`, beside this binary,
+ * or LOCKMON_KO_MISSING. NULL when LOCKMON_KO names a module for another
+ * kernel (make check-debug) and no variant for it was given.
+ */
+static const char *missing_ko(void)
+{
+	static char path[PATH_MAX];
+	const char *p = getenv("LOCKMON_KO_MISSING");
+	char *slash;
+	ssize_t n;
+
+	if (p)
+		return p;
+	if (getenv("LOCKMON_KO"))
+		return NULL;
+	n = readlink("/proc/self/exe", path, sizeof(path) - 64);
+	if (n <= 0)
+		return NULL;
+	path[n] = '\0';
+	slash = strrchr(path, '/');
+	strcpy(slash ? slash + 1 : path, "missing-symbol/lockmon.ko");
+	return path;
+}
+
+struct one_wait {
+	uint32_t word;
+	volatile pid_t tid;
+};
+
+static void *one_waiter(void *arg)
+{
+	struct one_wait *w = arg;
+
+	w->tid = lm_gettid();
+	while (!__atomic_load_n(&w->word, __ATOMIC_ACQUIRE))
+		lm_futex_wait(&w->word, 0, NULL);
+	return NULL;
+}
+
+static bool task_blocked(pid_t tid)
+{
+	struct lm_table *t = lm_table("tasks");
+	bool in = false;
+	int r;
+
+	for (r = 0; t && r < t->nrows; r++)
+		in |= lm_ucell(t, r, "tid") == (unsigned long long)tid;
+	if (t)
+		lm_table_free(t);
+	return in;
+}
+
+FIXTURE(missing) {
+	int kmsg;
+};
+
+FIXTURE_SETUP(missing)
+{
+	if (lm_loaded())
+		ASSERT_EQ(0, lm_unload());
+	self->kmsg = kmsg_open_end();
+	ASSERT_LE(0, self->kmsg);
+}
+
+FIXTURE_TEARDOWN(missing)
+{
+	close(self->kmsg);
+	/* the next test loads the real module */
+	if (lm_loaded())
+		lm_unload();
+}
+
+/*
+ * The variant's futex_unlock_pi probe names a symbol no kernel has: the
+ * load must name it in the kernel log and succeed, and futex waits must
+ * still be traced.
+ */
+TEST_F_TIMEOUT(missing, symbol_is_named_and_the_rest_works, 120)
+{
+	const char *ko = missing_ko();
+	struct one_wait w = { 0 };
+	char cmd[PATH_MAX + 64];
+	struct lm_table *t;
+	char *kprobes;
+	pthread_t th;
+	int row;
+
+	if (!ko)
+		SKIP(return, "LOCKMON_KO is set and LOCKMON_KO_MISSING is not");
+	ASSERT_EQ(0, access(ko, R_OK))
+		TH_LOG("%s: build it with make module-missing-symbol", ko);
+	snprintf(cmd, sizeof(cmd), "insmod %s", ko);
+	ASSERT_EQ(0, WEXITSTATUS(system(cmd)));
+	ASSERT_TRUE(lm_loaded());
+	EXPECT_TRUE(kmsg_has(self->kmsg,
+			     "cannot probe lockmon_test_missing_symbol (-2): the events it gives are not traced"));
+
+	/* the other probes are in place */
+	kprobes = lm_read("/sys/kernel/debug/kprobes/list");
+	ASSERT_NE(NULL, kprobes);
+	EXPECT_NE(NULL, strstr(kprobes, "futex_wait_queue"));
+	EXPECT_NE(NULL, strstr(kprobes, "futex_lock_pi"));
+	free(kprobes);
+
+	/* and a futex wait is traced */
+	ASSERT_EQ(0, pthread_create(&th, NULL, one_waiter, &w));
+	ASSERT_TRUE(lm_wait_until(w.tid && task_blocked(w.tid), 10000));
+	__atomic_store_n(&w.word, 1, __ATOMIC_RELEASE);
+	lm_futex_wake(&w.word, 1);
+	pthread_join(th, NULL);
+	t = lm_table("locks");
+	ASSERT_NE(NULL, t);
+	row = lm_find_lock(t, getpid(), &w.word, 4);
+	ASSERT_LE(0, row);
+	EXPECT_EQ(1, lm_ucell(t, row, "blocked"));
+	lm_table_free(t);
 }
 
 TEST_HARNESS_MAIN
