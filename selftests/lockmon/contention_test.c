@@ -104,7 +104,19 @@ static void *hold_waiter(void *arg)
 	return NULL;
 }
 
-TEST(wait_time_per_waiter_within_2pct)
+/* a fixture for the timeout: the debug kernel can take over 30 s here */
+FIXTURE(hold) {
+};
+
+FIXTURE_SETUP(hold)
+{
+}
+
+FIXTURE_TEARDOWN(hold)
+{
+}
+
+TEST_F_TIMEOUT(hold, wait_time_per_waiter_within_2pct, 120)
 {
 	struct hold_work *w = calloc(1, sizeof(*w));
 	pthread_t th[WAITERS];

@@ -449,7 +449,7 @@ TEST_F(report, module_abi_mismatch_fails)
 	"threading.Thread(target=park).start()\n" \
 	"park()\n"
 
-TEST_F_TIMEOUT(report, recorded_stall, 60)
+TEST_F_TIMEOUT(report, recorded_stall, 180)
 {
 	char want[128];
 	const char *s;
