@@ -568,7 +568,7 @@ size_t lm_probes_futex_bytes(void)
  */
 int lm_probes_futex_register(void)
 {
-	unsigned int i;
+	unsigned int i, int3 = 0;
 	int err;
 
 	for (i = 0; i < ARRAY_SIZE(lm_futex_probes); i++) {
@@ -591,7 +591,12 @@ int lm_probes_futex_register(void)
 			continue;
 		}
 		p->registered = true;
+		if (!kprobe_ftrace(p->rp ? &p->rp->kp : p->kp))
+			int3++;
 	}
+	if (int3)
+		pr_warn("%u futex probes use int3, not ftrace: their handlers run in NMI context, where lockmon's locking is not lockdep-clean (see Documentation/design.rst)\n",
+			int3);
 	return 0;
 
 err_unregister:
