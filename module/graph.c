@@ -334,7 +334,11 @@ static bool lm_refresh_owner(struct lm_task *t, bool sleepable)
 		got = copy_from_user_nofault(w, (void __user *)(unsigned long)t->uaddr,
 					     len) ? 0 : len;
 	} else if (sleepable) {
-		p = get_pid_task(find_get_pid(t->tid), PIDTYPE_PID);
+		struct pid *pid = find_get_pid(t->tid);
+
+		/* the task holds its own reference; drop the pid's at once */
+		p = get_pid_task(pid, PIDTYPE_PID);
+		put_pid(pid);
 		if (p) {
 			got = access_process_vm(p, t->uaddr, w, len, 0);
 			put_task_struct(p);
