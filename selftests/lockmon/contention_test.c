@@ -539,16 +539,7 @@ TEST(waits_interrupted_by_signals)
 	pthread_create(&th, NULL, sig_waiter, &w);
 	for (i = 0; i < 4; i++) {
 		/* signal only once the waiter is really blocked */
-		ASSERT_TRUE(lm_wait_until(({
-			struct lm_table *tt = lm_table("tasks");
-			bool in = false;
-			int r;
-
-			for (r = 0; tt && r < tt->nrows; r++)
-				in |= lm_ucell(tt, r, "tid") == (unsigned long long)w.tid;
-			if (tt)
-				lm_table_free(tt);
-			in; }), 5000));
+		ASSERT_TRUE(lm_wait_until(lm_task_blocked(w.tid), 5000));
 		pthread_kill(th, SIGUSR1);
 		lm_sleep_ms(20);
 	}
@@ -595,19 +586,6 @@ static void *waitv_waiter(void *arg)
 	return NULL;
 }
 
-static bool waitv_blocked(pid_t tid)
-{
-	struct lm_table *t = lm_table("tasks");
-	bool in = false;
-	int r;
-
-	for (r = 0; t && r < t->nrows; r++)
-		in |= lm_ucell(t, r, "tid") == (unsigned long long)tid;
-	if (t)
-		lm_table_free(t);
-	return in;
-}
-
 /*
  * lockmon's wait runs from the queueing to the return inside the syscall,
  * so it lies between two figures the test takes itself: the time from
@@ -624,7 +602,7 @@ TEST(futex_waitv_wait_is_traced)
 
 	ASSERT_EQ(0, lm_fresh());
 	pthread_create(&th, NULL, waitv_waiter, &w);
-	ASSERT_TRUE(lm_wait_until(w.tid && waitv_blocked(w.tid), 5000));
+	ASSERT_TRUE(lm_wait_until(w.tid && lm_task_blocked(w.tid), 5000));
 	seen_ns = lm_now_ns();
 	lm_sleep_ms(100);
 	/* wake through the second futex: the wait still ends */

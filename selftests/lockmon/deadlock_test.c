@@ -199,21 +199,11 @@ TEST(self_relock_is_a_cycle_of_one)
 
 static bool refused_by_kernel(pid_t pid, pid_t tid)
 {
-	char path[64], *s;
-	unsigned long long uaddr, op;
-	int nr;
-	bool parked;
+	unsigned long long op;
 
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/syscall", pid, tid);
-	s = lm_read(path);
-	if (!s)
-		return false;
-	parked = sscanf(s, "%d %llx %llx", &nr, &uaddr, &op) == 3 &&
-		 nr == SYS_futex &&
-		 ((op & LM_FUTEX_CMD) == FUTEX_WAIT ||
-		  (op & LM_FUTEX_CMD) == FUTEX_WAIT_BITSET);
-	free(s);
-	return parked;
+	return lm_in_futex(pid, tid, &op) &&
+	       ((op & LM_FUTEX_CMD) == FUTEX_WAIT ||
+		(op & LM_FUTEX_CMD) == FUTEX_WAIT_BITSET);
 }
 
 /* Every refused thread has its own pi-edeadlk finding, and no other has. */

@@ -169,20 +169,12 @@ static const char *missing_ko(void)
 {
 	static char path[PATH_MAX];
 	const char *p = getenv("LOCKMON_KO_MISSING");
-	char *slash;
-	ssize_t n;
 
 	if (p)
 		return p;
 	if (getenv("LOCKMON_KO"))
 		return NULL;
-	n = readlink("/proc/self/exe", path, sizeof(path) - 64);
-	if (n <= 0)
-		return NULL;
-	path[n] = '\0';
-	slash = strrchr(path, '/');
-	strcpy(slash ? slash + 1 : path, "missing-symbol/lockmon.ko");
-	return path;
+	return lm_beside_exe(path, sizeof(path), "missing-symbol/lockmon.ko");
 }
 
 struct one_wait {
@@ -198,19 +190,6 @@ static void *one_waiter(void *arg)
 	while (!__atomic_load_n(&w->word, __ATOMIC_ACQUIRE))
 		lm_futex_wait(&w->word, 0, NULL);
 	return NULL;
-}
-
-static bool task_blocked(pid_t tid)
-{
-	struct lm_table *t = lm_table("tasks");
-	bool in = false;
-	int r;
-
-	for (r = 0; t && r < t->nrows; r++)
-		in |= lm_ucell(t, r, "tid") == (unsigned long long)tid;
-	if (t)
-		lm_table_free(t);
-	return in;
 }
 
 FIXTURE(missing) {
@@ -267,7 +246,7 @@ TEST_F_TIMEOUT(missing, symbol_is_named_and_the_rest_works, 120)
 
 	/* and a futex wait is traced */
 	ASSERT_EQ(0, pthread_create(&th, NULL, one_waiter, &w));
-	ASSERT_TRUE(lm_wait_until(w.tid && task_blocked(w.tid), 10000));
+	ASSERT_TRUE(lm_wait_until(w.tid && lm_task_blocked(w.tid), 10000));
 	__atomic_store_n(&w.word, 1, __ATOMIC_RELEASE);
 	lm_futex_wake(&w.word, 1);
 	pthread_join(th, NULL);

@@ -62,26 +62,30 @@ static inline void lm_sleep_ms(unsigned int ms)
 		;
 }
 
-/*
- * Path of lockmon.ko: $LOCKMON_KO, else the build tree two levels above
- * the test binary, wherever it is run from.
- */
+/* @rel resolved against the test binary's directory, wherever it is run from. */
+static inline const char *lm_beside_exe(char *path, size_t size, const char *rel)
+{
+	ssize_t n = readlink("/proc/self/exe", path, size);
+	char *slash;
+
+	if (n <= 0 || (size_t)n >= size)
+		return rel;
+	path[n] = '\0';
+	slash = strrchr(path, '/');
+	slash = slash ? slash + 1 : path;
+	if ((size_t)(slash - path) + strlen(rel) >= size)
+		return rel;
+	strcpy(slash, rel);
+	return path;
+}
+
+/* Path of lockmon.ko: $LOCKMON_KO, else the build tree two levels above the test binary. */
 static inline const char *lm_ko(void)
 {
 	static char path[PATH_MAX];
 	const char *p = getenv("LOCKMON_KO");
-	char *slash;
-	ssize_t n;
 
-	if (p)
-		return p;
-	n = readlink("/proc/self/exe", path, sizeof(path) - 32);
-	if (n <= 0)
-		return "../../lockmon.ko";
-	path[n] = '\0';
-	slash = strrchr(path, '/');
-	strcpy(slash ? slash + 1 : path, "../../lockmon.ko");
-	return path;
+	return p ? p : lm_beside_exe(path, sizeof(path), "../../lockmon.ko");
 }
 
 static inline bool lm_loaded(void)
@@ -259,6 +263,42 @@ static inline bool lm_row_has(struct lm_table *t, int row, pid_t pid,
 			p++;
 	}
 	return false;
+}
+
+/*
+ * Whether thread @tid of @pid sits in futex(2), from /proc/PID/task/TID/syscall
+ * ("202 uaddr op ..."); its op goes to @op when not NULL.
+ */
+static inline bool lm_in_futex(pid_t pid, pid_t tid, unsigned long long *op)
+{
+	unsigned long long uaddr, o;
+	char path[64], *s;
+	bool in;
+	int nr;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/syscall", pid, tid);
+	s = lm_read(path);
+	if (!s)
+		return false;
+	in = sscanf(s, "%d %llx %llx", &nr, &uaddr, &o) == 3 && nr == SYS_futex;
+	free(s);
+	if (in && op)
+		*op = o;
+	return in;
+}
+
+/* Whether @tid has a row in `tasks`: lockmon sees it blocked right now. */
+static inline bool lm_task_blocked(pid_t tid)
+{
+	struct lm_table *t = lm_table("tasks");
+	bool in = false;
+	int r;
+
+	for (r = 0; t && r < t->nrows; r++)
+		in |= lm_ucell(t, r, "tid") == (unsigned long long)tid;
+	if (t)
+		lm_table_free(t);
+	return in;
 }
 
 /* The locks row of the futex at [lo, lo+len) in process @pid, or -1. */

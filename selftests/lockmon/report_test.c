@@ -503,19 +503,6 @@ struct handover {
 	volatile int started;
 };
 
-static bool in_futex_syscall(pid_t pid, pid_t tid)
-{
-	char path[64], *s;
-	int nr = -1;
-
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/syscall", pid, tid);
-	s = lm_read(path);
-	if (s)
-		sscanf(s, "%d", &nr);
-	free(s);
-	return nr == SYS_futex;
-}
-
 /* Takes the lock and keeps it: the first of the two gets it. */
 static void *handover_waiter(void *arg)
 {
@@ -589,8 +576,8 @@ TEST_F_TIMEOUT(report, recorded_owner_change, 60)
 		pthread_create(&th, NULL, handover_waiter, h);
 		pthread_create(&th, NULL, handover_waiter, h);
 		while (h->started < 2 || !h->waiter[0] || !h->waiter[1] ||
-		       !in_futex_syscall(getpid(), h->waiter[0]) ||
-		       !in_futex_syscall(getpid(), h->waiter[1]))
+		       !lm_in_futex(getpid(), h->waiter[0], NULL) ||
+		       !lm_in_futex(getpid(), h->waiter[1], NULL))
 			lm_sleep_ms(5);
 		lm_sleep_ms(500);	/* both waits are older than a scan */
 		pthread_mutex_unlock(&h->m);
