@@ -20,8 +20,12 @@
  * symbols are checked where they are used, not by version number.
  */
 
-#define LM_SYM_FUTEX_WAIT		"futex_wait"
 #define LM_SYM_FUTEX_WAIT_QUEUE		"futex_wait_queue"
+/* futex_wait() calls it once its own wait is over, woken or not */
+#define LM_SYM_FUTEX_UNQUEUE		"futex_unqueue"
+/* ... and futex_wait_setup() calls this when the value has changed */
+#define LM_SYM_FUTEX_Q_UNLOCK		"futex_q_unlock"
+#define LM_SYM_FUTEX_WAIT_SETUP		"futex_wait_setup"
 #define LM_SYM_FUTEX_WAKE_MARK		"futex_wake_mark"
 #define LM_SYM_FUTEX_LOCK_PI		"futex_lock_pi"
 #ifdef LM_TEST_MISSING_SYMBOL
@@ -31,9 +35,25 @@
 #define LM_SYM_FUTEX_UNLOCK_PI		"futex_unlock_pi"
 #endif
 #define LM_SYM_FUTEX_WAIT_REQUEUE_PI	"futex_wait_requeue_pi"
-/* v5.16: futex_waitv() waits in futex_wait_multiple(), queues each futex */
+/* v5.16: futex_waitv() waits in futex_wait_multiple() */
 #define LM_SYM_FUTEX_WAIT_MULTIPLE	"futex_wait_multiple"
-#define LM_SYM_FUTEX_QUEUE		"__futex_queue"
+
+/*
+ * The hooks on the hot path are ftrace callbacks that read the probed
+ * function's arguments from struct ftrace_regs, which holds them on every
+ * call only with DYNAMIC_FTRACE_WITH_ARGS (x86 since v5.11). Without it
+ * lockmon would need int3 kprobes, whose handlers run in NMI-like context,
+ * so it refuses to load instead (Documentation/design.rst).
+ */
+#ifdef CONFIG_DYNAMIC_FTRACE_WITH_ARGS
+#define LM_HAVE_FTRACE_ARGS	1
+#define LM_FTRACE_REGS(fregs)	(&(fregs)->regs)
+#else
+#define LM_HAVE_FTRACE_ARGS	0
+#define LM_FTRACE_REGS(fregs)	((struct pt_regs *)NULL)
+#endif
+#define LM_FTRACE_NEED		"CONFIG_DYNAMIC_FTRACE_WITH_ARGS"
+#define LM_KPROBE_NEED		"CONFIG_KPROBES_ON_FTRACE"
 
 /* kernel/futex/futex.h, not exported: bit 0 of the internal flags. */
 #define LM_FLAGS_SHARED			0x01

@@ -115,6 +115,8 @@ int lm_parse_control(const char *buf, size_t len, struct lm_cmd *cmd)
 		c.op = LM_CMD_STALL;
 	else if (n == 2 && lm_word_is(&w[0], "comm"))
 		c.op = LM_CMD_COMM;
+	else if (n == 2 && lm_word_is(&w[0], "stack_ns"))
+		c.op = LM_CMD_STACK_NS;
 	else
 		return -EINVAL;
 
@@ -129,6 +131,10 @@ int lm_parse_control(const char *buf, size_t len, struct lm_cmd *cmd)
 		break;
 	case LM_CMD_STALL:
 		if (lm_parse_uint(&w[1], LM_STALL_MS_MIN, LM_STALL_MS_MAX, &c.num))
+			return -EINVAL;
+		break;
+	case LM_CMD_STACK_NS:
+		if (lm_parse_uint(&w[1], 0, LM_STACK_NS_MAX, &c.num))
 			return -EINVAL;
 		break;
 	case LM_CMD_COMM:

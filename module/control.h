@@ -18,6 +18,7 @@
 #define LM_PID_MAX		4194304	/* PID_MAX_LIMIT on 64-bit */
 #define LM_STALL_MS_MIN		10
 #define LM_STALL_MS_MAX		3600000
+#define LM_STACK_NS_MAX		4000000000U	/* about 4 s: fits a u32 draw */
 
 enum lm_cmd_op {
 	LM_CMD_ENABLE,		/* "enable" */
@@ -28,6 +29,7 @@ enum lm_cmd_op {
 	LM_CMD_NOFILTER,	/* "nofilter" */
 	LM_CMD_CAPTURE,		/* "capture <0..100>" */
 	LM_CMD_STALL,		/* "stall_ms <ms>" */
+	LM_CMD_STACK_NS,	/* "stack_ns <0..4000000000>" */
 };
 
 struct lm_cmd {

@@ -464,10 +464,11 @@ static int lm_control_show(struct seq_file *m, void *v)
 	char comm[TASK_COMM_LEN];
 
 	lm_settings_comm(comm);
-	seq_printf(m, "enabled %d\npid %d\ncomm %s\ncapture %u\nstall_ms %u\n",
+	seq_printf(m, "enabled %d\npid %d\ncomm %s\ncapture %u\nstall_ms %u\nstack_ns %u\n",
 		   lm_is_enabled(), READ_ONCE(lm_settings.pid),
 		   comm[0] ? comm : "-",
-		   READ_ONCE(lm_settings.capture_pct), READ_ONCE(lm_stall_ms));
+		   READ_ONCE(lm_settings.capture_pct), READ_ONCE(lm_stall_ms),
+		   READ_ONCE(lm_settings.stack_ns));
 	return 0;
 }
 
@@ -513,7 +514,13 @@ static ssize_t lm_control_write(struct file *file, const char __user *ubuf,
 		lm_settings_set_filter(0, "");
 		break;
 	case LM_CMD_CAPTURE:
+		/* a plain percentage replaces the rate rule, and the reverse */
+		WRITE_ONCE(lm_settings.stack_ns, 0);
 		WRITE_ONCE(lm_settings.capture_pct, cmd.num);
+		break;
+	case LM_CMD_STACK_NS:
+		WRITE_ONCE(lm_settings.capture_pct, 0);
+		WRITE_ONCE(lm_settings.stack_ns, cmd.num);
 		break;
 	case LM_CMD_STALL:
 		WRITE_ONCE(lm_stall_ms, cmd.num);

@@ -272,24 +272,14 @@ out:
 	raw_spin_unlock_irqrestore(&lm_findings_lock, flags);
 }
 
-/**
- * lm_graph_wait_ended() - a wait ended: settle held-back cycles through it
- * @tid: the task whose wait ended
- * @result: enum lockmon_wait_result
- *
- * A cycle that contains a timed wait is held back. If that wait then times
- * out or is interrupted, the cycle dissolved: it is reported as transient,
- * never as a deadlock. If it ends any other way it is dropped.
- */
-void lm_graph_wait_ended(pid_t tid, int result)
+/* Off the common path: its finding is big, and the stack zeroes it. */
+static noinline void lm_pending_settle(pid_t tid, int result)
 {
 	struct lm_finding f;
 	unsigned long flags;
 	bool found = false;
 	int i, j;
 
-	if (!atomic_read(&lm_nr_pending))
-		return;
 	raw_spin_lock_irqsave(&lm_findings_lock, flags);
 	for (i = 0; i < LM_PENDING && !found; i++) {
 		if (!lm_pending[i].sig)
@@ -310,6 +300,21 @@ void lm_graph_wait_ended(pid_t tid, int result)
 		f.kind = LOCKMON_FINDING_TRANSIENT;
 		lm_finding_record(&f, 0);
 	}
+}
+
+/**
+ * lm_graph_wait_ended() - a wait ended: settle held-back cycles through it
+ * @tid: the task whose wait ended
+ * @result: enum lockmon_wait_result
+ *
+ * A cycle that contains a timed wait is held back. If that wait then times
+ * out or is interrupted, the cycle dissolved: it is reported as transient,
+ * never as a deadlock. If it ends any other way it is dropped.
+ */
+void lm_graph_wait_ended(pid_t tid, int result)
+{
+	if (atomic_read(&lm_nr_pending))
+		lm_pending_settle(tid, result);
 }
 
 /*
@@ -377,25 +382,62 @@ static bool lm_self_deadlock(const struct lm_task *self)
 		self->kind == LM_GLIBC_KIND_ADAPTIVE);
 }
 
-/**
- * lm_graph_check() - follow the wait-for chain from a blocked task
- * @self: snapshot of the task that is blocking (or has been blocked)
- * @settled: called by the scan: every wait in the chain must be older than
- *	one scan period, and inferred owners are trusted
- *
- * Follows owner -> the futex the owner waits on -> its owner, at most
- * LOCKMON_MAX_CHAIN hops, and records a cycle that comes back to @self.
- * Cost is O(chain length). Cycles that do not pass through @self were
- * found when they closed. An inferred owner is only a guess, so a cycle
- * through one is reported by the scan once it has lasted, never at once.
+/*
+ * Is @tid blocked, unwoken, right now? One bucket lookup: most owners are
+ * running, and then there is no chain to follow.
  */
-void lm_graph_check(const struct lm_task *self, bool settled)
+static bool lm_task_blocked(pid_t tid)
 {
-	/*
-	 * Not zeroed: this runs on every blocking wait, and only f.t[0..nr)
-	 * is ever read; lm_finding_record() fills in the rest.
-	 */
-	struct lm_finding f;
+	unsigned long flags;
+	struct lm_task *t = lm_task_lock(tid, false, &flags);
+	bool blocked;
+
+	if (!t)
+		return false;
+	blocked = t->state == LM_T_WAITING && !t->woken;
+	lm_task_unlock(t, flags);
+	return blocked;
+}
+
+/*
+ * Give the wait @t a stack: in its slot (if it is still that wait), in
+ * the findings that hold it, and to the trace as a lockmon_wait_stack
+ * event, so a recording knows it too.
+ */
+static void lm_wait_set_stack(const struct lm_task *t, u32 stack_id)
+{
+	unsigned long flags;
+	struct lm_task *slot;
+	u64 i, kept;
+	int j;
+
+	if (!stack_id)
+		return;
+	slot = lm_task_lock(t->tid, false, &flags);
+	if (slot) {
+		if (slot->state == LM_T_WAITING && slot->since == t->since)
+			slot->stack_id = stack_id;
+		lm_task_unlock(slot, flags);
+	}
+	raw_spin_lock_irqsave(&lm_findings_lock, flags);
+	kept = min_t(u64, lm_finding_seq, lm_max_findings);
+	for (i = 0; i < kept; i++)
+		for (j = 0; j < lm_findings[i].nr; j++)
+			if (lm_findings[i].t[j].tid == t->tid &&
+			    lm_findings[i].t[j].futex_id == t->futex_id &&
+			    !lm_findings[i].t[j].stack_id)
+				lm_findings[i].t[j].stack_id = stack_id;
+	raw_spin_unlock_irqrestore(&lm_findings_lock, flags);
+	trace_lockmon_wait_stack(t->tid, t->tgid, t->futex_id, stack_id);
+}
+
+/* Probe context builds its chain here: the scan has a buffer of its own. */
+static DEFINE_PER_CPU(struct lm_finding, lm_chain_buf);
+static struct lm_finding lm_scan_chain;
+
+static void lm_graph_follow(const struct lm_task *self, bool settled,
+			    struct lm_finding *f)
+{
 	u64 old = ktime_get_ns() - (u64)lm_scan_ms * NSEC_PER_MSEC;
 	bool timed = self->timed;
 	bool guess = self->owner_how == LOCKMON_OWNER_INFERRED;
@@ -403,25 +445,21 @@ void lm_graph_check(const struct lm_task *self, bool settled)
 	pid_t cur;
 	int i;
 
-	if (!self->owner)
-		return;
 	lm_count(LM_CNT_cycle_checks);
-	f.kind = LOCKMON_FINDING_CYCLE;
-	f.seq = 0;
-	lm_finding_task_from(&f.t[0], self);
-	f.nr = 1;
+	f->kind = LOCKMON_FINDING_CYCLE;
+	f->seq = 0;
+	lm_finding_task_from(&f->t[0], self);
+	f->nr = 1;
 	if (lm_self_deadlock(self))
 		goto found;
-	if (self->owner == self->tid)
-		return;
 
 	for (cur = self->owner; cur; cur = t.owner) {
 		if (cur == self->tid)
 			goto found;
-		if (f.nr == LOCKMON_MAX_CHAIN)
+		if (f->nr == LOCKMON_MAX_CHAIN)
 			return;	/* longer than lockmon follows */
-		for (i = 1; i < f.nr; i++)
-			if (f.t[i].tid == cur)
+		for (i = 1; i < f->nr; i++)
+			if (f->t[i].tid == cur)
 				return;	/* a cycle we are not part of */
 		if (!lm_task_copy(cur, &t) || t.state != LM_T_WAITING || t.woken)
 			return;
@@ -432,19 +470,51 @@ void lm_graph_check(const struct lm_task *self, bool settled)
 			return;
 		timed |= t.timed;
 		guess |= t.owner_how == LOCKMON_OWNER_INFERRED;
-		lm_finding_task_from(&f.t[f.nr++], &t);
+		lm_finding_task_from(&f->t[f->nr++], &t);
 	}
 	return;
 
 found:
 	if (guess && !settled)
 		return;
-	if (settled && lm_finding_marked(&f))
+	if (settled && lm_finding_marked(f))
 		return;	/* made already, perhaps pushed out of the ring */
+	if (!settled && !f->t[0].stack_id) {
+		/* self is current: its stack is at hand, and findings are rare */
+		f->t[0].stack_id = lm_stack_capture();
+		lm_wait_set_stack(self, f->t[0].stack_id);
+	}
 	if (timed)
-		lm_pending_add(&f);
+		lm_pending_add(f);
 	else
-		lm_finding_record(&f, self->since);
+		lm_finding_record(f, self->since);
+}
+
+/**
+ * lm_graph_check() - follow the wait-for chain from a blocked task
+ * @self: snapshot of the task that is blocking (or has been blocked)
+ * @settled: called by the scan: every wait in the chain must be older than
+ *	one scan period, and inferred owners are trusted
+ *
+ * Follows owner -> the futex the owner waits on -> its owner, at most
+ * LOCKMON_MAX_CHAIN hops, and records a cycle that comes back to @self.
+ * Cost is one lookup when the owner is not blocked itself, the usual
+ * case, and O(chain length) otherwise. Cycles that do not pass through
+ * @self were found when they closed. An inferred owner is only a guess,
+ * so a cycle through one is reported by the scan once it has lasted,
+ * never at once.
+ */
+void lm_graph_check(const struct lm_task *self, bool settled)
+{
+	if (!self->owner)
+		return;
+	if (!lm_self_deadlock(self) &&
+	    (self->owner == self->tid || !lm_task_blocked(self->owner)))
+		return;
+	if (settled)
+		lm_graph_follow(self, true, &lm_scan_chain);
+	else
+		lm_graph_follow(self, false, this_cpu_ptr(&lm_chain_buf));
 }
 
 /**
@@ -749,12 +819,42 @@ static void lm_scan_stalls(void)
  */
 static struct lm_task lm_scan_buf[LM_WAYS];
 
+#define LM_SCAN_STACKS	64	/* stacks the scan reads, at most, per run */
+
+/*
+ * A wait that has lasted a scan period without a stack gets one now, read
+ * from the sleeping task's memory: so deadlocked and stalled waits, which
+ * never end, carry stacks, and so do the long waits a live view shows.
+ */
+static void lm_scan_stack(struct lm_task *t, unsigned int *budget)
+{
+	struct task_struct *p;
+	struct pid *pid;
+
+	if (t->stack_id || !lm_stacks_on())
+		return;
+	if (!*budget) {
+		lm_count(LM_CNT_stacks_deferred);
+		return;
+	}
+	(*budget)--;
+	pid = find_get_pid(t->tid);
+	p = get_pid_task(pid, PIDTYPE_PID);
+	put_pid(pid);
+	if (!p)
+		return;
+	if (p->tgid == t->tgid)
+		t->stack_id = lm_stack_capture_task(p);
+	put_task_struct(p);
+	lm_wait_set_stack(t, t->stack_id);
+}
+
 static void lm_scan_fn(struct work_struct *work)
 {
 	struct lm_task *buf = lm_scan_buf;
 	u64 now = ktime_get_ns();
 	u64 stall_ns = (u64)READ_ONCE(lm_stall_ms) * NSEC_PER_MSEC;
-	unsigned int b, i, n;
+	unsigned int b, i, n, budget = LM_SCAN_STACKS;
 
 	memset(lm_procs, 0, sizeof(*lm_procs) * LM_SCAN_PROCS);
 	for (b = 0; b < lm_waits_nr_buckets(); b++) {
@@ -765,8 +865,10 @@ static void lm_scan_fn(struct work_struct *work)
 
 			if (t->state != LM_T_WAITING || t->woken)
 				continue;
-			if (now - t->since > (u64)lm_scan_ms * NSEC_PER_MSEC)
+			if (now - t->since > (u64)lm_scan_ms * NSEC_PER_MSEC) {
+				lm_scan_stack(t, &budget);
 				lm_scan_wait(t);
+			}
 			pr = lm_proc_of(t->tgid);
 			if (!pr)
 				continue;

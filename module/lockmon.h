@@ -2,7 +2,8 @@
 /*
  * lockmon internals shared by the module's files.
  *
- * Data path: probes_futex.c / probes_sched.c -> waits.c (per-task state)
+ * Data path: probes_futex.c (ftrace hooks and three kretprobes) and
+ * probes_sched.c (exit, fork) -> waits.c (per-task state)
  * and stats.c (per-futex figures) -> graph.c (owners, cycles, findings)
  * -> debugfs.c and trace.h -> lockmon-report.
  */
@@ -59,7 +60,8 @@ struct lm_settings {
 	seqlock_t lock;			/* for comm */
 	pid_t pid;			/* 0: every process */
 	char comm[TASK_COMM_LEN];	/* "": every command */
-	unsigned int capture_pct;	/* user stacks on this % of blocks */
+	unsigned int capture_pct;	/* user stacks on this % of waits */
+	unsigned int stack_ns;		/* or: Go's block-profile rate (ns) */
 };
 
 extern struct lm_settings lm_settings;
@@ -72,8 +74,16 @@ void lm_settings_set_filter(int pid, const char *comm);
 
 enum lm_task_state {
 	LM_T_IDLE = 0,		/* tracked, not in a futex wait */
-	LM_T_ENTERED,		/* inside futex_wait, not queued yet */
+	LM_T_ENTERED,		/* inside futex_wait_requeue_pi, not queued yet */
 	LM_T_WAITING,		/* queued: blocked on futex_id */
+};
+
+/* Which hook ends a wait: the path it came in by. */
+enum lm_via {
+	LM_VIA_WAIT = 0,	/* futex_wait: ends in futex_unqueue() */
+	LM_VIA_REQUEUE_PI,	/* futex_wait_requeue_pi: its kretprobe */
+	LM_VIA_PI,		/* futex_lock_pi: its kretprobe */
+	LM_VIA_WAITV,		/* futex_wait_multiple: its kretprobe */
 };
 
 struct lm_task {
@@ -87,7 +97,8 @@ struct lm_task {
 	u8 reported;		/* BIT(finding kind)s made for this wait */
 	u8 kind;		/* glibc mutex kind, when owner_how is GLIBC */
 	u8 shared;
-	u8 waitv;		/* in futex_waitv(): filed under its first futex */
+	u8 via;			/* enum lm_via */
+	u8 val_known;		/* val is the value the waiter expects */
 	pid_t owner;
 	pid_t last_waker;
 	u32 val;		/* expected futex value (futex_wait) */
@@ -97,6 +108,8 @@ struct lm_task {
 	u64 uaddr;
 	u64 since;		/* when it blocked */
 	u64 wake_ns;		/* when it was woken */
+	/* the wait's hrtimer_sleeper, to tell a timeout; never printed */
+	const struct hrtimer_sleeper *timer;
 	char comm[TASK_COMM_LEN];
 };
 
@@ -171,7 +184,10 @@ int lm_stacks_init(void);
 void lm_stacks_exit(void);
 void lm_stacks_reset(void);
 size_t lm_stacks_bytes(void);
+bool lm_stacks_on(void);
+u64 lm_stack_weight(u64 wait_ns, bool *take);
 u32 lm_stack_capture(void);
+u32 lm_stack_capture_task(struct task_struct *p);
 /* Copy stack @id; returns its depth (0: none). */
 unsigned int lm_stack_get(u32 id, pid_t *tgid, u64 *ips);
 
@@ -209,6 +225,7 @@ pid_t lm_resolve_owner(u64 uaddr, bool pi, bool shared, s64 val, u8 *how,
 void lm_graph_check(const struct lm_task *self, bool settled);
 void lm_graph_pi_edeadlk(const struct lm_task *self);
 void lm_graph_wait_ended(pid_t tid, int result);
+void lm_graph_set_stack(pid_t tid, u64 futex_id, u32 stack_id);
 /* Copy finding number @i (0 = oldest kept); false past the end. */
 bool lm_finding_get(unsigned int i, struct lm_finding *out);
 void lm_graph_scan_start(void);
@@ -224,7 +241,6 @@ void lm_probes_futex_show(struct seq_file *m);
 int lm_probes_sched_register(void);
 void lm_probes_sched_unregister(void);
 void lm_probes_sched_show(struct seq_file *m);
-extern atomic_t lm_pending_handoffs;
 
 /* ---- main.c: on/off switch -------------------------------------------- */
 

@@ -38,9 +38,13 @@ unsigned int lm_scan_ms = 100;
 module_param_named(scan_ms, lm_scan_ms, uint, 0444);
 MODULE_PARM_DESC(scan_ms, "period of the orphan/stall/owner rescan (10..60000)");
 
-static unsigned int lm_capture = 100;
+static unsigned int lm_capture;
 module_param_named(capture, lm_capture, uint, 0444);
-MODULE_PARM_DESC(capture, "percent of blocking waits whose user stack is saved (0..100)");
+MODULE_PARM_DESC(capture, "percent of blocking waits whose user stack is saved (0..100); when set, stack_ns is not used");
+
+static unsigned int lm_stack_ns = 1000000;
+module_param_named(stack_ns, lm_stack_ns, uint, 0444);
+MODULE_PARM_DESC(stack_ns, "waits this long get a user stack, shorter ones with probability wait/stack_ns (0..4000000000, default 1 ms)");
 
 static unsigned int lm_max_memory_mb = 64;
 module_param_named(max_memory_mb, lm_max_memory_mb, uint, 0444);
@@ -73,6 +77,7 @@ static int lm_check_params(void)
 		{ "stall_ms", &lm_stall_ms, 10, 3600000 },
 		{ "scan_ms", &lm_scan_ms, 10, 60000 },
 		{ "capture", &lm_capture, 0, 100 },
+		{ "stack_ns", &lm_stack_ns, 0, 4000000000U },
 		{ "max_memory_mb", &lm_max_memory_mb, 1, 4096 },
 	};
 	unsigned int i;
@@ -272,6 +277,7 @@ static int __init lockmon_init(void)
 	if (!lm_memory_fits(false))
 		return -EINVAL;
 	lm_settings.capture_pct = lm_capture;
+	lm_settings.stack_ns = lm_capture ? 0 : lm_stack_ns;
 
 	err = lm_stats_init();
 	if (err)

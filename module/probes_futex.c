@@ -1,29 +1,44 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kprobes on the futex paths.
+ * Hooks on the futex paths.
  *
- *   futex_wait / futex_wait_requeue_pi  entry: the task enters a wait
- *   futex_wait_queue                    the task is queued: it blocks
- *   futex_wait / ... return             the wait ended, with its result
- *   futex_wake_mark                     a waker picked a waiter
- *   futex_lock_pi entry / return        a PI lock wait
- *   futex_unlock_pi                     a PI lock release
+ * A plain futex wait costs two hooks, both ftrace callbacks at function
+ * entry, and an immediate return costs one:
+ *
+ *   futex_wait_queue(hb, q, timeout)  the task is about to sleep on q
+ *   futex_unqueue(q)                  ... and runs again: the wait is over
+ *   futex_q_unlock(hb)                from futex_wait_setup(): EAGAIN
+ *   futex_wake_mark(wake_q, q)        a waker picked a waiter
+ *   futex_unlock_pi(uaddr, flags)     a PI lock release
  *
  * futex_wake_mark() is the one place every wake path (futex_wake,
  * futex_wake_op, futex_requeue, thread exit) passes each woken waiter, with
- * its futex_q, so one probe sees waker, wakee and futex together.
+ * its futex_q, so one hook sees waker, wakee and futex together. The
+ * waiter's own futex_unqueue() tells how the wait ended and when it ran
+ * again, which is also the end of the handoff: no hook on the scheduler.
+ *
+ * Three rarer waits end where only the return value tells how, so they
+ * keep a kretprobe each: futex_lock_pi, futex_wait_requeue_pi and
+ * futex_wait_multiple (futex_waitv). A kretprobe that would have to be an
+ * int3 breakpoint is refused: see lm_probes_futex_register().
  *
  * Handlers run with preemption disabled: they take one bucket lock at a
  * time (task, then futex), never sleep, never allocate, never print.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/ftrace.h>
+#include <linux/kallsyms.h>
 #include <linux/kprobes.h>
 #include <linux/ptrace.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task_stack.h>
 #include <linux/seq_file.h>
 #include <linux/string.h>
+#include <linux/syscalls.h>
 #include <linux/timekeeping.h>
+#include <asm/syscall.h>
 #include "compat.h"
 #include "lockmon.h"
 #include "trace.h"
@@ -51,23 +66,58 @@ static int lm_result(int ret)
 	}
 }
 
-/* The futex key from a futex_q, checked against what lockmon knows. */
-static bool lm_key_from_q(const struct lm_futex_q_head *q, u64 uaddr,
+/*
+ * The futex(2) call current is in, from its user registers: the hooks deep
+ * in the wait path see no uaddr, op or value of their own. False for any
+ * other system call (a restarted wait runs under restart_syscall).
+ */
+static bool lm_futex_call(unsigned long *uaddr, unsigned long *op,
+			  unsigned long *val)
+{
+	struct pt_regs *ur = task_pt_regs(current);
+
+	if (in_compat_syscall() || syscall_get_nr(current, ur) != __NR_futex)
+		return false;
+	*uaddr = ur->di;
+	*op = ur->si;
+	*val = ur->dx;
+	return true;
+}
+
+/*
+ * The futex key from a futex_q. A private key is mm + page + offset, so it
+ * also gives the user address; it is checked against current's mm, since a
+ * RANDSTRUCT kernel would reorder struct futex_q (stats: key_mismatch).
+ * Returns true for an inode-backed (shared) key.
+ */
+static bool lm_key_from_q(const struct lm_futex_q_head *q, struct lm_task *t,
 			  struct lm_fkey *k)
 {
 	const union futex_key *key = &q->key;
+	unsigned long uaddr, op, val;
 
 	k->ptr = key->both.ptr;
 	k->word = key->both.word;
 	k->offset = key->both.offset;
-	if (key->both.offset & (FUT_OFF_INODE | FUT_OFF_MMSHARED))
-		return !!(key->both.offset & FUT_OFF_INODE);
-	/* private: the key must be exactly mm + uaddr */
-	if (k->ptr != (u64)(unsigned long)current->mm ||
-	    k->word + k->offset != uaddr) {
-		lm_count(LM_CNT_key_mismatch);
-		lm_fkey_private(k, current->mm, uaddr);
+	if (!(key->both.offset & (FUT_OFF_INODE | FUT_OFF_MMSHARED))) {
+		if (k->ptr == (u64)(unsigned long)current->mm) {
+			if (t->via == LM_VIA_WAIT)
+				t->uaddr = k->word + k->offset;
+			else if (t->uaddr != k->word + k->offset)
+				goto mismatch;
+			return false;
+		}
+		goto mismatch;
 	}
+	if (t->via == LM_VIA_WAIT)
+		t->uaddr = lm_futex_call(&uaddr, &op, &val) ? uaddr : 0;
+	return !!(key->both.offset & FUT_OFF_INODE);
+
+mismatch:
+	lm_count(LM_CNT_key_mismatch);
+	if (t->via == LM_VIA_WAIT && lm_futex_call(&uaddr, &op, &val))
+		t->uaddr = uaddr;
+	lm_fkey_private(k, current->mm, t->uaddr);
 	return false;
 }
 
@@ -76,7 +126,8 @@ static void lm_wait_account(struct lm_task *t, u64 now, int result)
 {
 	unsigned long flags;
 	struct lm_futex *f;
-	bool handoff = t->woken && t->wake_ns;
+	bool handoff = t->woken && t->wake_ns && now > t->wake_ns &&
+		       result == LOCKMON_WAIT_WOKEN;
 
 	f = lm_futex_lock_idx(t->futex_idx, &flags);
 	if (!f)
@@ -92,110 +143,55 @@ static void lm_wait_account(struct lm_task *t, u64 now, int result)
 	}
 	lm_futex_unlock(t->futex_idx, flags);
 out:
-	if (handoff) {
-		atomic_dec(&lm_pending_handoffs);
+	if (handoff)
 		lm_count(LM_CNT_handoffs);
-	}
 }
 
-/* A task enters futex_wait() or futex_wait_requeue_pi(). */
-static int lm_wait_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+/*
+ * A blocking wait is over: account it, then, outside every lock, take the
+ * waiter's stack if sampling picks this wait and emit the event. @t is
+ * locked and is unlocked here.
+ */
+static void lm_wait_finish(struct lm_task *t, unsigned long tflags, int result)
 {
-	unsigned long flags;
-	struct lm_task *t;
-
-	lm_count(LM_CNT_waits);
-	if (lm_filtered(current))
-		return 1;
-	t = lm_task_lock(current->pid, true, &flags);
-	if (!t)
-		return 1;
-	if (t->state == LM_T_WAITING)
-		lm_count(LM_CNT_bad_sequence);
-	t->tgid = current->tgid;
-	t->state = LM_T_ENTERED;
-	t->waitv = 0;
-	t->pi = 0;
-	t->uaddr = regs_get_kernel_argument(regs, 0);
-	t->shared = !!(regs_get_kernel_argument(regs, 1) & LM_FLAGS_SHARED);
-	t->val = regs_get_kernel_argument(regs, 2);
-	t->timed = !!regs_get_kernel_argument(regs, 3);
-	lm_task_unlock(t, flags);
-	return 0;
-}
-
-NOKPROBE_SYMBOL(lm_wait_entry);
-
-/* The wait did not block: the futex value had changed. */
-static void lm_wait_again(const struct lm_task *t)
-{
-	unsigned long flags;
-	struct lm_futex *f;
-	struct lm_fkey k;
-	u32 idx;
-
-	lm_count(LM_CNT_again);
-	if (t->shared) {
-		/* a shared key needs the page lookup only the kernel does */
-		lm_count(LM_CNT_again_unkeyed);
-		return;
-	}
-	lm_fkey_private(&k, current->mm, t->uaddr);
-	f = lm_futex_lock(&k, true, &idx, &flags);
-	if (!f)
-		return;
-	f->again++;
-	if (!f->tgid) {
-		f->tgid = t->tgid;
-		f->uaddr = t->uaddr;
-	}
-	lm_futex_unlock(idx, flags);
-}
-
-/* futex_wait() and friends return. */
-static int lm_wait_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
-{
-	/* the probed functions return int: the upper half of rax is junk */
-	int result = lm_result((int)regs_return_value(regs));
 	u64 now = ktime_get_ns();
-	struct lm_task *t, me;
-	unsigned long flags;
+	pid_t tid = t->tid, tgid = t->tgid;
+	u64 futex_id = t->futex_id, uaddr = t->uaddr, ns = now - t->since;
+	u32 stack_id = t->stack_id;
+	u64 weight;
+	bool take;
 
-	t = lm_task_lock(current->pid, false, &flags);
-	if (!t)
-		return 0;
-	me = *t;
-	if (t->state == LM_T_WAITING)
-		lm_wait_account(t, now, result);
+	lm_wait_account(t, now, result);
 	t->state = LM_T_IDLE;
 	t->woken = 0;
 	t->wake_ns = 0;
 	t->owner = 0;
-	lm_task_unlock(t, flags);
+	t->timer = NULL;
+	lm_task_unlock(t, tflags);
 
-	if (me.state == LM_T_ENTERED) {
-		if (result == LOCKMON_WAIT_AGAIN)
-			lm_wait_again(&me);
-		return 0;
-	}
-	if (me.state != LM_T_WAITING)
-		return 0;
-	trace_lockmon_wait_end(me.tid, me.tgid, me.futex_id, me.uaddr,
-			       now - me.since, result);
-	if (result == LOCKMON_WAIT_DEADLK)
-		lm_graph_pi_edeadlk(&me);
-	lm_graph_wait_ended(me.tid, result);
-	return 0;
+	weight = lm_stack_weight(ns, &take);
+	if (take && !stack_id)
+		stack_id = lm_stack_capture();
+	trace_lockmon_wait_end(tid, tgid, futex_id, uaddr, ns, result, stack_id,
+			       weight);
+	lm_graph_wait_ended(tid, result);
 }
 
-NOKPROBE_SYMBOL(lm_wait_ret);
+/* The kernel refused a PI lock: the finding needs the wait as it was. */
+static noinline void lm_wait_refused(struct lm_task *t, unsigned long tflags)
+{
+	struct lm_task me = *t;
+
+	lm_wait_finish(t, tflags, LOCKMON_WAIT_DEADLK);
+	lm_graph_pi_edeadlk(&me);
+}
 
 /*
  * The task blocks on @k: record it on the futex and the task, resolve the
  * owner and follow the chain. @t is locked and is unlocked here.
  */
 static void lm_block(struct lm_task *t, unsigned long tflags,
-		     const struct lm_fkey *k, bool inode, u32 stack_id)
+		     const struct lm_fkey *k, bool inode)
 {
 	struct lm_task me;
 	struct lm_futex *f;
@@ -205,7 +201,8 @@ static void lm_block(struct lm_task *t, unsigned long tflags,
 	u32 idx;
 
 	lm_count(LM_CNT_blocked);
-	owner = lm_resolve_owner(t->uaddr, t->pi, inode, t->pi ? -1 : t->val,
+	owner = lm_resolve_owner(t->uaddr, t->pi, inode,
+				 t->pi || !t->val_known ? -1 : t->val,
 				 &how, &kind);
 	f = lm_futex_lock(k, true, &idx, &flags);
 	if (f) {
@@ -249,121 +246,123 @@ static void lm_block(struct lm_task *t, unsigned long tflags,
 	t->woken = 0;
 	t->wake_ns = 0;
 	t->reported = 0;
-	t->stack_id = stack_id;
+	t->stack_id = 0;
 	memcpy(t->comm, current->comm, sizeof(t->comm));
 	me = *t;
 	lm_task_unlock(t, tflags);
 
 	trace_lockmon_wait_begin(me.tid, me.tgid, me.futex_id, me.uaddr,
-				 me.owner, me.owner_how, me.timed, me.stack_id);
+				 me.owner, me.owner_how, me.timed, 0);
 	lm_graph_check(&me, false);
 }
 
 /* futex_wait_queue(hb, q, timeout): the task is about to sleep. */
-static int lm_wait_queue_pre(struct kprobe *p, struct pt_regs *regs)
+static void lm_on_wait_queue(unsigned long pip, struct pt_regs *regs)
 {
 	const struct lm_futex_q_head *q = (void *)regs_get_kernel_argument(regs, 1);
-	unsigned long flags;
+	const void *timer = (void *)regs_get_kernel_argument(regs, 2);
+	unsigned long flags, uaddr, op, val = 0;
 	struct lm_task *t;
 	struct lm_fkey k;
-	u32 stack_id;
 	bool inode;
 
-	if (lm_filtered(current))
-		return 0;	/* never entered: no stack to take */
-	stack_id = lm_stack_capture();
-	t = lm_task_lock(current->pid, false, &flags);
-	if (!t)
-		return 0;
-	if (t->state != LM_T_ENTERED) {
-		/* a spurious wakeup requeues: still the same wait */
-		lm_task_unlock(t, flags);
-		return 0;
-	}
-	inode = lm_key_from_q(q, t->uaddr, &k);
-	lm_block(t, flags, &k, inode, stack_id);
-	return 0;
-}
-
-NOKPROBE_SYMBOL(lm_wait_queue_pre);
-
-/*
- * futex_waitv(): futex_wait_multiple(vs, count, to) is the whole wait. It
- * queues each futex with __futex_queue() before it sleeps; lockmon files
- * the wait under the first futex queued, and a wake of any of them ends it
- * (see Documentation/design.rst). __futex_queue() also runs for every other
- * futex wait, so its handler returns at once unless a waitv is under way.
- */
-static atomic_t lm_waitv_active = ATOMIC_INIT(0);
-
-static int lm_waitv_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
-{
-	const struct futex_waitv *w = (void *)regs_get_kernel_argument(regs, 0);
-	unsigned long flags;
-	struct lm_task *t;
-
 	lm_count(LM_CNT_waits);
-	lm_count(LM_CNT_waitv_waits);
-	if (lm_filtered(current) || !regs_get_kernel_argument(regs, 1))
-		return 1;
+	if (lm_filtered(current))
+		return;
 	t = lm_task_lock(current->pid, true, &flags);
 	if (!t)
-		return 1;
-	if (t->state == LM_T_WAITING)
-		lm_count(LM_CNT_bad_sequence);
-	t->tgid = current->tgid;
-	t->state = LM_T_ENTERED;
-	t->waitv = 1;
-	t->pi = 0;
-	t->uaddr = w->uaddr;
-	t->shared = !(w->flags & FUTEX_PRIVATE_FLAG);
-	t->val = (u32)w->val;
-	t->timed = !!regs_get_kernel_argument(regs, 2);
-	lm_task_unlock(t, flags);
-	atomic_inc(&lm_waitv_active);
-	return 0;
+		return;
+	if (t->state != LM_T_ENTERED || t->via != LM_VIA_REQUEUE_PI) {
+		/* futex_wait(): no hook saw it enter */
+		if (t->state == LM_T_WAITING)
+			lm_count(LM_CNT_bad_sequence);
+		t->tgid = current->tgid;
+		t->via = LM_VIA_WAIT;
+		t->pi = 0;
+		t->timed = !!timer;
+		t->val_known = lm_futex_call(&uaddr, &op, &val);
+		t->val = val;
+	}
+	t->timer = timer;
+	inode = lm_key_from_q(q, t, &k);
+	lm_block(t, flags, &k, inode);
 }
 
-NOKPROBE_SYMBOL(lm_waitv_entry);
-
-static int lm_waitv_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
-{
-	atomic_dec(&lm_waitv_active);
-	return lm_wait_ret(ri, regs);
-}
-
-NOKPROBE_SYMBOL(lm_waitv_ret);
-
-/* __futex_queue(q, hb): in a waitv, the first futex is queued */
-static int lm_futex_queue_pre(struct kprobe *p, struct pt_regs *regs)
+/*
+ * futex_unqueue(q), called by futex_wait() once it runs again: q's lock
+ * pointer is cleared by the waker, so a set one means the wait ended by
+ * timeout, signal or a spurious wakeup (counted as woken: futex_wait()
+ * then waits again, and that is a new wait).
+ */
+static void lm_on_unqueue(unsigned long pip, struct pt_regs *regs)
 {
 	const struct lm_futex_q_head *q = (void *)regs_get_kernel_argument(regs, 0);
 	unsigned long flags;
 	struct lm_task *t;
-	struct lm_fkey k;
-	u32 stack_id;
-	bool inode;
+	int result;
 
-	if (!atomic_read(&lm_waitv_active) || lm_filtered(current))
-		return 0;
-	stack_id = lm_stack_capture();
 	t = lm_task_lock(current->pid, false, &flags);
 	if (!t)
-		return 0;
-	if (t->state != LM_T_ENTERED || !t->waitv) {
-		/* not a waitv, or a later futex of the vector */
+		return;
+	if (t->state != LM_T_WAITING || t->via != LM_VIA_WAIT) {
 		lm_task_unlock(t, flags);
-		return 0;
+		return;
 	}
-	inode = lm_key_from_q(q, t->uaddr, &k);
-	lm_block(t, flags, &k, inode, stack_id);
-	return 0;
+	if (!READ_ONCE(q->lock_ptr)) {
+		result = LOCKMON_WAIT_WOKEN;
+	} else if (t->timer && !READ_ONCE(t->timer->task)) {
+		result = LOCKMON_WAIT_TIMEOUT;
+	} else if (signal_pending(current)) {
+		result = LOCKMON_WAIT_SIGNAL;
+	} else {
+		lm_count(LM_CNT_spurious);
+		result = LOCKMON_WAIT_WOKEN;
+	}
+	lm_wait_finish(t, flags, result);
 }
 
-NOKPROBE_SYMBOL(lm_futex_queue_pre);
+/* Where futex_wait_setup() lies, to tell its futex_q_unlock() calls. */
+static unsigned long lm_setup_start, lm_setup_size;
+
+/*
+ * futex_q_unlock(hb) from futex_wait_setup(): the futex word did not hold
+ * the expected value, and the wait returns EAGAIN. (Its other call there,
+ * a fault while reading the word, is followed by a retry: rare, and counted
+ * here too; see Documentation/design.rst.) Per-futex figures need the key,
+ * rebuilt from the futex(2) arguments for private futexes only.
+ */
+static void lm_on_q_unlock(unsigned long pip, struct pt_regs *regs)
+{
+	unsigned long flags, uaddr, op, val;
+	struct lm_futex *f;
+	struct lm_fkey k;
+	u32 idx;
+
+	if (pip - lm_setup_start >= lm_setup_size)
+		return;
+	lm_count(LM_CNT_waits);
+	lm_count(LM_CNT_again);
+	if (lm_filtered(current))
+		return;
+	if (!lm_futex_call(&uaddr, &op, &val) || !(op & FUTEX_PRIVATE_FLAG)) {
+		/* a shared key needs the page lookup only the kernel does */
+		lm_count(LM_CNT_again_unkeyed);
+		return;
+	}
+	lm_fkey_private(&k, current->mm, uaddr);
+	f = lm_futex_lock(&k, true, &idx, &flags);
+	if (!f)
+		return;
+	f->again++;
+	if (!f->tgid) {
+		f->tgid = current->tgid;
+		f->uaddr = uaddr;
+	}
+	lm_futex_unlock(idx, flags);
+}
 
 /* futex_wake_mark(wake_q, q): current wakes q->task. */
-static int lm_wake_mark_pre(struct kprobe *p, struct pt_regs *regs)
+static void lm_on_wake_mark(unsigned long pip, struct pt_regs *regs)
 {
 	const struct lm_futex_q_head *q = (void *)regs_get_kernel_argument(regs, 1);
 	struct task_struct *wakee = q->task;
@@ -389,54 +388,19 @@ static int lm_wake_mark_pre(struct kprobe *p, struct pt_regs *regs)
 	}
 	t = lm_task_lock(wakee->pid, false, &flags);
 	if (!t)
-		return 0;
+		return;
 	if (t->state == LM_T_WAITING && !t->woken) {
 		t->woken = 1;
 		t->wake_ns = ktime_get_ns();
 		t->last_waker = current->pid;
-		atomic_inc(&lm_pending_handoffs);
 	}
 	lm_task_unlock(t, flags);
 	if (id)
 		trace_lockmon_wake(current->pid, wakee->pid, id);
-	return 0;
 }
-
-NOKPROBE_SYMBOL(lm_wake_mark_pre);
-
-/* futex_lock_pi(uaddr, flags, time, trylock): blocked from entry on. */
-static int lm_lock_pi_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
-{
-	unsigned long flags;
-	struct lm_task *t;
-	struct lm_fkey k;
-	u32 stack_id;
-
-	if (regs_get_kernel_argument(regs, 3))
-		return 1;	/* trylock never waits */
-	lm_count(LM_CNT_waits);
-	lm_count(LM_CNT_pi_waits);
-	if (lm_filtered(current))
-		return 1;
-	stack_id = lm_stack_capture();
-	t = lm_task_lock(current->pid, true, &flags);
-	if (!t)
-		return 1;
-	t->tgid = current->tgid;
-	t->waitv = 0;
-	t->pi = 1;
-	t->uaddr = regs_get_kernel_argument(regs, 0);
-	t->timed = !!regs_get_kernel_argument(regs, 2);
-	/* shared PI futexes are keyed per process too: see owners.rst */
-	lm_fkey_private(&k, current->mm, t->uaddr);
-	lm_block(t, flags, &k, false, stack_id);
-	return 0;
-}
-
-NOKPROBE_SYMBOL(lm_lock_pi_entry);
 
 /* futex_unlock_pi(uaddr, flags): the owner releases a PI futex. */
-static int lm_unlock_pi_pre(struct kprobe *p, struct pt_regs *regs)
+static void lm_on_unlock_pi(unsigned long pip, struct pt_regs *regs)
 {
 	unsigned long flags;
 	struct lm_futex *f;
@@ -446,96 +410,286 @@ static int lm_unlock_pi_pre(struct kprobe *p, struct pt_regs *regs)
 	lm_fkey_private(&k, current->mm, regs_get_kernel_argument(regs, 0));
 	f = lm_futex_lock(&k, false, &idx, &flags);
 	if (!f)
-		return 0;
+		return;
 	f->wakes++;
 	f->mutual_wakes++;
 	f->last_waker = current->pid;
 	lm_futex_unlock(idx, flags);
+}
+
+/* ---- the kretprobes ------------------------------------------------- */
+
+/* A kretprobe's wait returns: end it, whatever state it reached. */
+static int lm_rp_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	/* the probed functions return int: the upper half of rax is junk */
+	int result = lm_result((int)regs_return_value(regs));
+	unsigned long flags;
+	struct lm_task *t;
+
+	t = lm_task_lock(current->pid, false, &flags);
+	if (!t)
+		return 0;
+	if (t->state == LM_T_WAITING && t->via != LM_VIA_WAIT) {
+		if (result == LOCKMON_WAIT_DEADLK)
+			lm_wait_refused(t, flags);
+		else
+			lm_wait_finish(t, flags, result);
+		return 0;
+	}
+	/* requeue_pi's EAGAIN was counted by lm_on_q_unlock() */
+	t->state = LM_T_IDLE;
+	lm_task_unlock(t, flags);
 	return 0;
 }
 
-NOKPROBE_SYMBOL(lm_unlock_pi_pre);
+NOKPROBE_SYMBOL(lm_rp_ret);
 
-static struct kretprobe lm_rp_wait = {
-	.kp.symbol_name = LM_SYM_FUTEX_WAIT,
-	.entry_handler = lm_wait_entry,
-	.handler = lm_wait_ret,
-};
+/* futex_wait_requeue_pi(uaddr, flags, val, abs_time, bitset, uaddr2) */
+static int lm_requeue_pi_entry(struct kretprobe_instance *ri,
+			       struct pt_regs *regs)
+{
+	unsigned long flags;
+	struct lm_task *t;
+
+	if (lm_filtered(current))
+		return 1;
+	t = lm_task_lock(current->pid, true, &flags);
+	if (!t)
+		return 1;
+	if (t->state == LM_T_WAITING)
+		lm_count(LM_CNT_bad_sequence);
+	t->tgid = current->tgid;
+	t->state = LM_T_ENTERED;
+	t->via = LM_VIA_REQUEUE_PI;
+	t->pi = 0;
+	t->uaddr = regs_get_kernel_argument(regs, 0);
+	t->val = regs_get_kernel_argument(regs, 2);
+	t->val_known = 1;
+	t->timed = !!regs_get_kernel_argument(regs, 3);
+	lm_task_unlock(t, flags);
+	return 0;
+}
+
+NOKPROBE_SYMBOL(lm_requeue_pi_entry);
+
+/*
+ * Claim current's slot for a wait that blocks from the probed function's
+ * entry on. Returns it locked, or NULL.
+ */
+static struct lm_task *lm_enter(u8 via, u64 uaddr, bool timed,
+				unsigned long *flags)
+{
+	struct lm_task *t;
+
+	lm_count(LM_CNT_waits);
+	lm_count(via == LM_VIA_PI ? LM_CNT_pi_waits : LM_CNT_waitv_waits);
+	if (lm_filtered(current))
+		return NULL;
+	t = lm_task_lock(current->pid, true, flags);
+	if (!t)
+		return NULL;
+	if (t->state == LM_T_WAITING)
+		lm_count(LM_CNT_bad_sequence);
+	t->tgid = current->tgid;
+	t->via = via;
+	t->pi = via == LM_VIA_PI;
+	t->uaddr = uaddr;
+	t->timed = timed;
+	t->timer = NULL;
+	return t;
+}
+
+/*
+ * futex_wait_multiple(vs, count, to) is the whole futex_waitv() wait. It
+ * is filed under the first futex of the vector, keyed by process and
+ * address (Documentation/design.rst), and a wake of any of them ends it.
+ */
+static int lm_waitv_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	const struct futex_waitv *w = (void *)regs_get_kernel_argument(regs, 0);
+	unsigned long flags;
+	struct lm_task *t;
+	struct lm_fkey k;
+
+	if (!regs_get_kernel_argument(regs, 1))
+		return 1;
+	t = lm_enter(LM_VIA_WAITV, w->uaddr, !!regs_get_kernel_argument(regs, 2),
+		     &flags);
+	if (!t)
+		return 1;
+	t->val = (u32)w->val;
+	t->val_known = 1;
+	lm_fkey_private(&k, current->mm, t->uaddr);
+	lm_block(t, flags, &k, false);
+	return 0;
+}
+
+NOKPROBE_SYMBOL(lm_waitv_entry);
+
+/* futex_lock_pi(uaddr, flags, time, trylock): blocked from entry on. */
+static int lm_lock_pi_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	unsigned long flags;
+	struct lm_task *t;
+	struct lm_fkey k;
+
+	if (regs_get_kernel_argument(regs, 3))
+		return 1;	/* trylock never waits */
+	t = lm_enter(LM_VIA_PI, regs_get_kernel_argument(regs, 0),
+		     !!regs_get_kernel_argument(regs, 2), &flags);
+	if (!t)
+		return 1;
+	t->val_known = 0;
+	/* shared PI futexes are keyed per process too: see owners.rst */
+	lm_fkey_private(&k, current->mm, t->uaddr);
+	lm_block(t, flags, &k, false);
+	return 0;
+}
+
+NOKPROBE_SYMBOL(lm_lock_pi_entry);
 
 static struct kretprobe lm_rp_wait_requeue_pi = {
 	.kp.symbol_name = LM_SYM_FUTEX_WAIT_REQUEUE_PI,
-	.entry_handler = lm_wait_entry,
-	.handler = lm_wait_ret,
+	.entry_handler = lm_requeue_pi_entry,
+	.handler = lm_rp_ret,
 };
 
 static struct kretprobe lm_rp_lock_pi = {
 	.kp.symbol_name = LM_SYM_FUTEX_LOCK_PI,
 	.entry_handler = lm_lock_pi_entry,
-	.handler = lm_wait_ret,
+	.handler = lm_rp_ret,
 };
 
 static struct kretprobe lm_rp_waitv = {
 	.kp.symbol_name = LM_SYM_FUTEX_WAIT_MULTIPLE,
 	.entry_handler = lm_waitv_entry,
-	.handler = lm_waitv_ret,
+	.handler = lm_rp_ret,
 };
 
-static struct kprobe lm_kp_futex_queue = {
-	.symbol_name = LM_SYM_FUTEX_QUEUE,
-	.pre_handler = lm_futex_queue_pre,
+static struct kretprobe *const lm_rps[] = {
+	&lm_rp_lock_pi, &lm_rp_wait_requeue_pi, &lm_rp_waitv,
 };
 
-static struct kprobe lm_kp_wait_queue = {
-	.symbol_name = LM_SYM_FUTEX_WAIT_QUEUE,
-	.pre_handler = lm_wait_queue_pre,
-};
+static bool lm_rp_registered[ARRAY_SIZE(lm_rps)];
 
-static struct kprobe lm_kp_wake_mark = {
-	.symbol_name = LM_SYM_FUTEX_WAKE_MARK,
-	.pre_handler = lm_wake_mark_pre,
-};
+/* ---- the ftrace hooks ----------------------------------------------- */
 
-static struct kprobe lm_kp_unlock_pi = {
-	.symbol_name = LM_SYM_FUTEX_UNLOCK_PI,
-	.pre_handler = lm_unlock_pi_pre,
-};
-
-struct lm_probe {
-	struct kprobe *kp;
-	struct kretprobe *rp;
+struct lm_hook {
+	const char *sym;
+	void (*fn)(unsigned long pip, struct pt_regs *regs);
 	bool required;		/* without it, lockmon sees no futex wait */
 	bool registered;
+	struct ftrace_ops ops;
 };
 
-static struct lm_probe lm_futex_probes[] = {
-	{ .rp = &lm_rp_wait, .required = true },
-	{ .kp = &lm_kp_wait_queue, .required = true },
-	{ .kp = &lm_kp_wake_mark },
-	{ .rp = &lm_rp_lock_pi },
-	{ .kp = &lm_kp_unlock_pi },
-	{ .rp = &lm_rp_wait_requeue_pi },
-	{ .rp = &lm_rp_waitv },
-	{ .kp = &lm_kp_futex_queue },
-};
-
-static const char *lm_probe_name(const struct lm_probe *p)
+/*
+ * The one ftrace callback. The recursion lock also disables preemption,
+ * which the handlers rely on; a refused recursion is counted, never silent.
+ */
+static void notrace lm_hook_entry(unsigned long ip, unsigned long pip,
+				  struct ftrace_ops *op,
+				  struct ftrace_regs *fregs)
 {
-	return p->rp ? p->rp->kp.symbol_name : p->kp->symbol_name;
+	struct lm_hook *h = container_of(op, struct lm_hook, ops);
+	int bit = ftrace_test_recursion_trylock(ip, pip);
+
+	if (bit < 0) {
+		lm_count(LM_CNT_hook_recursion);
+		return;
+	}
+	h->fn(pip, LM_FTRACE_REGS(fregs));
+	ftrace_test_recursion_unlock(bit);
 }
 
-static void lm_probe_clear(struct lm_probe *p)
+static struct lm_hook lm_hooks[] = {
+	{ LM_SYM_FUTEX_WAIT_QUEUE, lm_on_wait_queue, true },
+	{ LM_SYM_FUTEX_UNQUEUE, lm_on_unqueue, true },
+	{ LM_SYM_FUTEX_Q_UNLOCK, lm_on_q_unlock },
+	{ LM_SYM_FUTEX_WAKE_MARK, lm_on_wake_mark },
+	{ LM_SYM_FUTEX_UNLOCK_PI, lm_on_unlock_pi },
+};
+
+/*
+ * futex_wait_setup()'s address and size, from the kprobe lookup of its
+ * name and the symbol's printed extent ("name+0x0/0x1a0").
+ */
+static int lm_find_setup(void)
+{
+	struct kprobe kp = { .symbol_name = LM_SYM_FUTEX_WAIT_SETUP };
+	char buf[KSYM_SYMBOL_LEN];
+	unsigned long size;
+	char *slash;
+	int err;
+
+	err = register_kprobe(&kp);
+	if (err)
+		return err;
+	lm_setup_start = (unsigned long)kp.addr;
+	unregister_kprobe(&kp);
+	sprint_symbol(buf, lm_setup_start);
+	slash = strrchr(buf, '/');
+	if (!slash || kstrtoul(slash + 1, 16, &size) || !size)
+		return -ENOENT;
+	lm_setup_size = size;
+	return 0;
+}
+
+static int lm_hook_register(struct lm_hook *h)
+{
+	char sym[KSYM_NAME_LEN];
+	int err;
+
+	memset(&h->ops, 0, sizeof(h->ops));
+	h->ops.func = lm_hook_entry;
+	strscpy(sym, h->sym, sizeof(sym));
+	err = ftrace_set_filter(&h->ops, sym, strlen(sym), 1);
+	if (err) {
+		/* no traceable function of that name: inlined, or not there */
+		err = -ENOENT;
+		goto err_filter;
+	}
+	err = register_ftrace_function(&h->ops);
+	if (err)
+		goto err_filter;
+	h->registered = true;
+	return 0;
+
+err_filter:
+	ftrace_free_filter(&h->ops);
+	return err;
+}
+
+static void lm_hook_unregister(struct lm_hook *h)
+{
+	if (!h->registered)
+		return;
+	unregister_ftrace_function(&h->ops);
+	ftrace_free_filter(&h->ops);
+	h->registered = false;
+}
+
+static const char *lm_rp_name(const struct kretprobe *rp)
+{
+	return rp->kp.symbol_name;
+}
+
+static void lm_rp_clear(struct kretprobe *rp)
 {
 	/* register_kprobe() fills these in; a second register needs them clear */
-	struct kprobe *kp = p->rp ? &p->rp->kp : p->kp;
-	const char *name = kp->symbol_name;
-	kprobe_pre_handler_t pre = kp->pre_handler;
+	const char *name = rp->kp.symbol_name;
 
-	memset(kp, 0, sizeof(*kp));
-	kp->symbol_name = name;
-	kp->pre_handler = pre;
-	if (p->rp)
-		p->rp->nmissed = 0;
+	memset(&rp->kp, 0, sizeof(rp->kp));
+	rp->kp.symbol_name = name;
+	rp->nmissed = 0;
 }
+
+#ifdef LM_TEST_FORCE_INT3
+/* the selftests' variant: behave as if no kprobe could sit on ftrace */
+#define lm_kprobe_ftrace(kp)	false
+#else
+#define lm_kprobe_ftrace(kp)	kprobe_ftrace(kp)
+#endif
 
 /**
  * lm_probes_futex_bytes() - memory of the kretprobe instances
@@ -550,54 +704,93 @@ size_t lm_probes_futex_bytes(void)
 	size_t sum = 0;
 	unsigned int i;
 
-	for (i = 0; i < ARRAY_SIZE(lm_futex_probes); i++)
-		if (lm_futex_probes[i].rp)
-			sum += (size_t)lm_max_tasks *
-			       (sizeof(struct kretprobe_instance) +
-				lm_futex_probes[i].rp->data_size);
+	for (i = 0; i < ARRAY_SIZE(lm_rps); i++)
+		sum += (size_t)lm_max_tasks *
+		       (sizeof(struct kretprobe_instance) + lm_rps[i]->data_size);
 	return sum;
 }
 
+static int lm_rps_register(void)
+{
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < ARRAY_SIZE(lm_rps); i++) {
+		struct kretprobe *rp = lm_rps[i];
+
+		lm_rp_clear(rp);
+		/* every blocked task holds one instance */
+		rp->maxactive = lm_max_tasks;
+		err = register_kretprobe(rp);
+		if (err) {
+			pr_warn("cannot probe %s (%d): the events it gives are not traced\n",
+				lm_rp_name(rp), err);
+			continue;
+		}
+		if (!lm_kprobe_ftrace(&rp->kp)) {
+			/* an int3 handler runs in NMI-like context: refused */
+			unregister_kretprobe(rp);
+			pr_warn("not probing %s: it would be an int3 breakpoint, which lockmon refuses (needs %s)\n",
+				lm_rp_name(rp), LM_KPROBE_NEED);
+			continue;
+		}
+		lm_rp_registered[i] = true;
+	}
+	return 0;
+}
+
+static void lm_rps_unregister(void)
+{
+	struct kretprobe *rps[ARRAY_SIZE(lm_rps)];
+	unsigned int i, n = 0;
+
+	for (i = 0; i < ARRAY_SIZE(lm_rps); i++) {
+		if (lm_rp_registered[i])
+			rps[n++] = lm_rps[i];
+		lm_rp_registered[i] = false;
+	}
+	/* one grace period for all of them */
+	if (n)
+		unregister_kretprobes(rps, n);
+}
+
 /**
- * lm_probes_futex_register() - register every futex probe the kernel has
+ * lm_probes_futex_register() - hook every futex function the kernel has
  *
- * A probe whose symbol is missing is named in the kernel log and the rest
- * keep working; lockmon refuses to enable only without the wait probes.
+ * A hook whose function is missing or not traceable is named in the kernel
+ * log and the rest keep working; lockmon refuses to enable only without
+ * the two hooks every wait passes, or without ftrace argument access.
  *
- * Return: 0, or the error of a required probe.
+ * Return: 0, or the error of a required hook.
  */
 int lm_probes_futex_register(void)
 {
-	unsigned int i, int3 = 0;
+	unsigned int i;
 	int err;
 
-	for (i = 0; i < ARRAY_SIZE(lm_futex_probes); i++) {
-		struct lm_probe *p = &lm_futex_probes[i];
+	if (!LM_HAVE_FTRACE_ARGS) {
+		pr_err("this kernel lacks %s: lockmon's hooks need it\n",
+		       LM_FTRACE_NEED);
+		return -EOPNOTSUPP;
+	}
+	for (i = 0; i < ARRAY_SIZE(lm_hooks); i++) {
+		struct lm_hook *h = &lm_hooks[i];
 
-		lm_probe_clear(p);
-		if (p->rp) {
-			/* every blocked task holds one instance */
-			p->rp->maxactive = lm_max_tasks;
-			err = register_kretprobe(p->rp);
-		} else {
-			err = register_kprobe(p->kp);
-		}
-		if (err) {
-			pr_warn("cannot probe %s (%d): %s\n", lm_probe_name(p),
-				err, p->required ? "lockmon cannot trace futex waits" :
-				"the events it gives are not traced");
-			if (p->required)
-				goto err_unregister;
+		if (h->fn == lm_on_q_unlock && lm_find_setup()) {
+			pr_warn("cannot find %s: immediate returns are not counted\n",
+				LM_SYM_FUTEX_WAIT_SETUP);
 			continue;
 		}
-		p->registered = true;
-		if (!kprobe_ftrace(p->rp ? &p->rp->kp : p->kp))
-			int3++;
+		err = lm_hook_register(h);
+		if (!err)
+			continue;
+		pr_warn("cannot probe %s (%d): %s\n", h->sym, err,
+			h->required ? "lockmon cannot trace futex waits" :
+			"the events it gives are not traced");
+		if (h->required)
+			goto err_unregister;
 	}
-	if (int3)
-		pr_warn("%u futex probes use int3, not ftrace: their handlers run in NMI context, where lockmon's locking is not lockdep-clean (see Documentation/design.rst)\n",
-			int3);
-	return 0;
+	return lm_rps_register();
 
 err_unregister:
 	lm_probes_futex_unregister();
@@ -605,41 +798,35 @@ err_unregister:
 }
 
 /**
- * lm_probes_futex_unregister() - remove every registered futex probe
+ * lm_probes_futex_unregister() - remove every hook and kretprobe
  *
- * On return no handler runs any more (unregister waits for them).
+ * On return no handler runs any more (unregistering waits for them).
  */
 void lm_probes_futex_unregister(void)
 {
 	int i;
 
-	for (i = ARRAY_SIZE(lm_futex_probes) - 1; i >= 0; i--) {
-		struct lm_probe *p = &lm_futex_probes[i];
-
-		if (!p->registered)
-			continue;
-		if (p->rp)
-			unregister_kretprobe(p->rp);
-		else
-			unregister_kprobe(p->kp);
-		p->registered = false;
-	}
+	lm_rps_unregister();
+	for (i = ARRAY_SIZE(lm_hooks) - 1; i >= 0; i--)
+		lm_hook_unregister(&lm_hooks[i]);
 }
 
 /**
- * lm_probes_futex_show() - print each probe's state for the stats file
+ * lm_probes_futex_show() - print each hook's state for the stats file
  * @m: the seq_file
  */
 void lm_probes_futex_show(struct seq_file *m)
 {
 	unsigned int i;
 
-	for (i = 0; i < ARRAY_SIZE(lm_futex_probes); i++) {
-		const struct lm_probe *p = &lm_futex_probes[i];
-		unsigned long missed = p->rp ? p->rp->nmissed + p->rp->kp.nmissed :
-					       p->kp->nmissed;
+	for (i = 0; i < ARRAY_SIZE(lm_hooks); i++)
+		seq_printf(m, "hook_%s %s\n", lm_hooks[i].sym,
+			   lm_hooks[i].registered ? "on" : "off");
+	for (i = 0; i < ARRAY_SIZE(lm_rps); i++) {
+		const struct kretprobe *rp = lm_rps[i];
 
-		seq_printf(m, "probe_%s %s missed=%lu\n", lm_probe_name(p),
-			   p->registered ? "on" : "off", missed);
+		seq_printf(m, "probe_%s %s missed=%lu\n", lm_rp_name(rp),
+			   lm_rp_registered[i] ? "on" : "off",
+			   rp->nmissed + rp->kp.nmissed);
 	}
 }

@@ -3,15 +3,11 @@
  * Scheduler tracepoints. They are not exported to modules, so they are
  * found by name with for_each_kernel_tracepoint().
  *
- *   sched_wakeup        a futex-woken waiter becomes runnable
- *   sched_switch        ... and gets a CPU: the handoff latency ends
  *   sched_process_exit  forget the task; its waiters may now be orphans
  *   sched_process_fork  a reused TID must not inherit a stale wait
  *
- * sched_switch and sched_wakeup fire on every switch and wakeup in the
- * system; they return at once unless a futex waiter is between wake and
- * run (lm_pending_handoffs), so lockmon costs nothing there otherwise.
- * They run under the runqueue lock: no wakeups, no printing.
+ * Nothing here runs on a context switch or a wakeup: the handoff latency
+ * ends where the woken waiter's own futex_unqueue() runs (probes_futex.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -20,54 +16,6 @@
 #include <linux/timekeeping.h>
 #include <linux/tracepoint.h>
 #include "lockmon.h"
-
-atomic_t lm_pending_handoffs = ATOMIC_INIT(0);
-
-static void lm_sched_wakeup(void *data, struct task_struct *p)
-{
-	unsigned long flags;
-	struct lm_task *t;
-
-	if (!atomic_read(&lm_pending_handoffs))
-		return;
-	t = lm_task_lock(p->pid, false, &flags);
-	if (!t)
-		return;
-	/* runnable now: the handoff is measured from here */
-	if (t->woken && t->wake_ns)
-		t->wake_ns = ktime_get_ns();
-	lm_task_unlock(t, flags);
-}
-
-static void lm_sched_switch(void *data, bool preempt, struct task_struct *prev,
-			    struct task_struct *next, unsigned int prev_state)
-{
-	unsigned long flags, fflags;
-	struct lm_futex *f;
-	struct lm_task *t;
-	u64 h;
-
-	if (!atomic_read(&lm_pending_handoffs))
-		return;
-	t = lm_task_lock(next->pid, false, &flags);
-	if (!t)
-		return;
-	if (t->state == LM_T_WAITING && t->woken && t->wake_ns) {
-		h = ktime_get_ns() - t->wake_ns;
-		t->wake_ns = 0;
-		f = lm_futex_lock_idx(t->futex_idx, &fflags);
-		if (f) {
-			f->hand_ns += h;
-			f->hand_count++;
-			if (h > f->hand_max_ns)
-				f->hand_max_ns = h;
-			lm_futex_unlock(t->futex_idx, fflags);
-		}
-		atomic_dec(&lm_pending_handoffs);
-		lm_count(LM_CNT_handoffs);
-	}
-	lm_task_unlock(t, flags);
-}
 
 static void lm_sched_exit(void *data, struct task_struct *p)
 {
@@ -88,8 +36,6 @@ struct lm_tp {
 };
 
 static struct lm_tp lm_sched_tps[] = {
-	{ .name = "sched_wakeup", .probe = lm_sched_wakeup },
-	{ .name = "sched_switch", .probe = lm_sched_switch },
 	{ .name = "sched_process_exit", .probe = lm_sched_exit },
 	{ .name = "sched_process_fork", .probe = lm_sched_fork },
 };
@@ -149,7 +95,6 @@ void lm_probes_sched_unregister(void)
 		t->registered = false;
 	}
 	tracepoint_synchronize_unregister();
-	atomic_set(&lm_pending_handoffs, 0);
 }
 
 /**

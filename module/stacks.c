@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * User stacks at block time, stored once each in a bounded table and
- * referred to by id. stack_trace_save_user() is not exported, so lockmon
+ * User stacks of waits, stored once each in a bounded table and referred
+ * to by id. A finished wait's stack is taken as it ends, outside the futex
+ * locks, if sampling picks it (lm_stack_weight()); a wait that lasts gets
+ * one from the periodic scan. stack_trace_save_user() is not exported, so lockmon
  * walks the frame-pointer chain itself with copy_from_user_nofault(), which
  * never sleeps or faults pages in. Code built without frame pointers gives
  * short stacks; see Documentation/owners.rst.
@@ -11,6 +13,8 @@
 #include <linux/hash.h>
 #include <linux/jhash.h>
 #include <linux/log2.h>
+#include <linux/math64.h>
+#include <linux/mm.h>
 #include <linux/ptrace.h>
 #include <linux/sizes.h>
 #include <linux/sched/task_stack.h>
@@ -35,12 +39,28 @@ static struct lm_stack_bucket *lm_stacks;
 static unsigned int lm_stack_bits;
 static DEFINE_PER_CPU(u32, lm_capture_tick);
 
+/*
+ * Where a stack is read from: current's memory without faults (probe
+ * context), or a sleeping task's with access_process_vm() (the scan).
+ */
+struct lm_uread {
+	struct task_struct *task;	/* NULL: current */
+};
+
+static bool lm_uread(const struct lm_uread *r, void *dst, unsigned long addr,
+		     size_t len)
+{
+	if (!r->task)
+		return !copy_from_user_nofault(dst, (void __user *)addr, len);
+	return access_process_vm(r->task, addr, dst, len, 0) == len;
+}
+
 /* Does the user address @ret follow a call instruction? */
-static bool lm_after_call(unsigned long ret)
+static bool lm_after_call(const struct lm_uread *r, unsigned long ret)
 {
 	u8 c[8];
 
-	if (copy_from_user_nofault(c, (void __user *)(ret - 8), sizeof(c)))
+	if (!lm_uread(r, c, ret - 8, sizeof(c)))
 		return false;
 	if (c[3] == 0xe8)				/* call rel32 */
 		return true;
@@ -55,7 +75,15 @@ static bool lm_after_call(unsigned long ret)
 }
 
 #define LM_SCAN_WORDS	128	/* how far up the user stack to look */
-#define LM_SCAN_CHUNK	16
+
+/* The top of the user stack, read in one copy: per CPU for probe context. */
+struct lm_scan_words {
+	unsigned long w[LM_SCAN_WORDS];
+};
+
+static DEFINE_PER_CPU(struct lm_scan_words, lm_words);
+static struct lm_scan_words lm_task_words;	/* the scan: one work item */
+static DEFINE_PER_CPU(u32, lm_rand);
 
 /*
  * Return addresses by frame pointers: good for code built with them. Most
@@ -65,17 +93,17 @@ static bool lm_after_call(unsigned long ret)
  * stale return address left in a dead frame; Documentation/owners.rst
  * says so.
  */
-static unsigned int lm_walk_user(u64 *ips)
+static unsigned int lm_walk_user(const struct lm_uread *r,
+				 const struct pt_regs *regs,
+				 struct lm_scan_words *sw, u64 *ips)
 {
-	struct pt_regs *regs = task_pt_regs(current);
 	unsigned long fp = regs->bp, prev = 0, sp = regs->sp;
-	unsigned long words[LM_SCAN_CHUNK];
 	struct { unsigned long next, ret; } frame;
-	unsigned int n = 0, i, done;
+	unsigned int n = 0, i, words = LM_SCAN_WORDS;
 
 	ips[n++] = regs->ip;
 	while (n < LOCKMON_MAX_STACK && fp > prev && !(fp & 7)) {
-		if (copy_from_user_nofault(&frame, (void __user *)fp, sizeof(frame)))
+		if (!lm_uread(r, &frame, fp, sizeof(frame)))
 			break;
 		/* code without frame pointers leaves junk in rbp */
 		if (frame.ret < PAGE_SIZE || frame.ret >= TASK_SIZE_MAX)
@@ -87,54 +115,33 @@ static unsigned int lm_walk_user(u64 *ips)
 	if (n >= 4)
 		return n;
 
+	/* one copy; near the top of the stack mapping, a shorter one */
+	while (words && !lm_uread(r, sw->w, sp, words * sizeof(long)))
+		words /= 2;
 	n = 1;
-	for (done = 0; done < LM_SCAN_WORDS && n < LOCKMON_MAX_STACK;
-	     done += LM_SCAN_CHUNK) {
-		if (copy_from_user_nofault(words, (void __user *)(sp + done * 8),
-					   sizeof(words)))
-			break;
-		for (i = 0; i < LM_SCAN_CHUNK && n < LOCKMON_MAX_STACK; i++) {
-			unsigned long w = words[i];
+	for (i = 0; i < words && n < LOCKMON_MAX_STACK; i++) {
+		unsigned long w = sw->w[i];
 
-			/* not a stack address, not a small number */
-			if (w < PAGE_SIZE || w >= TASK_SIZE_MAX ||
-			    (w > sp - SZ_64K && w < sp + SZ_8M))
-				continue;
-			if (w != ips[n - 1] && lm_after_call(w))
-				ips[n++] = w;
-		}
+		/* not a stack address, not a small number */
+		if (w < PAGE_SIZE || w >= TASK_SIZE_MAX ||
+		    (w > sp - SZ_64K && w < sp + SZ_8M))
+			continue;
+		if (w != ips[n - 1] && lm_after_call(r, w))
+			ips[n++] = w;
 	}
 	return n;
 }
 
-/**
- * lm_stack_capture() - capture current's user stack, if sampling says so
- *
- * Captures on capture_pct percent of calls per CPU (a counter, not a
- * random draw, so the cost is steady).
- *
- * Return: the stack id, or 0 when not captured or the table is full.
- */
-u32 lm_stack_capture(void)
+/* Store a stack once; returns its id, or 0 when the table is full. */
+static u32 lm_stack_store(pid_t tgid, const u64 *ips, unsigned int nr)
 {
-	unsigned int pct = READ_ONCE(lm_settings.capture_pct);
-	u64 ips[LOCKMON_MAX_STACK];
 	struct lm_stack_bucket *b;
 	struct lm_stack *s, *free = NULL;
 	unsigned long flags;
-	unsigned int nr, i;
-	u32 tick, hash, id = 0;
+	u32 hash, id;
+	unsigned int i;
 
-	if (!pct)
-		return 0;
-	tick = this_cpu_inc_return(lm_capture_tick) % 100;
-	if (tick >= pct)
-		return 0;
-	if (current->flags & PF_KTHREAD)
-		return 0;
-
-	nr = lm_walk_user(ips);
-	hash = jhash2((u32 *)ips, nr * 2, current->tgid);
+	hash = jhash2((const u32 *)ips, nr * 2, tgid);
 	b = &lm_stacks[hash_32(hash, lm_stack_bits)];
 
 	raw_spin_lock_irqsave(&b->lock, flags);
@@ -144,7 +151,7 @@ u32 lm_stack_capture(void)
 			free = free ?: s;
 			continue;
 		}
-		if (s->hash == hash && s->tgid == current->tgid && s->nr == nr &&
+		if (s->hash == hash && s->tgid == tgid && s->nr == nr &&
 		    !memcmp(s->ip, ips, nr * sizeof(u64)))
 			goto found;
 	}
@@ -155,7 +162,7 @@ u32 lm_stack_capture(void)
 	}
 	s = free;
 	s->hash = hash;
-	s->tgid = current->tgid;
+	s->tgid = tgid;
 	s->nr = nr;
 	memcpy(s->ip, ips, nr * sizeof(u64));
 found:
@@ -163,6 +170,107 @@ found:
 	raw_spin_unlock_irqrestore(&b->lock, flags);
 	lm_count(LM_CNT_stacks_captured);
 	return id;
+}
+
+/**
+ * lm_stacks_on() - does any stack setting ask for stacks?
+ *
+ * Return: false when both capture and stack_ns are 0.
+ */
+bool lm_stacks_on(void)
+{
+	return READ_ONCE(lm_settings.capture_pct) ||
+	       READ_ONCE(lm_settings.stack_ns);
+}
+
+/**
+ * lm_stack_weight() - does a finished wait get a stack, and what it weighs
+ * @wait_ns: how long the wait lasted
+ * @take: set when a stack is to be taken for it
+ *
+ * By default Go's block-profile rule with rate R = stack_ns: a wait of at
+ * least R is always sampled; a shorter one with probability wait/R, and
+ * then stands for R nanoseconds, so wait time summed by stack is unbiased.
+ * With capture set instead, capture percent of the waits are sampled (a
+ * per-CPU counter, not a draw), each standing for wait * 100 / capture.
+ * With both 0 no stack is taken and each wait stands for itself.
+ *
+ * Return: the nanoseconds this wait stands for in a stack profile; 0 when
+ * it was not sampled (other samples stand for it).
+ */
+u64 lm_stack_weight(u64 wait_ns, bool *take)
+{
+	unsigned int pct = READ_ONCE(lm_settings.capture_pct);
+	u64 rate = READ_ONCE(lm_settings.stack_ns);
+	u32 x;
+
+	*take = false;
+	if (current->flags & PF_KTHREAD)
+		return wait_ns;
+	if (pct) {
+		if (this_cpu_inc_return(lm_capture_tick) % 100 >= pct)
+			return 0;
+		*take = true;
+		return div_u64(wait_ns * 100, pct);
+	}
+	if (!rate)
+		return wait_ns;
+	if (wait_ns < rate) {
+		/* xorshift32: cheap, and good enough to pick samples */
+		x = this_cpu_read(lm_rand) ?: 2463534242U;
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		this_cpu_write(lm_rand, x);
+		if (((u64)x * rate) >> 32 >= wait_ns)
+			return 0;
+		wait_ns = rate;
+	}
+	*take = true;
+	return wait_ns;
+}
+
+/**
+ * lm_stack_capture() - save current's user stack
+ *
+ * Called from probe context with preemption disabled, outside every futex
+ * lock; reads user memory without faults.
+ *
+ * Return: the stack id, or 0 for a kernel thread or when the table is full.
+ */
+u32 lm_stack_capture(void)
+{
+	struct lm_uread r = { .task = NULL };
+	u64 ips[LOCKMON_MAX_STACK];
+	unsigned int nr;
+
+	if (current->flags & PF_KTHREAD)
+		return 0;
+	nr = lm_walk_user(&r, task_pt_regs(current), this_cpu_ptr(&lm_words),
+			  ips);
+	return lm_stack_store(current->tgid, ips, nr);
+}
+
+/**
+ * lm_stack_capture_task() - save the user stack of a task blocked in futex(2)
+ * @p: the task, referenced by the caller; its user registers do not change
+ *	while it sleeps in the system call
+ *
+ * May sleep: the scan's work item only.
+ *
+ * Return: the stack id, or 0.
+ */
+u32 lm_stack_capture_task(struct task_struct *p)
+{
+	struct lm_uread r = { .task = p };
+	u64 ips[LOCKMON_MAX_STACK];
+	unsigned int nr;
+
+	might_sleep();
+	if (p->flags & PF_KTHREAD)
+		return 0;
+	nr = lm_walk_user(&r, task_pt_regs(p), &lm_task_words, ips);
+	return lm_stack_store(p->tgid, ips, nr);
 }
 
 /**

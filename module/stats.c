@@ -240,6 +240,13 @@ void lm_futex_add_wait(struct lm_futex *f, u64 ns, int result)
 {
 	unsigned int bucket = ns ? min_t(unsigned int, ilog2(ns), LM_HIST - 1) : 0;
 
+	if (f->waiters)
+		f->waiters--;
+	if (result == LOCKMON_WAIT_AGAIN) {
+		/* futex_waitv(): a value had changed, nothing slept */
+		f->again++;
+		return;
+	}
 	f->blocked++;
 	f->total_ns += ns;
 	if (ns > f->max_ns)
@@ -249,8 +256,6 @@ void lm_futex_add_wait(struct lm_futex *f, u64 ns, int result)
 		f->timeouts++;
 	else if (result == LOCKMON_WAIT_SIGNAL)
 		f->signals++;
-	if (f->waiters)
-		f->waiters--;
 }
 
 /**

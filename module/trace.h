@@ -49,9 +49,9 @@ TRACE_EVENT(lockmon_wait_begin,
 TRACE_EVENT(lockmon_wait_end,
 
 	TP_PROTO(pid_t tid, pid_t tgid, u64 futex_id, u64 uaddr, u64 wait_ns,
-		 u8 result),
+		 u8 result, u32 stack_id, u64 weight_ns),
 
-	TP_ARGS(tid, tgid, futex_id, uaddr, wait_ns, result),
+	TP_ARGS(tid, tgid, futex_id, uaddr, wait_ns, result, stack_id, weight_ns),
 
 	TP_STRUCT__entry(
 		__field(pid_t,	tid)
@@ -60,6 +60,8 @@ TRACE_EVENT(lockmon_wait_end,
 		__field(u64,	uaddr)
 		__field(u64,	wait_ns)
 		__field(u8,	result)
+		__field(u32,	stack_id)
+		__field(u64,	weight_ns)
 	),
 
 	TP_fast_assign(
@@ -69,11 +71,40 @@ TRACE_EVENT(lockmon_wait_end,
 		__entry->uaddr = uaddr;
 		__entry->wait_ns = wait_ns;
 		__entry->result = result;
+		__entry->stack_id = stack_id;
+		__entry->weight_ns = weight_ns;
 	),
 
-	TP_printk("tid=%d tgid=%d futex=%016llx uaddr=0x%llx wait_ns=%llu result=%u",
+	TP_printk("tid=%d tgid=%d futex=%016llx uaddr=0x%llx wait_ns=%llu result=%u stack=%u weight_ns=%llu",
 		  __entry->tid, __entry->tgid, __entry->futex_id, __entry->uaddr,
-		  __entry->wait_ns, __entry->result)
+		  __entry->wait_ns, __entry->result, __entry->stack_id,
+		  __entry->weight_ns)
+);
+
+/* The scan, or a cycle found, gave a wait that is still under way a stack. */
+TRACE_EVENT(lockmon_wait_stack,
+
+	TP_PROTO(pid_t tid, pid_t tgid, u64 futex_id, u32 stack_id),
+
+	TP_ARGS(tid, tgid, futex_id, stack_id),
+
+	TP_STRUCT__entry(
+		__field(pid_t,	tid)
+		__field(pid_t,	tgid)
+		__field(u64,	futex_id)
+		__field(u32,	stack_id)
+	),
+
+	TP_fast_assign(
+		__entry->tid = tid;
+		__entry->tgid = tgid;
+		__entry->futex_id = futex_id;
+		__entry->stack_id = stack_id;
+	),
+
+	TP_printk("tid=%d tgid=%d futex=%016llx stack=%u",
+		  __entry->tid, __entry->tgid, __entry->futex_id,
+		  __entry->stack_id)
 );
 
 TRACE_EVENT(lockmon_wake,

@@ -111,8 +111,6 @@ void lm_task_forget(pid_t tid)
 	if (!t)
 		return;
 	idx = t->state == LM_T_WAITING ? t->futex_idx : LM_NONE;
-	if (t->woken && t->wake_ns)
-		atomic_dec(&lm_pending_handoffs);
 	memset(t, 0, sizeof(*t));
 	/* the bucket is found from the tid, which is now cleared */
 	__acquire(&lm_task_bucket(tid)->lock);	/* from lm_task_lock() */

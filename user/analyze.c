@@ -255,6 +255,25 @@ static void wait_end(struct lmr_analysis *a, const struct lockmon_record *r)
 	w->uaddr = r->uaddr;
 	w->wait_ns = r->value;
 	w->stack_id = stack;
+	w->weight_ns = r->value;
+	if (r->nr) {
+		/* ABI 1.2: sampled at the end, by Go's block-profile rule */
+		if (r->stack_id)
+			w->stack_id = r->stack_id;
+		w->weight_ns = r->weight_ns;
+	}
+}
+
+/* The scan gave a wait under way its stack. */
+static void wait_stack(struct lmr_analysis *a, const struct lockmon_record *r)
+{
+	struct lmr_pending *p = pending(a, (pid_t)r->tid);
+	struct lmr_task *t = task_of(a, r);
+
+	if (p && p->active && p->futex_id == r->futex_id)
+		p->stack_id = r->stack_id;
+	if (t && t->waiting && t->futex_id == r->futex_id)
+		t->stack_id = r->stack_id;
 }
 
 static void wake(struct lmr_analysis *a, const struct lockmon_record *r)
@@ -421,7 +440,8 @@ void lmr_analysis_add(struct lmr_analysis *a, const struct lockmon_record *r)
 {
 	bool event = r->type <= LOCKMON_REC_FINDING ||
 		     r->type == LOCKMON_REC_OWNER ||
-		     r->type == LOCKMON_REC_STALL;
+		     r->type == LOCKMON_REC_STALL ||
+		     r->type == LOCKMON_REC_WAIT_STACK;
 
 	if (event && r->ts_ns) {
 		if (!a->first_ns || r->ts_ns < a->first_ns)
@@ -453,6 +473,9 @@ void lmr_analysis_add(struct lmr_analysis *a, const struct lockmon_record *r)
 		break;
 	case LOCKMON_REC_STALL:
 		stall(a, r);
+		break;
+	case LOCKMON_REC_WAIT_STACK:
+		wait_stack(a, r);
 		break;
 	default:
 		/* a later minor version's record: not ours to read */

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Wait time by stack. A sample is (process, waiter stack, lock): its
- * count and nanoseconds. From a recording, every finished wait; live, the
+ * count and nanoseconds. From a recording, every finished wait the module
+ * sampled, weighted by what it stands for (Go's block-profile rule, see
+ * Documentation/events.rst), so the time by stack is unbiased; live, the
  * tasks blocked now and how long they have waited so far. --folded prints
  * them for FlameGraph: "comm;outer;...;inner;[lock] NAME nanoseconds".
  */
@@ -48,12 +50,17 @@ int lmr_samples(struct lmr_ctx *c, struct lmr_samples *s)
 		for (i = 0; i < st->nr_waits; i++) {
 			const struct lmr_wait *w = &st->waits[i];
 
+			/* not sampled: the sampled waits stand for it */
+			if (!w->weight_ns)
+				continue;
 			x = add(s, w->tgid, w->comm, w->stack_id, w->futex_id,
 				w->uaddr);
 			if (!x)
 				return -1;
-			x->count++;
-			x->ns += w->wait_ns;
+			/* a sample of a short wait stands for weight/wait waits */
+			x->count += w->wait_ns && w->weight_ns > w->wait_ns ?
+				    (w->weight_ns + w->wait_ns / 2) / w->wait_ns : 1;
+			x->ns += w->weight_ns;
 		}
 	} else {
 		for (i = 0; i < st->nr_tasks; i++) {

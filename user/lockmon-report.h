@@ -111,6 +111,7 @@ struct lmr_wait {
 	pid_t tid, tgid;
 	char comm[16];
 	u64 futex_id, uaddr, wait_ns;
+	u64 weight_ns;		/* what it stands for in a stack profile */
 	u32 stack_id;
 };
 

@@ -150,6 +150,12 @@ int lmr_record_check(const struct lockmon_record *r, char *why, size_t whylen)
 			return -EINVAL;
 		}
 		break;
+	case LOCKMON_REC_WAIT_END:
+		if (r->nr > 1) {
+			WHY("wait end with flags %u", r->nr);
+			return -EINVAL;
+		}
+		break;
 	case LOCKMON_REC_STALL:
 		if (!r->value || !r->tgid || !r->peer) {
 			WHY("stall %llu of process %u with %u threads",

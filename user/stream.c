@@ -66,6 +66,18 @@ void lmr_event_record(struct tep_event *ev, struct tep_record *rec,
 		F("uaddr", r->uaddr);
 		F("wait_ns", r->value);
 		F("result", r->result);
+		/* ABI 1.2: the stack and profile weight come with the end */
+		if (!field(ev, rec, "weight_ns", &v)) {
+			r->weight_ns = v;
+			r->nr = 1;
+			F("stack_id", r->stack_id);
+		}
+	} else if (!strcmp(ev->name, "lockmon_wait_stack")) {
+		r->type = LOCKMON_REC_WAIT_STACK;
+		F("tid", r->tid);
+		F("tgid", r->tgid);
+		F("futex_id", r->futex_id);
+		F("stack_id", r->stack_id);
 	} else if (!strcmp(ev->name, "lockmon_wake")) {
 		r->type = LOCKMON_REC_WAKE;
 		F("waker", r->tid);

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <unistd.h>
 #include "test.h"
+#include "../samples.h"
 
 /* A state as a live view sees it, from the captured debugfs files. */
 static void live_state(struct lmr_state *st, const char *prefix)
@@ -62,6 +63,7 @@ static void recorded_state(struct lmr_state *st)
 		st->waits[i].futex_id = w[i].futex;
 		st->waits[i].uaddr = 0x7000 + w[i].futex;
 		st->waits[i].wait_ns = w[i].ns;
+		st->waits[i].weight_ns = w[i].ns;
 		st->waits[i].stack_id = w[i].stack;
 	}
 	st->nr_waits = 4;
@@ -300,6 +302,35 @@ static void folded_lines(void)
 	lmr_state_free(&st);
 }
 
+/*
+ * Go's block-profile rule: a sampled short wait stands for the rate, an
+ * unsampled one (weight 0) for nothing, and the counts scale with it.
+ */
+static void folded_weights(void)
+{
+	struct lmr_opts o = { 0 };
+	struct lmr_state st;
+	struct lmr_ctx c = { .st = &st, .o = &o };
+	struct lmr_samples s;
+	size_t i;
+
+	recorded_state(&st);
+	st.waits[0].weight_ns = 0;		/* 1000 ns, not sampled */
+	st.waits[1].weight_ns = 30000;		/* 3000 ns, p = 0.1 */
+	st.waits[3].weight_ns = 0;		/* the stackless one */
+	CHECK(!lmr_samples(&c, &s));
+	CHECK(s.n == 2);
+	for (i = 0; i < s.n; i++) {
+		if (s.v[i].stack_id == 1)
+			CHECK(s.v[i].ns == 30000 && s.v[i].count == 10);
+		else
+			CHECK(s.v[i].stack_id == 2 && s.v[i].ns == 500 &&
+			      s.v[i].count == 1);
+	}
+	free(s.v);
+	lmr_state_free(&st);
+}
+
 static void dot_graph(void)
 {
 	struct lmr_opts o = { 0 };
@@ -523,6 +554,7 @@ int main(void)
 	RUN(durations);
 	RUN(json_views);
 	RUN(folded_lines);
+	RUN(folded_weights);
 	RUN(dot_graph);
 	RUN(varints);
 	RUN(pprof_roundtrip);

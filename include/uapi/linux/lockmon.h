@@ -16,7 +16,7 @@
  * record layout changes meaning; the minor version when something is added.
  */
 #define LOCKMON_ABI_MAJOR	1
-#define LOCKMON_ABI_MINOR	1
+#define LOCKMON_ABI_MINOR	2
 
 /* How a futex is used, as lockmon has observed it. */
 enum lockmon_class {
@@ -82,6 +82,7 @@ enum lockmon_record_type {
 	LOCKMON_REC_MAPS	= 6,	/* one line of /proc/PID/maps in text */
 	LOCKMON_REC_OWNER	= 7,	/* the scan re-read a waiter's owner */
 	LOCKMON_REC_STALL	= 8,	/* a stall finding: its process */
+	LOCKMON_REC_WAIT_STACK	= 9,	/* a wait under way got its stack */
 };
 
 /*
@@ -90,7 +91,10 @@ enum lockmon_record_type {
  * (STALL: the process's).
  *   WAIT_BEGIN	tid, tgid, futex_id, uaddr, peer = owner, owner_how,
  *		stack_id
- *   WAIT_END	tid, tgid, futex_id, uaddr, value = wait ns, result
+ *   WAIT_END	tid, tgid, futex_id, uaddr, value = wait ns, result;
+ *		since ABI 1.2 also nr = 1, stack_id (0: none) and weight_ns,
+ *		the wait time this wait stands for in a stack profile (0: not
+ *		sampled, other waits stand for it)
  *   WAKE	tid = waker, tgid = waker's process, peer = wakee, futex_id
  *   FINDING	value = finding seq, result = kind, nr = task index, tid,
  *		tgid, futex_id, uaddr, peer = owner, owner_how
@@ -100,6 +104,8 @@ enum lockmon_record_type {
  *		owner_how (how the wait's owner was found: 1 or 2)
  *   STALL	value = finding seq, tgid, peer = number of threads,
  *		blocked_ms = since the oldest of their waits began
+ *   WAIT_STACK	tid, tgid, futex_id, stack_id: the scan (or a cycle found)
+ *		took the stack of a wait that is still under way
  */
 
 struct lockmon_record {
@@ -120,6 +126,7 @@ struct lockmon_record {
 		__u64	stack[LOCKMON_MAX_STACK];
 		char	text[LOCKMON_MAX_STACK * 8];
 		__u64	blocked_ms;	/* stall: since the oldest wait began */
+		__u64	weight_ns;	/* wait end: its weight in profiles */
 	};
 };
 
