@@ -23,16 +23,17 @@ module: | $(KDIR)
 $(KDIR):
 	@scripts/deps
 
-# For load_test: lockmon whose PI-unlock probe names a symbol no kernel has
-# (LM_TEST_MISSING_SYMBOL in module/compat.h), built from a copy of the
-# sources so the objects of the real module are left alone.
+# For load_test: lockmon whose PI-unlock hook names a symbol no kernel has
+# (LM_TEST_MISSING_SYMBOL in module/compat.h) and which takes every
+# kretprobe for an int3 one (LM_TEST_FORCE_INT3, module/probes_futex.c),
+# built from a copy of the sources so the real module's objects stay.
 VARIANT := selftests/lockmon/missing-symbol
 module-missing-symbol: | $(KDIR)
 	rm -rf $(VARIANT)
 	mkdir -p $(VARIANT)
 	tar -cf - --exclude='*.o' --exclude='*.cmd' --exclude=tests \
 		Kbuild module include | tar -C $(VARIANT) -xf -
-	$(MAKE) -C $(KDIR) M=$(PWD)/$(VARIANT) KCFLAGS=-DLM_TEST_MISSING_SYMBOL modules
+	$(MAKE) -C $(KDIR) M=$(PWD)/$(VARIANT) KCFLAGS="-DLM_TEST_MISSING_SYMBOL -DLM_TEST_FORCE_INT3" modules
 
 user:
 	$(MAKE) -C user

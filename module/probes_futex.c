@@ -575,98 +575,125 @@ static bool lm_rp_registered[ARRAY_SIZE(lm_rps)];
 
 /* ---- the ftrace hooks ----------------------------------------------- */
 
-struct lm_hook {
-	const char *sym;
-	void (*fn)(unsigned long pip, struct pt_regs *regs);
-	bool required;		/* without it, lockmon sees no futex wait */
-	bool registered;
-	struct ftrace_ops ops;
+enum lm_hook_id {
+	LM_H_WAIT_QUEUE, LM_H_UNQUEUE, LM_H_Q_UNLOCK, LM_H_WAKE_MARK,
+	LM_H_UNLOCK_PI, LM_NR_HOOKS
 };
 
+struct lm_hook {
+	const char *sym;
+	bool required;		/* without it, lockmon sees no futex wait */
+	bool registered;
+};
+
+static struct lm_hook lm_hooks[LM_NR_HOOKS] = {
+	[LM_H_WAIT_QUEUE] = { LM_SYM_FUTEX_WAIT_QUEUE, true },
+	[LM_H_UNQUEUE] = { LM_SYM_FUTEX_UNQUEUE, true },
+	[LM_H_Q_UNLOCK] = { LM_SYM_FUTEX_Q_UNLOCK },
+	[LM_H_WAKE_MARK] = { LM_SYM_FUTEX_WAKE_MARK },
+	[LM_H_UNLOCK_PI] = { LM_SYM_FUTEX_UNLOCK_PI },
+};
+
+/* Each hooked function's address: the ip ftrace passes its callback. */
+static unsigned long lm_hook_ip[LM_NR_HOOKS];
+
 /*
- * The one ftrace callback. The recursion lock also disables preemption,
- * which the handlers rely on; a refused recursion is counted, never silent.
+ * The one ftrace callback, for every hooked function, so that disable
+ * unregisters once (each unregister waits for an RCU-tasks grace period).
+ * Dispatch is by address, most frequent first, with direct calls. The
+ * recursion lock also disables preemption, which the handlers rely on; a
+ * refused recursion is counted, never silent.
  */
 static void notrace lm_hook_entry(unsigned long ip, unsigned long pip,
 				  struct ftrace_ops *op,
 				  struct ftrace_regs *fregs)
 {
-	struct lm_hook *h = container_of(op, struct lm_hook, ops);
+	struct pt_regs *regs = LM_FTRACE_REGS(fregs);
 	int bit = ftrace_test_recursion_trylock(ip, pip);
 
 	if (bit < 0) {
 		lm_count(LM_CNT_hook_recursion);
 		return;
 	}
-	h->fn(pip, LM_FTRACE_REGS(fregs));
+	if (ip == lm_hook_ip[LM_H_WAIT_QUEUE])
+		lm_on_wait_queue(pip, regs);
+	else if (ip == lm_hook_ip[LM_H_UNQUEUE])
+		lm_on_unqueue(pip, regs);
+	else if (ip == lm_hook_ip[LM_H_Q_UNLOCK])
+		lm_on_q_unlock(pip, regs);
+	else if (ip == lm_hook_ip[LM_H_WAKE_MARK])
+		lm_on_wake_mark(pip, regs);
+	else if (ip == lm_hook_ip[LM_H_UNLOCK_PI])
+		lm_on_unlock_pi(pip, regs);
 	ftrace_test_recursion_unlock(bit);
 }
 
-static struct lm_hook lm_hooks[] = {
-	{ LM_SYM_FUTEX_WAIT_QUEUE, lm_on_wait_queue, true },
-	{ LM_SYM_FUTEX_UNQUEUE, lm_on_unqueue, true },
-	{ LM_SYM_FUTEX_Q_UNLOCK, lm_on_q_unlock },
-	{ LM_SYM_FUTEX_WAKE_MARK, lm_on_wake_mark },
-	{ LM_SYM_FUTEX_UNLOCK_PI, lm_on_unlock_pi },
+static struct ftrace_ops lm_ftrace_ops = {
+	.func = lm_hook_entry,
 };
 
+static bool lm_ftrace_registered;
+
 /*
- * futex_wait_setup()'s address and size, from the kprobe lookup of its
- * name and the symbol's printed extent ("name+0x0/0x1a0").
+ * A function's address, from the kprobes core's lookup of its name
+ * (kallsyms_lookup_name() is not exported), and optionally its size,
+ * from the symbol's printed extent ("name+0x0/0x1a0").
  */
-static int lm_find_setup(void)
+static int lm_sym_addr(const char *sym, unsigned long *addr,
+		       unsigned long *size)
 {
-	struct kprobe kp = { .symbol_name = LM_SYM_FUTEX_WAIT_SETUP };
+	struct kprobe kp = { .symbol_name = sym };
 	char buf[KSYM_SYMBOL_LEN];
-	unsigned long size;
 	char *slash;
 	int err;
 
 	err = register_kprobe(&kp);
 	if (err)
 		return err;
-	lm_setup_start = (unsigned long)kp.addr;
+	*addr = (unsigned long)kp.addr;
 	unregister_kprobe(&kp);
-	sprint_symbol(buf, lm_setup_start);
+	if (!size)
+		return 0;
+	sprint_symbol(buf, *addr);
 	slash = strrchr(buf, '/');
-	if (!slash || kstrtoul(slash + 1, 16, &size) || !size)
+	if (!slash || kstrtoul(slash + 1, 16, size) || !*size)
 		return -ENOENT;
-	lm_setup_size = size;
 	return 0;
 }
 
-static int lm_hook_register(struct lm_hook *h)
+/* Put one function under lm_ftrace_ops's filter. */
+static int lm_hook_add(enum lm_hook_id id)
 {
-	char sym[KSYM_NAME_LEN];
+	struct lm_hook *h = &lm_hooks[id];
 	int err;
 
-	memset(&h->ops, 0, sizeof(h->ops));
-	h->ops.func = lm_hook_entry;
-	strscpy(sym, h->sym, sizeof(sym));
-	err = ftrace_set_filter(&h->ops, sym, strlen(sym), 1);
-	if (err) {
-		/* no traceable function of that name: inlined, or not there */
-		err = -ENOENT;
-		goto err_filter;
+	if (id == LM_H_Q_UNLOCK &&
+	    lm_sym_addr(LM_SYM_FUTEX_WAIT_SETUP, &lm_setup_start, &lm_setup_size)) {
+		lm_setup_size = 0;
+		return -ENOENT;
 	}
-	err = register_ftrace_function(&h->ops);
+	err = lm_sym_addr(h->sym, &lm_hook_ip[id], NULL);
 	if (err)
-		goto err_filter;
+		return err;
+	/* not traceable (notrace, or inlined away): no ftrace site */
+	if (ftrace_set_filter_ip(&lm_ftrace_ops, lm_hook_ip[id], 0, 0)) {
+		lm_hook_ip[id] = 0;
+		return -ENOENT;
+	}
 	h->registered = true;
 	return 0;
-
-err_filter:
-	ftrace_free_filter(&h->ops);
-	return err;
 }
 
-static void lm_hook_unregister(struct lm_hook *h)
+static void lm_hooks_clear(void)
 {
-	if (!h->registered)
-		return;
-	unregister_ftrace_function(&h->ops);
-	ftrace_free_filter(&h->ops);
-	h->registered = false;
+	unsigned int i;
+
+	ftrace_free_filter(&lm_ftrace_ops);
+	for (i = 0; i < LM_NR_HOOKS; i++) {
+		lm_hooks[i].registered = false;
+		lm_hook_ip[i] = 0;
+	}
+	lm_setup_size = 0;
 }
 
 static const char *lm_rp_name(const struct kretprobe *rp)
@@ -773,27 +800,33 @@ int lm_probes_futex_register(void)
 		       LM_FTRACE_NEED);
 		return -EOPNOTSUPP;
 	}
-	for (i = 0; i < ARRAY_SIZE(lm_hooks); i++) {
-		struct lm_hook *h = &lm_hooks[i];
+	for (i = 0; i < LM_NR_HOOKS; i++) {
+		const struct lm_hook *h = &lm_hooks[i];
 
-		if (h->fn == lm_on_q_unlock && lm_find_setup()) {
+		err = lm_hook_add(i);
+		if (!err)
+			continue;
+		if (i == LM_H_Q_UNLOCK && !lm_setup_size) {
 			pr_warn("cannot find %s: immediate returns are not counted\n",
 				LM_SYM_FUTEX_WAIT_SETUP);
 			continue;
 		}
-		err = lm_hook_register(h);
-		if (!err)
-			continue;
 		pr_warn("cannot probe %s (%d): %s\n", h->sym, err,
 			h->required ? "lockmon cannot trace futex waits" :
 			"the events it gives are not traced");
 		if (h->required)
-			goto err_unregister;
+			goto err_clear;
 	}
+	err = register_ftrace_function(&lm_ftrace_ops);
+	if (err) {
+		pr_err("cannot register the ftrace hooks (%d)\n", err);
+		goto err_clear;
+	}
+	lm_ftrace_registered = true;
 	return lm_rps_register();
 
-err_unregister:
-	lm_probes_futex_unregister();
+err_clear:
+	lm_hooks_clear();
 	return err;
 }
 
@@ -804,11 +837,11 @@ err_unregister:
  */
 void lm_probes_futex_unregister(void)
 {
-	int i;
-
 	lm_rps_unregister();
-	for (i = ARRAY_SIZE(lm_hooks) - 1; i >= 0; i--)
-		lm_hook_unregister(&lm_hooks[i]);
+	if (lm_ftrace_registered)
+		unregister_ftrace_function(&lm_ftrace_ops);
+	lm_ftrace_registered = false;
+	lm_hooks_clear();
 }
 
 /**
@@ -819,7 +852,7 @@ void lm_probes_futex_show(struct seq_file *m)
 {
 	unsigned int i;
 
-	for (i = 0; i < ARRAY_SIZE(lm_hooks); i++)
+	for (i = 0; i < LM_NR_HOOKS; i++)
 		seq_printf(m, "hook_%s %s\n", lm_hooks[i].sym,
 			   lm_hooks[i].registered ? "on" : "off");
 	for (i = 0; i < ARRAY_SIZE(lm_rps); i++) {

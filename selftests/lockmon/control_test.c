@@ -77,9 +77,10 @@ TEST(commands_take_effect)
 	free(c);
 }
 
-static int probes_registered(void)
+/* futex_ symbols in a list file: kprobes, or ftrace's enabled functions */
+static int futex_lines(const char *path)
 {
-	char *l = lm_read("/sys/kernel/debug/kprobes/list");
+	char *l = lm_read(path);
 	const char *p;
 	int n = 0;
 
@@ -91,21 +92,49 @@ static int probes_registered(void)
 	return n;
 }
 
+static int probes_registered(void)
+{
+	return futex_lines("/sys/kernel/debug/kprobes/list");
+}
+
+static int hooks_registered(void)
+{
+	return futex_lines("/sys/kernel/tracing/enabled_functions");
+}
+
+/* Nothing of lockmon's runs on a context switch or a wakeup. */
+TEST(no_hook_on_the_scheduler_path)
+{
+	char *s;
+
+	ASSERT_EQ(0, lm_fresh());
+	s = lm_read_lm("stats");
+	ASSERT_NE(NULL, s);
+	EXPECT_EQ(NULL, strstr(s, "sched_switch"));
+	EXPECT_EQ(NULL, strstr(s, "sched_wakeup"));
+	EXPECT_NE(NULL, strstr(s, "tracepoint_sched_process_exit on\n"));
+	free(s);
+}
+
 TEST(disable_unregisters_every_probe)
 {
 	ASSERT_EQ(0, lm_fresh());
-	EXPECT_LE(2, probes_registered());
+	EXPECT_EQ(3, probes_registered());
+	EXPECT_LE(5, hooks_registered());
 	ASSERT_EQ(0, lm_control("disable"));
 	EXPECT_EQ(0, probes_registered());
+	EXPECT_EQ(0, hooks_registered());
 	{
 		char *s = lm_read_lm("stats");
 
 		EXPECT_NE(NULL, strstr(s, "enabled 0\n"));
-		EXPECT_NE(NULL, strstr(s, "tracepoint_sched_switch off\n"));
+		EXPECT_NE(NULL, strstr(s, "hook_futex_wait_queue off\n"));
+		EXPECT_NE(NULL, strstr(s, "probe_futex_lock_pi off\n"));
 		free(s);
 	}
 	ASSERT_EQ(0, lm_control("enable"));
-	EXPECT_LE(2, probes_registered());
+	EXPECT_EQ(3, probes_registered());
+	EXPECT_LE(5, hooks_registered());
 }
 
 TEST(pid_filter_keeps_other_processes_out)

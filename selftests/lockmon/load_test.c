@@ -213,9 +213,10 @@ FIXTURE_TEARDOWN(missing)
 }
 
 /*
- * The variant's futex_unlock_pi probe names a symbol no kernel has: the
- * load must name it in the kernel log and succeed, and futex waits must
- * still be traced.
+ * The variant's futex_unlock_pi hook names a symbol no kernel has, and it
+ * takes every kretprobe for an int3 one (LM_TEST_FORCE_INT3): the load must
+ * name the symbol and each refused probe in the kernel log and succeed,
+ * and futex waits must still be traced.
  */
 TEST_F_TIMEOUT(missing, symbol_is_named_and_the_rest_works, 120)
 {
@@ -237,11 +238,21 @@ TEST_F_TIMEOUT(missing, symbol_is_named_and_the_rest_works, 120)
 	EXPECT_TRUE(kmsg_has(self->kmsg,
 			     "cannot probe lockmon_test_missing_symbol (-2): the events it gives are not traced"));
 
-	/* the other probes are in place */
+	/* every kretprobe taken for an int3 one is refused, by name */
+	EXPECT_TRUE(kmsg_has(self->kmsg,
+			     "not probing futex_lock_pi: it would be an int3 breakpoint, which lockmon refuses (needs CONFIG_KPROBES_ON_FTRACE)"));
+	EXPECT_TRUE(kmsg_has(self->kmsg, "not probing futex_wait_multiple: it would be an int3"));
 	kprobes = lm_read("/sys/kernel/debug/kprobes/list");
 	ASSERT_NE(NULL, kprobes);
+	EXPECT_EQ(NULL, strstr(kprobes, "futex_"));
+	free(kprobes);
+
+	/* the other hooks are in place */
+	kprobes = lm_read("/sys/kernel/tracing/enabled_functions");
+	ASSERT_NE(NULL, kprobes);
 	EXPECT_NE(NULL, strstr(kprobes, "futex_wait_queue"));
-	EXPECT_NE(NULL, strstr(kprobes, "futex_lock_pi"));
+	EXPECT_NE(NULL, strstr(kprobes, "futex_unqueue"));
+	EXPECT_EQ(NULL, strstr(kprobes, "futex_unlock_pi"));
 	free(kprobes);
 
 	/* and a futex wait is traced */
