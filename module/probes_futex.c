@@ -628,9 +628,7 @@ static void notrace lm_hook_entry(unsigned long ip, unsigned long pip,
 	ftrace_test_recursion_unlock(bit);
 }
 
-static struct ftrace_ops lm_ftrace_ops = {
-	.func = lm_hook_entry,
-};
+static struct ftrace_ops lm_ftrace_ops;
 
 static bool lm_ftrace_registered;
 
@@ -800,6 +798,12 @@ int lm_probes_futex_register(void)
 		       LM_FTRACE_NEED);
 		return -EOPNOTSUPP;
 	}
+	/*
+	 * ftrace_free_filter() frees the filter hashes but leaves the ops
+	 * pointing at them: a second enable starts from a new ops.
+	 */
+	memset(&lm_ftrace_ops, 0, sizeof(lm_ftrace_ops));
+	lm_ftrace_ops.func = lm_hook_entry;
 	for (i = 0; i < LM_NR_HOOKS; i++) {
 		const struct lm_hook *h = &lm_hooks[i];
 

@@ -42,6 +42,10 @@ static void test_accepts(void)
 	CHECK(!parse("  capture\t100 \n", &c) && c.op == LM_CMD_CAPTURE &&
 	      c.num == 100, "capture with blanks");
 	CHECK(!parse("stall_ms 10", &c) && c.num == 10, "stall min");
+	CHECK(!parse("stack_ns 0", &c) && c.op == LM_CMD_STACK_NS &&
+	      c.num == 0, "stack_ns 0: no stacks");
+	CHECK(!parse("stack_ns 4000000000", &c) && c.num == 4000000000U,
+	      "stack_ns max");
 	CHECK(!parse("comm python3", &c) && c.op == LM_CMD_COMM &&
 	      !strcmp(c.comm, "python3"), "comm");
 	CHECK(!parse("comm 123456789012345", &c) && strlen(c.comm) == 15,
@@ -56,6 +60,8 @@ static void test_refuses(void)
 		"capture 101", "capture", "stall_ms 9", "stall_ms 3600001",
 		"comm", "comm 1234567890123456", "comm a b", "reset\nreset",
 		"enable\n\n", "\x01", "pid\x7f", "comm caf\xc3\xa9",
+		"stack_ns", "stack_ns 4000000001", "stack_ns 99999999999",
+		"stack_ns -1", "stack_ns 1ms",
 	};
 	struct lm_cmd c = { .op = LM_CMD_RESET, .num = 77 };
 	unsigned int i;

@@ -20,17 +20,18 @@
 #define PID_MAX		4194304u
 #define STALL_MIN	10u
 #define STALL_MAX	3600000u
+#define STACK_NS_MAX	4000000000u
 
 /* ---- the model ------------------------------------------------------- */
 
 struct state {
 	int enabled;
-	unsigned int pid, capture, stall_ms;
+	unsigned int pid, capture, stall_ms, stack_ns;
 	char comm[16];
 };
 
 enum op { OP_BAD, OP_ENABLE, OP_DISABLE, OP_RESET, OP_NOFILTER, OP_PID,
-	  OP_COMM, OP_CAPTURE, OP_STALL };
+	  OP_COMM, OP_CAPTURE, OP_STALL, OP_STACK_NS };
 
 struct cmd {
 	enum op op;
@@ -106,6 +107,9 @@ static struct cmd model_parse(const unsigned char *buf, size_t len)
 	else if (n == 2 && IS(0, "stall_ms") &&
 		 parse_num(w[1], wl[1], STALL_MIN, STALL_MAX, &c.num))
 		c.op = OP_STALL;
+	else if (n == 2 && IS(0, "stack_ns") &&
+		 parse_num(w[1], wl[1], 0, STACK_NS_MAX, &c.num))
+		c.op = OP_STACK_NS;
 	else if (n == 2 && IS(0, "comm") && wl[1] < 16) {
 		memcpy(c.comm, w[1], wl[1]);
 		c.comm[wl[1]] = 0;
@@ -123,7 +127,9 @@ static void model_apply(struct state *s, const struct cmd *c)
 	case OP_NOFILTER: s->pid = 0; s->comm[0] = 0; break;
 	case OP_PID: s->pid = c->num; break;
 	case OP_COMM: memcpy(s->comm, c->comm, sizeof(s->comm)); break;
-	case OP_CAPTURE: s->capture = c->num; break;
+	/* a percentage and the rate rule replace each other */
+	case OP_CAPTURE: s->capture = c->num; s->stack_ns = 0; break;
+	case OP_STACK_NS: s->stack_ns = c->num; s->capture = 0; break;
 	case OP_STALL: s->stall_ms = c->num; break;
 	default: break;
 	}
@@ -132,9 +138,9 @@ static void model_apply(struct state *s, const struct cmd *c)
 /* The control file as the module prints @s. */
 static int model_show(const struct state *s, char *out, size_t len)
 {
-	return snprintf(out, len, "enabled %d\npid %u\ncomm %s\ncapture %u\nstall_ms %u\n",
+	return snprintf(out, len, "enabled %d\npid %u\ncomm %s\ncapture %u\nstall_ms %u\nstack_ns %u\n",
 			s->enabled, s->pid, s->comm[0] ? s->comm : "-",
-			s->capture, s->stall_ms);
+			s->capture, s->stall_ms, s->stack_ns);
 }
 
 static bool show_parse(const char *txt, struct state *s)
@@ -142,8 +148,9 @@ static bool show_parse(const char *txt, struct state *s)
 	char comm[64];
 
 	memset(s, 0, sizeof(*s));
-	if (sscanf(txt, "enabled %d\npid %u\ncomm %63s\ncapture %u\nstall_ms %u\n",
-		   &s->enabled, &s->pid, comm, &s->capture, &s->stall_ms) != 5 ||
+	if (sscanf(txt, "enabled %d\npid %u\ncomm %63s\ncapture %u\nstall_ms %u\nstack_ns %u\n",
+		   &s->enabled, &s->pid, comm, &s->capture, &s->stall_ms,
+		   &s->stack_ns) != 6 ||
 	    strlen(comm) >= sizeof(s->comm))
 		return false;
 	if (strcmp(comm, "-"))
@@ -183,7 +190,7 @@ static unsigned long long boundary_num(void)
 static size_t gen(unsigned char *buf, size_t cap)
 {
 	static const char *const kw[] = {
-		"pid", "comm", "capture", "stall_ms", "nofilter",
+		"pid", "comm", "capture", "stall_ms", "nofilter", "stack_ns",
 	};
 	static const char *const costly[] = { "enable", "disable", "reset" };
 	size_t len = 0, i;
