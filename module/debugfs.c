@@ -166,22 +166,22 @@ static int lm_cmp_futex(const void *a, const void *b)
 
 static int lm_locks_fill(struct lm_snap *s)
 {
-	unsigned int nb = lm_stats_nr_buckets(), b, cap;
+	unsigned int nb = lm_stats_nr_chunks(), b, cap;
 	struct lm_futex *rows;
 
 	/* an upper bound taken first; entries added meanwhile are skipped */
 	cap = 0;
-	rows = kvmalloc_array(LM_WAYS, sizeof(*rows), GFP_KERNEL);
+	rows = kvmalloc_array(LM_CHUNK, sizeof(*rows), GFP_KERNEL);
 	if (!rows)
 		return -ENOMEM;
 	for (b = 0; b < nb; b++)
-		cap += lm_stats_copy_bucket(b, rows);
+		cap += lm_stats_copy_chunk(b, rows);
 	kvfree(rows);
-	rows = kvmalloc_array(cap + LM_WAYS, sizeof(*rows), GFP_KERNEL);
+	rows = kvmalloc_array(cap + LM_CHUNK, sizeof(*rows), GFP_KERNEL);
 	if (!rows)
 		return -ENOMEM;
 	for (b = 0; b < nb && s->n <= cap; b++)
-		s->n += lm_stats_copy_bucket(b, rows + s->n);
+		s->n += lm_stats_copy_chunk(b, rows + s->n);
 	s->n = min_t(size_t, s->n, cap);
 	sort(rows, s->n, sizeof(*rows), lm_cmp_futex, NULL);
 	s->rows = rows;
@@ -230,12 +230,12 @@ static int lm_locks_open(struct inode *inode, struct file *file)
 
 static int lm_tasks_fill(struct lm_snap *s)
 {
-	unsigned int nb = lm_waits_nr_buckets(), b, i, n;
-	struct lm_task buf[LM_WAYS], *rows;
+	unsigned int nb = lm_waits_nr_chunks(), b, i, n;
+	struct lm_task buf[LM_CHUNK], *rows;
 	size_t cap = 0;
 
 	for (b = 0; b < nb; b++) {
-		n = lm_waits_copy_bucket(b, buf);
+		n = lm_waits_copy_chunk(b, buf);
 		for (i = 0; i < n; i++)
 			cap += buf[i].state == LM_T_WAITING;
 	}
@@ -243,7 +243,7 @@ static int lm_tasks_fill(struct lm_snap *s)
 	if (!rows)
 		return -ENOMEM;
 	for (b = 0; b < nb; b++) {
-		n = lm_waits_copy_bucket(b, buf);
+		n = lm_waits_copy_chunk(b, buf);
 		for (i = 0; i < n && s->n < cap; i++)
 			if (buf[i].state == LM_T_WAITING)
 				rows[s->n++] = buf[i];
@@ -391,14 +391,12 @@ static int lm_stacks_fill(struct lm_snap *s)
 	struct lm_stack_row *rows;
 	u32 id;
 
-	rows = kvmalloc_array(lm_max_stacks + LM_WAYS, sizeof(*rows), GFP_KERNEL);
+	rows = kvmalloc_array(lm_max_stacks, sizeof(*rows), GFP_KERNEL);
 	if (!rows)
 		return -ENOMEM;
-	for (id = 1; s->n < lm_max_stacks + LM_WAYS; id++) {
+	for (id = 1; id <= lm_max_stacks; id++) {
 		struct lm_stack_row *r = &rows[s->n];
 
-		if (id > 2 * lm_max_stacks + LM_WAYS)
-			break;
 		r->nr = lm_stack_get(id, &r->tgid, r->ip);
 		if (!r->nr)
 			continue;

@@ -817,7 +817,7 @@ static void lm_scan_stalls(void)
  * never runs on two CPUs at once, so the copy need not be on its stack
  * (the cycle check it calls is already deep, more so under KASAN).
  */
-static struct lm_task lm_scan_buf[LM_WAYS];
+static struct lm_task lm_scan_buf[LM_CHUNK];
 
 #define LM_SCAN_STACKS	64	/* stacks the scan reads, at most, per run */
 
@@ -857,8 +857,8 @@ static void lm_scan_fn(struct work_struct *work)
 	unsigned int b, i, n, budget = LM_SCAN_STACKS;
 
 	memset(lm_procs, 0, sizeof(*lm_procs) * LM_SCAN_PROCS);
-	for (b = 0; b < lm_waits_nr_buckets(); b++) {
-		n = lm_waits_copy_bucket(b, buf);
+	for (b = 0; b < lm_waits_nr_chunks(); b++) {
+		n = lm_waits_copy_chunk(b, buf);
 		for (i = 0; i < n; i++) {
 			struct lm_task *t = &buf[i];
 			struct lm_proc *pr;

@@ -16,8 +16,9 @@
 #include <linux/seqlock.h>
 #include <linux/percpu.h>
 #include <uapi/linux/lockmon.h>
+#include "table.h"
 
-#define LM_WAYS		8	/* slots per hash bucket */
+#define LM_CHUNK	8	/* table entries a snapshot copies at once */
 #define LM_NONE		U32_MAX
 #define LM_HIST		40	/* log2(ns) buckets: 1 ns .. ~18 min */
 
@@ -87,7 +88,8 @@ enum lm_via {
 };
 
 struct lm_task {
-	pid_t tid;		/* 0: free slot */
+	struct lm_tnode tn;	/* first: the table's */
+	pid_t tid;
 	pid_t tgid;
 	u8 state;
 	u8 timed;		/* the wait has a timeout */
@@ -120,14 +122,14 @@ int lm_waits_init(void);
 void lm_waits_exit(void);
 void lm_waits_reset(void);
 size_t lm_waits_bytes(void);
-unsigned int lm_waits_nr_buckets(void);
+unsigned int lm_waits_nr_chunks(void);
 
 struct lm_task *lm_task_lock(pid_t tid, bool create, unsigned long *flags);
 void lm_task_unlock(struct lm_task *t, unsigned long flags);
 bool lm_task_copy(pid_t tid, struct lm_task *out);
 void lm_task_forget(pid_t tid);
-/* Copy bucket @b's tracked tasks into @out; returns how many. */
-unsigned int lm_waits_copy_bucket(unsigned int b, struct lm_task *out);
+/* Copy chunk @c's tracked tasks into @out; returns how many. */
+unsigned int lm_waits_copy_chunk(unsigned int c, struct lm_task *out);
 
 /* ---- stats.c: per-futex figures -------------------------------------- */
 
@@ -138,13 +140,13 @@ struct lm_fkey {
 };
 
 struct lm_futex {
+	struct lm_tnode tn;	/* first: the table's */
 	struct lm_fkey key;
 	u64 id;			/* keyed hash of the key: never a pointer */
 	u64 uaddr;		/* address in tgid (first process seen) */
 	u64 uaddr2;		/* address in tgid2 (shared futexes) */
 	pid_t tgid;
 	pid_t tgid2;
-	u8 used;
 	u8 shared;
 	u8 pi;
 	u8 glibc;		/* owner found in a glibc mutex at least once */
@@ -164,7 +166,7 @@ int lm_stats_init(void);
 void lm_stats_exit(void);
 void lm_stats_reset(void);
 size_t lm_stats_bytes(void);
-unsigned int lm_stats_nr_buckets(void);
+unsigned int lm_stats_nr_chunks(void);
 
 void lm_fkey_private(struct lm_fkey *k, struct mm_struct *mm, u64 uaddr);
 u64 lm_fkey_id(const struct lm_fkey *k);
@@ -176,7 +178,7 @@ void lm_futex_add_waiter(struct lm_futex *f, pid_t tid);
 bool lm_futex_had_waiter(struct lm_futex *f, pid_t tid);
 void lm_futex_add_wait(struct lm_futex *f, u64 ns, int result);
 enum lockmon_class lm_futex_class(const struct lm_futex *f);
-unsigned int lm_stats_copy_bucket(unsigned int b, struct lm_futex *out);
+unsigned int lm_stats_copy_chunk(unsigned int c, struct lm_futex *out);
 
 /* ---- stacks.c: bounded, deduplicated user stacks --------------------- */
 

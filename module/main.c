@@ -111,10 +111,8 @@ size_t lm_memory_bytes(void)
  */
 static bool lm_memory_fits(bool allocated)
 {
-	u64 tasks = roundup_pow_of_two(lm_max_tasks / LM_WAYS);
-	u64 futexes = roundup_pow_of_two(lm_max_futexes / LM_WAYS);
-	u64 need = tasks * LM_WAYS * sizeof(struct lm_task) +
-		   futexes * LM_WAYS * sizeof(struct lm_futex);
+	u64 need = (u64)lm_table_bytes(lm_max_tasks, sizeof(struct lm_task)) +
+		   lm_table_bytes(lm_max_futexes, sizeof(struct lm_futex));
 
 	if (allocated)
 		need = lm_memory_bytes();

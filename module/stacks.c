@@ -24,19 +24,14 @@
 #include "lockmon.h"
 
 struct lm_stack {
+	struct lm_tnode tn;	/* first: the table's */
 	u32 hash;
-	pid_t tgid;		/* 0: free */
+	pid_t tgid;
 	u32 nr;
 	u64 ip[LOCKMON_MAX_STACK];
 };
 
-struct lm_stack_bucket {
-	raw_spinlock_t lock;
-	struct lm_stack slot[LM_WAYS];
-};
-
-static struct lm_stack_bucket *lm_stacks;
-static unsigned int lm_stack_bits;
+static struct lm_table lm_stacks;
 static DEFINE_PER_CPU(u32, lm_capture_tick);
 
 /*
@@ -135,39 +130,30 @@ static unsigned int lm_walk_user(const struct lm_uread *r,
 /* Store a stack once; returns its id, or 0 when the table is full. */
 static u32 lm_stack_store(pid_t tgid, const u64 *ips, unsigned int nr)
 {
-	struct lm_stack_bucket *b;
-	struct lm_stack *s, *free = NULL;
+	u32 hash = jhash2((const u32 *)ips, nr * 2, tgid);
+	struct lm_bucket *b = lm_table_bucket(&lm_stacks, hash);
+	struct lm_stack *s;
 	unsigned long flags;
-	u32 hash, id;
-	unsigned int i;
+	u32 id;
 
-	hash = jhash2((const u32 *)ips, nr * 2, tgid);
-	b = &lm_stacks[hash_32(hash, lm_stack_bits)];
-
-	raw_spin_lock_irqsave(&b->lock, flags);
-	for (i = 0; i < LM_WAYS; i++) {
-		s = &b->slot[i];
-		if (!s->tgid) {
-			free = free ?: s;
-			continue;
-		}
+	lm_bucket_lock(b, &flags);
+	lm_table_for_each(s, b)
 		if (s->hash == hash && s->tgid == tgid && s->nr == nr &&
 		    !memcmp(s->ip, ips, nr * sizeof(u64)))
 			goto found;
-	}
-	if (!free) {
-		raw_spin_unlock_irqrestore(&b->lock, flags);
-		lm_count(LM_CNT_stacks_dropped);
+	s = lm_table_insert(&lm_stacks, b);
+	if (!s) {
+		/* counted in stacks_dropped */
+		lm_bucket_unlock(b, flags);
 		return 0;
 	}
-	s = free;
 	s->hash = hash;
 	s->tgid = tgid;
 	s->nr = nr;
 	memcpy(s->ip, ips, nr * sizeof(u64));
 found:
-	id = (u32)((b - lm_stacks) * LM_WAYS + (s - b->slot)) + 1;
-	raw_spin_unlock_irqrestore(&b->lock, flags);
+	id = lm_table_idx(&lm_stacks, s) + 1;
+	lm_bucket_unlock(b, flags);
 	lm_count(LM_CNT_stacks_captured);
 	return id;
 }
@@ -283,23 +269,23 @@ u32 lm_stack_capture_task(struct task_struct *p)
  */
 unsigned int lm_stack_get(u32 id, pid_t *tgid, u64 *ips)
 {
-	struct lm_stack_bucket *b;
-	struct lm_stack *s;
-	unsigned long flags;
+	struct lm_stack *s = id ? lm_table_entry(&lm_stacks, id - 1) : NULL;
 	unsigned int nr = 0;
+	struct lm_bucket *b;
+	unsigned long flags;
+	u32 bk;
 
-	if (!id || id > (LM_WAYS << lm_stack_bits))
+	if (!s || !READ_ONCE(s->tn.used))
 		return 0;
-	id--;
-	b = &lm_stacks[id / LM_WAYS];
-	s = &b->slot[id % LM_WAYS];
-	raw_spin_lock_irqsave(&b->lock, flags);
-	if (s->tgid) {
+	bk = READ_ONCE(s->tn.bucket);
+	b = &lm_stacks.buckets[bk];
+	lm_bucket_lock(b, &flags);
+	if (s->tn.used && s->tn.bucket == bk) {
 		nr = s->nr;
 		*tgid = s->tgid;
 		memcpy(ips, s->ip, nr * sizeof(u64));
 	}
-	raw_spin_unlock_irqrestore(&b->lock, flags);
+	lm_bucket_unlock(b, flags);
 	return nr;
 }
 
@@ -310,7 +296,7 @@ unsigned int lm_stack_get(u32 id, pid_t *tgid, u64 *ips)
  */
 size_t lm_stacks_bytes(void)
 {
-	return sizeof(*lm_stacks) << lm_stack_bits;
+	return lm_table_bytes(lm_max_stacks, sizeof(struct lm_stack));
 }
 
 /**
@@ -318,14 +304,7 @@ size_t lm_stacks_bytes(void)
  */
 void lm_stacks_reset(void)
 {
-	unsigned long flags;
-	unsigned int b;
-
-	for (b = 0; b < (1U << lm_stack_bits); b++) {
-		raw_spin_lock_irqsave(&lm_stacks[b].lock, flags);
-		memset(lm_stacks[b].slot, 0, sizeof(lm_stacks[b].slot));
-		raw_spin_unlock_irqrestore(&lm_stacks[b].lock, flags);
-	}
+	lm_table_reset(&lm_stacks);
 }
 
 /**
@@ -335,15 +314,8 @@ void lm_stacks_reset(void)
  */
 int lm_stacks_init(void)
 {
-	unsigned int b;
-
-	lm_stack_bits = ilog2(roundup_pow_of_two(lm_max_stacks / LM_WAYS));
-	lm_stacks = vzalloc(lm_stacks_bytes());
-	if (!lm_stacks)
-		return -ENOMEM;
-	for (b = 0; b < (1U << lm_stack_bits); b++)
-		raw_spin_lock_init(&lm_stacks[b].lock);
-	return 0;
+	return lm_table_init(&lm_stacks, "stacks", lm_max_stacks,
+			     sizeof(struct lm_stack), LM_CNT_stacks_dropped);
 }
 
 /**
@@ -351,6 +323,5 @@ int lm_stacks_init(void)
  */
 void lm_stacks_exit(void)
 {
-	vfree(lm_stacks);
-	lm_stacks = NULL;
+	lm_table_exit(&lm_stacks);
 }

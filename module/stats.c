@@ -6,7 +6,8 @@
  * futex by mm and address, a shared one by its backing object and offset, so
  * two processes that share a mutex meet in one entry. The printable id is a
  * keyed hash of that key, so no kernel pointer leaves the module. Entries
- * live until reset; a full bucket drops the futex (counted).
+ * live until reset in a bounded table (table.h); when its pool is used up
+ * a new futex is dropped (counted).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -57,13 +58,7 @@ const char *lm_counter_name(enum lm_counter c)
 	return lm_counter_info[c].name;
 }
 
-struct lm_futex_bucket {
-	raw_spinlock_t lock;
-	struct lm_futex slot[LM_WAYS];
-};
-
-static struct lm_futex_bucket *lm_futexes;
-static unsigned int lm_futex_bits;
+static struct lm_table lm_futexes;
 static siphash_key_t lm_id_key;
 
 /**
@@ -94,13 +89,13 @@ u64 lm_fkey_id(const struct lm_fkey *k)
 
 static u32 lm_fkey_hash(const struct lm_fkey *k)
 {
-	return hash_64(k->ptr ^ (k->word + k->offset), lm_futex_bits);
+	return (u32)hash_64(k->ptr ^ (k->word + k->offset), 32);
 }
 
 /**
  * lm_futex_lock() - find a futex's entry and lock its bucket
  * @k: the futex key
- * @create: claim a free slot when the futex is new
+ * @create: claim a free entry when the futex is new
  * @idx: set to the entry's index in the table
  * @flags: saved irq flags, for lm_futex_unlock()
  *
@@ -109,41 +104,28 @@ static u32 lm_fkey_hash(const struct lm_fkey *k)
 struct lm_futex *lm_futex_lock(const struct lm_fkey *k, bool create,
 			       u32 *idx, unsigned long *flags)
 {
-	u32 h = lm_fkey_hash(k);
-	struct lm_futex_bucket *b = &lm_futexes[h];
+	struct lm_bucket *b = lm_table_bucket(&lm_futexes, lm_fkey_hash(k));
 	struct lm_futex *f;
-	int i, free = -1;
 
-	raw_spin_lock_irqsave(&b->lock, *flags);
-	for (i = 0; i < LM_WAYS; i++) {
-		f = &b->slot[i];
-		if (!f->used) {
-			if (free < 0)
-				free = i;
-			continue;
-		}
+	lm_bucket_lock(b, flags);
+	lm_table_for_each(f, b)
 		if (f->key.ptr == k->ptr && f->key.word == k->word &&
-		    f->key.offset == k->offset) {
-			*idx = h * LM_WAYS + i;
+		    f->key.offset == k->offset)
+			goto found;
+	if (create) {
+		f = lm_table_insert(&lm_futexes, b);
+		if (f) {
+			f->key = *k;
+			f->id = lm_fkey_id(k);
 			goto found;
 		}
 	}
-	if (create && free >= 0) {
-		f = &b->slot[free];
-		memset(f, 0, sizeof(*f));
-		f->used = 1;
-		f->key = *k;
-		f->id = lm_fkey_id(k);
-		*idx = h * LM_WAYS + free;
-		goto found;
-	}
-	if (create)
-		lm_count(LM_CNT_futex_table_full);
-	raw_spin_unlock_irqrestore(&b->lock, *flags);
+	lm_bucket_unlock(b, *flags);
 	return NULL;
 
 found:
-	__release(&b->lock);	/* held for the caller: lm_futex_unlock() */
+	*idx = lm_table_idx(&lm_futexes, f);
+	lm_bucket_handoff(b);	/* to lm_futex_unlock() */
 	return f;
 }
 
@@ -152,21 +134,24 @@ found:
  * @idx: index from lm_futex_lock()
  * @flags: saved irq flags
  *
- * Return: the locked entry, or NULL (unlocked) if the slot was reset.
+ * Return: the locked entry, or NULL (unlocked) if the entry was reset.
  */
 struct lm_futex *lm_futex_lock_idx(u32 idx, unsigned long *flags)
 {
-	struct lm_futex_bucket *b;
+	struct lm_futex *f = lm_table_entry(&lm_futexes, idx);
+	struct lm_bucket *b;
+	u32 bk;
 
-	if (idx >= (LM_WAYS << lm_futex_bits))
+	if (!f || !READ_ONCE(f->tn.used))
 		return NULL;
-	b = &lm_futexes[idx / LM_WAYS];
-	raw_spin_lock_irqsave(&b->lock, *flags);
-	if (b->slot[idx % LM_WAYS].used) {
-		__release(&b->lock);	/* held for the caller */
-		return &b->slot[idx % LM_WAYS];
+	bk = READ_ONCE(f->tn.bucket);
+	b = &lm_futexes.buckets[bk];
+	lm_bucket_lock(b, flags);
+	if (f->tn.used && f->tn.bucket == bk) {
+		lm_bucket_handoff(b);	/* to lm_futex_unlock() */
+		return f;
 	}
-	raw_spin_unlock_irqrestore(&b->lock, *flags);
+	lm_bucket_unlock(b, *flags);
 	return NULL;
 }
 
@@ -177,8 +162,11 @@ struct lm_futex *lm_futex_lock_idx(u32 idx, unsigned long *flags)
  */
 void lm_futex_unlock(u32 idx, unsigned long flags)
 {
-	__acquire(&lm_futexes[idx / LM_WAYS].lock);	/* from lm_futex_lock() */
-	raw_spin_unlock_irqrestore(&lm_futexes[idx / LM_WAYS].lock, flags);
+	struct lm_futex *f = lm_table_entry(&lm_futexes, idx);
+	struct lm_bucket *b = &lm_futexes.buckets[f->tn.bucket];
+
+	lm_bucket_takeback(b);	/* from lm_futex_lock() */
+	lm_bucket_unlock(b, flags);
 }
 
 static void lm_bloom_bits(pid_t tid, unsigned int *a, unsigned int *b)
@@ -281,34 +269,36 @@ enum lockmon_class lm_futex_class(const struct lm_futex *f)
 }
 
 /**
- * lm_stats_copy_bucket() - snapshot one bucket of the futex table
- * @b: bucket number
- * @out: room for LM_WAYS entries
+ * lm_stats_copy_chunk() - snapshot one chunk of the futex pool
+ * @c: chunk number, below lm_stats_nr_chunks()
+ * @out: room for LM_CHUNK entries
  *
  * Return: the number of entries copied.
  */
-unsigned int lm_stats_copy_bucket(unsigned int b, struct lm_futex *out)
+unsigned int lm_stats_copy_chunk(unsigned int c, struct lm_futex *out)
 {
-	struct lm_futex_bucket *bk = &lm_futexes[b];
 	unsigned long flags;
 	unsigned int i, n = 0;
 
-	raw_spin_lock_irqsave(&bk->lock, flags);
-	for (i = 0; i < LM_WAYS; i++)
-		if (bk->slot[i].used)
-			out[n++] = bk->slot[i];
-	raw_spin_unlock_irqrestore(&bk->lock, flags);
+	for (i = c * LM_CHUNK; i < (c + 1) * LM_CHUNK && i < lm_futexes.nr; i++) {
+		struct lm_futex *f = lm_futex_lock_idx(i, &flags);
+
+		if (!f)
+			continue;
+		out[n++] = *f;
+		lm_futex_unlock(i, flags);
+	}
 	return n;
 }
 
 /**
- * lm_stats_nr_buckets() - number of buckets in the futex table
+ * lm_stats_nr_chunks() - number of LM_CHUNK-entry chunks of the futex pool
  *
- * Return: the bucket count.
+ * Return: the chunk count.
  */
-unsigned int lm_stats_nr_buckets(void)
+unsigned int lm_stats_nr_chunks(void)
 {
-	return 1U << lm_futex_bits;
+	return DIV_ROUND_UP(lm_futexes.nr, LM_CHUNK);
 }
 
 /**
@@ -318,7 +308,7 @@ unsigned int lm_stats_nr_buckets(void)
  */
 size_t lm_stats_bytes(void)
 {
-	return sizeof(*lm_futexes) << lm_futex_bits;
+	return lm_table_bytes(lm_max_futexes, sizeof(struct lm_futex));
 }
 
 /**
@@ -330,15 +320,16 @@ size_t lm_stats_bytes(void)
 void lm_stats_forget_waiters(void)
 {
 	unsigned long flags;
-	unsigned int b, i;
+	struct lm_futex *f;
+	unsigned int i;
 
-	for (b = 0; b < lm_stats_nr_buckets(); b++) {
-		raw_spin_lock_irqsave(&lm_futexes[b].lock, flags);
-		for (i = 0; i < LM_WAYS; i++) {
-			lm_futexes[b].slot[i].waiters = 0;
-			lm_futexes[b].slot[i].owner = 0;
-		}
-		raw_spin_unlock_irqrestore(&lm_futexes[b].lock, flags);
+	for (i = 0; i < lm_futexes.nr; i++) {
+		f = lm_futex_lock_idx(i, &flags);
+		if (!f)
+			continue;
+		f->waiters = 0;
+		f->owner = 0;
+		lm_futex_unlock(i, flags);
 	}
 }
 
@@ -347,15 +338,9 @@ void lm_stats_forget_waiters(void)
  */
 void lm_stats_reset(void)
 {
-	unsigned long flags;
-	unsigned int b;
 	int cpu;
 
-	for (b = 0; b < lm_stats_nr_buckets(); b++) {
-		raw_spin_lock_irqsave(&lm_futexes[b].lock, flags);
-		memset(lm_futexes[b].slot, 0, sizeof(lm_futexes[b].slot));
-		raw_spin_unlock_irqrestore(&lm_futexes[b].lock, flags);
-	}
+	lm_table_reset(&lm_futexes);
 	for_each_possible_cpu(cpu)
 		memset(per_cpu_ptr(&lm_counters, cpu), 0, sizeof(struct lm_counters));
 }
@@ -367,16 +352,9 @@ void lm_stats_reset(void)
  */
 int lm_stats_init(void)
 {
-	unsigned int b;
-
 	get_random_bytes(&lm_id_key, sizeof(lm_id_key));
-	lm_futex_bits = ilog2(roundup_pow_of_two(lm_max_futexes / LM_WAYS));
-	lm_futexes = vzalloc(lm_stats_bytes());
-	if (!lm_futexes)
-		return -ENOMEM;
-	for (b = 0; b < lm_stats_nr_buckets(); b++)
-		raw_spin_lock_init(&lm_futexes[b].lock);
-	return 0;
+	return lm_table_init(&lm_futexes, "futexes", lm_max_futexes,
+			     sizeof(struct lm_futex), LM_CNT_futex_table_full);
 }
 
 /**
@@ -384,6 +362,5 @@ int lm_stats_init(void)
  */
 void lm_stats_exit(void)
 {
-	vfree(lm_futexes);
-	lm_futexes = NULL;
+	lm_table_exit(&lm_futexes);
 }

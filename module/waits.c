@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Per-task wait state: which futex a task is blocked on, since when, and
- * who owns it. A fixed set-associative table keyed by TID; each bucket has
- * its own lock, so probes on different CPUs rarely meet and no global lock
- * sits on the event path. A full bucket drops the task (counted).
+ * who owns it. A bounded table (table.h) keyed by TID; each bucket has its
+ * own lock, so probes on different CPUs rarely meet and no global lock
+ * sits on the event path. A full pool drops the task (counted).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -12,18 +12,13 @@
 #include <linux/string.h>
 #include <linux/vmalloc.h>
 #include "lockmon.h"
+#include "table.h"
 
-struct lm_task_bucket {
-	raw_spinlock_t lock;
-	struct lm_task slot[LM_WAYS];
-};
+static struct lm_table lm_tasks;
 
-static struct lm_task_bucket *lm_tasks;
-static unsigned int lm_task_bits;
-
-static struct lm_task_bucket *lm_task_bucket(pid_t tid)
+static struct lm_bucket *lm_task_bucket(pid_t tid)
 {
-	return &lm_tasks[hash_32((u32)tid, lm_task_bits)];
+	return lm_table_bucket(&lm_tasks, hash_32((u32)tid, 32));
 }
 
 /**
@@ -33,36 +28,31 @@ static struct lm_task_bucket *lm_task_bucket(pid_t tid)
  * @flags: saved irq flags, for lm_task_unlock()
  *
  * Return: the locked slot, or NULL (bucket unlocked) when the task is not
- * tracked and @create is false or its bucket is full.
+ * tracked and @create is false or the pool is empty.
  */
 struct lm_task *lm_task_lock(pid_t tid, bool create, unsigned long *flags)
 {
-	struct lm_task_bucket *b = lm_task_bucket(tid);
-	struct lm_task *free = NULL;
-	int i;
+	struct lm_bucket *b = lm_task_bucket(tid);
+	struct lm_task *t;
 
-	raw_spin_lock_irqsave(&b->lock, *flags);
-	for (i = 0; i < LM_WAYS; i++) {
-		if (b->slot[i].tid == tid)
+	lm_bucket_lock(b, flags);
+	lm_table_for_each(t, b)
+		if (t->tid == tid)
 			goto found;
-		if (!free && !b->slot[i].tid)
-			free = &b->slot[i];
+	if (create) {
+		t = lm_table_insert(&lm_tasks, b);
+		if (t) {
+			t->tid = tid;
+			t->futex_idx = LM_NONE;
+			goto found;
+		}
 	}
-	if (create && free) {
-		memset(free, 0, sizeof(*free));
-		free->tid = tid;
-		free->futex_idx = LM_NONE;
-		i = free - b->slot;
-		goto found;
-	}
-	if (create)
-		lm_count(LM_CNT_task_table_full);
-	raw_spin_unlock_irqrestore(&b->lock, *flags);
+	lm_bucket_unlock(b, *flags);
 	return NULL;
 
 found:
-	__release(&b->lock);	/* held for the caller: lm_task_unlock() */
-	return &b->slot[i];
+	lm_bucket_handoff(b);	/* to lm_task_unlock() */
+	return t;
 }
 
 /**
@@ -72,8 +62,10 @@ found:
  */
 void lm_task_unlock(struct lm_task *t, unsigned long flags)
 {
-	__acquire(&lm_task_bucket(t->tid)->lock);	/* from lm_task_lock() */
-	raw_spin_unlock_irqrestore(&lm_task_bucket(t->tid)->lock, flags);
+	struct lm_bucket *b = &lm_tasks.buckets[t->tn.bucket];
+
+	lm_bucket_takeback(b);	/* from lm_task_lock() */
+	lm_bucket_unlock(b, flags);
 }
 
 /**
@@ -105,16 +97,17 @@ void lm_task_forget(pid_t tid)
 {
 	unsigned long flags, fflags;
 	struct lm_task *t = lm_task_lock(tid, false, &flags);
+	struct lm_bucket *b;
 	struct lm_futex *f;
 	u32 idx;
 
 	if (!t)
 		return;
 	idx = t->state == LM_T_WAITING ? t->futex_idx : LM_NONE;
-	memset(t, 0, sizeof(*t));
-	/* the bucket is found from the tid, which is now cleared */
-	__acquire(&lm_task_bucket(tid)->lock);	/* from lm_task_lock() */
-	raw_spin_unlock_irqrestore(&lm_task_bucket(tid)->lock, flags);
+	b = &lm_tasks.buckets[t->tn.bucket];
+	lm_table_remove(&lm_tasks, t);
+	lm_bucket_takeback(b);	/* from lm_task_lock() */
+	lm_bucket_unlock(b, flags);
 	lm_count(LM_CNT_tasks_exited);
 	if (idx == LM_NONE)
 		return;
@@ -127,34 +120,42 @@ void lm_task_forget(pid_t tid)
 }
 
 /**
- * lm_waits_copy_bucket() - snapshot one bucket of the task table
- * @b: bucket number, below lm_waits_nr_buckets()
- * @out: room for LM_WAYS tasks
+ * lm_waits_copy_chunk() - snapshot one chunk of the task pool
+ * @c: chunk number, below lm_waits_nr_chunks()
+ * @out: room for LM_CHUNK tasks
  *
  * Return: the number of tracked tasks copied.
  */
-unsigned int lm_waits_copy_bucket(unsigned int b, struct lm_task *out)
+unsigned int lm_waits_copy_chunk(unsigned int c, struct lm_task *out)
 {
-	struct lm_task_bucket *bk = &lm_tasks[b];
-	unsigned long flags;
 	unsigned int i, n = 0;
 
-	raw_spin_lock_irqsave(&bk->lock, flags);
-	for (i = 0; i < LM_WAYS; i++)
-		if (bk->slot[i].tid)
-			out[n++] = bk->slot[i];
-	raw_spin_unlock_irqrestore(&bk->lock, flags);
+	for (i = c * LM_CHUNK; i < (c + 1) * LM_CHUNK && i < lm_tasks.nr; i++) {
+		struct lm_task *t = lm_table_entry(&lm_tasks, i);
+		struct lm_bucket *b;
+		unsigned long flags;
+		u32 bk = READ_ONCE(t->tn.bucket);
+
+		if (!READ_ONCE(t->tn.used))
+			continue;
+		b = &lm_tasks.buckets[bk];
+		lm_bucket_lock(b, &flags);
+		/* it may have been freed, or reused in another chain */
+		if (t->tn.used && t->tn.bucket == bk)
+			out[n++] = *t;
+		lm_bucket_unlock(b, flags);
+	}
 	return n;
 }
 
 /**
- * lm_waits_nr_buckets() - number of buckets in the task table
+ * lm_waits_nr_chunks() - number of LM_CHUNK-task chunks of the task pool
  *
- * Return: the bucket count.
+ * Return: the chunk count.
  */
-unsigned int lm_waits_nr_buckets(void)
+unsigned int lm_waits_nr_chunks(void)
 {
-	return 1U << lm_task_bits;
+	return DIV_ROUND_UP(lm_tasks.nr, LM_CHUNK);
 }
 
 /**
@@ -164,7 +165,7 @@ unsigned int lm_waits_nr_buckets(void)
  */
 size_t lm_waits_bytes(void)
 {
-	return sizeof(*lm_tasks) << lm_task_bits;
+	return lm_table_bytes(lm_max_tasks, sizeof(struct lm_task));
 }
 
 /**
@@ -172,14 +173,7 @@ size_t lm_waits_bytes(void)
  */
 void lm_waits_reset(void)
 {
-	unsigned int b;
-	unsigned long flags;
-
-	for (b = 0; b < lm_waits_nr_buckets(); b++) {
-		raw_spin_lock_irqsave(&lm_tasks[b].lock, flags);
-		memset(lm_tasks[b].slot, 0, sizeof(lm_tasks[b].slot));
-		raw_spin_unlock_irqrestore(&lm_tasks[b].lock, flags);
-	}
+	lm_table_reset(&lm_tasks);
 }
 
 /**
@@ -189,15 +183,8 @@ void lm_waits_reset(void)
  */
 int lm_waits_init(void)
 {
-	unsigned int b;
-
-	lm_task_bits = ilog2(roundup_pow_of_two(lm_max_tasks / LM_WAYS));
-	lm_tasks = vzalloc(lm_waits_bytes());
-	if (!lm_tasks)
-		return -ENOMEM;
-	for (b = 0; b < lm_waits_nr_buckets(); b++)
-		raw_spin_lock_init(&lm_tasks[b].lock);
-	return 0;
+	return lm_table_init(&lm_tasks, "tasks", lm_max_tasks,
+			     sizeof(struct lm_task), LM_CNT_task_table_full);
 }
 
 /**
@@ -205,6 +192,5 @@ int lm_waits_init(void)
  */
 void lm_waits_exit(void)
 {
-	vfree(lm_tasks);
-	lm_tasks = NULL;
+	lm_table_exit(&lm_tasks);
 }
