@@ -116,7 +116,7 @@ static int lm_snap_open(struct file *file, struct lm_snap *tmpl,
 	if (!s)
 		return -ENOMEM;
 	*s = *tmpl;
-	s->now = ktime_get_ns();
+	s->now = lm_now();
 	err = fill(s);
 	if (err) {
 		kvfree(s->rows);

@@ -223,7 +223,7 @@ static bool lm_finding_record(struct lm_finding *f, u64 since)
 	unsigned int i;
 
 	f->sig = lm_finding_sig(f);
-	f->time_ns = ktime_get_ns();
+	f->time_ns = lm_now();
 	f->latency_ns = since && f->time_ns > since ? f->time_ns - since : 0;
 
 	raw_spin_lock_irqsave(&lm_findings_lock, flags);
@@ -433,12 +433,13 @@ static void lm_wait_set_stack(const struct lm_task *t, u32 stack_id)
 
 /* Probe context builds its chain here: the scan has a buffer of its own. */
 static DEFINE_PER_CPU(struct lm_finding, lm_chain_buf);
+static DEFINE_PER_CPU(struct lm_task, lm_self_buf);
 static struct lm_finding lm_scan_chain;
 
 static void lm_graph_follow(const struct lm_task *self, bool settled,
 			    struct lm_finding *f)
 {
-	u64 old = ktime_get_ns() - (u64)lm_scan_ms * NSEC_PER_MSEC;
+	u64 old = lm_now() - (u64)lm_scan_ms * NSEC_PER_MSEC;
 	bool timed = self->timed;
 	bool guess = self->owner_how == LOCKMON_OWNER_INFERRED;
 	struct lm_task t;
@@ -515,6 +516,37 @@ void lm_graph_check(const struct lm_task *self, bool settled)
 		lm_graph_follow(self, true, &lm_scan_chain);
 	else
 		lm_graph_follow(self, false, this_cpu_ptr(&lm_chain_buf));
+}
+
+/**
+ * lm_graph_check_block() - the chain check of a task that is blocking now
+ * @tid: current, just blocked
+ * @owner: the owner it blocked on, 0 if none
+ * @how: enum lockmon_owner_how
+ * @kind: glibc mutex kind
+ *
+ * The probes' fast path: one lookup of the owner, and a copy of the
+ * blocking task's slot only when the owner is blocked itself (or it is
+ * the task itself), the rare case where a cycle can close.
+ */
+void lm_graph_check_block(pid_t tid, pid_t owner, u8 how, u8 kind)
+{
+	struct lm_task *self;
+
+	if (!owner)
+		return;
+	if (owner == tid) {
+		/* a recursive or errorcheck mutex never blocks on itself */
+		if (how != LOCKMON_OWNER_GLIBC ||
+		    (kind != LM_GLIBC_KIND_NORMAL && kind != LM_GLIBC_KIND_ADAPTIVE))
+			return;
+	} else if (!lm_task_blocked(owner)) {
+		return;
+	}
+	self = this_cpu_ptr(&lm_self_buf);
+	if (!lm_task_copy(tid, self) || self->state != LM_T_WAITING)
+		return;
+	lm_graph_follow(self, false, this_cpu_ptr(&lm_chain_buf));
 }
 
 /**
@@ -806,7 +838,7 @@ static void lm_scan_stalls(void)
 				continue;
 			if (lm_finding_record(&pr->f, 0))
 				trace_lockmon_stall(pr->f.seq, pr->tgid, threads,
-						    div_u64(ktime_get_ns() - pr->oldest,
+						    div_u64(lm_now() - pr->oldest,
 							    NSEC_PER_MSEC));
 		}
 	}
@@ -852,7 +884,7 @@ static void lm_scan_stack(struct lm_task *t, unsigned int *budget)
 static void lm_scan_fn(struct work_struct *work)
 {
 	struct lm_task *buf = lm_scan_buf;
-	u64 now = ktime_get_ns();
+	u64 now = lm_now();
 	u64 stall_ns = (u64)READ_ONCE(lm_stall_ms) * NSEC_PER_MSEC;
 	unsigned int b, i, n, budget = LM_SCAN_STACKS;
 

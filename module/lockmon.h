@@ -15,6 +15,7 @@
 #include <linux/sched.h>
 #include <linux/seqlock.h>
 #include <linux/percpu.h>
+#include <linux/timekeeping.h>
 #include <uapi/linux/lockmon.h>
 #include "table.h"
 
@@ -43,6 +44,15 @@ struct lm_counters {
 };
 
 DECLARE_PER_CPU(struct lm_counters, lm_counters);
+
+/*
+ * The clock of every wait: CLOCK_MONOTONIC without the seqcount retry
+ * loop of ktime_get_ns(), and safe in any context.
+ */
+static inline u64 lm_now(void)
+{
+	return ktime_get_mono_fast_ns();
+}
 
 static inline void lm_count(enum lm_counter c)
 {
@@ -225,6 +235,7 @@ size_t lm_graph_bytes(void);
 pid_t lm_resolve_owner(u64 uaddr, bool pi, bool shared, s64 val, u8 *how,
 		       u8 *kind);
 void lm_graph_check(const struct lm_task *self, bool settled);
+void lm_graph_check_block(pid_t tid, pid_t owner, u8 how, u8 kind);
 void lm_graph_pi_edeadlk(const struct lm_task *self);
 void lm_graph_wait_ended(pid_t tid, int result);
 void lm_graph_set_stack(pid_t tid, u64 futex_id, u32 stack_id);

@@ -154,7 +154,7 @@ out:
  */
 static void lm_wait_finish(struct lm_task *t, unsigned long tflags, int result)
 {
-	u64 now = ktime_get_ns();
+	u64 now = lm_now();
 	pid_t tid = t->tid, tgid = t->tgid;
 	u64 futex_id = t->futex_id, uaddr = t->uaddr, ns = now - t->since;
 	u32 stack_id = t->stack_id;
@@ -193,7 +193,6 @@ static noinline void lm_wait_refused(struct lm_task *t, unsigned long tflags)
 static void lm_block(struct lm_task *t, unsigned long tflags,
 		     const struct lm_fkey *k, bool inode)
 {
-	struct lm_task me;
 	struct lm_futex *f;
 	unsigned long flags;
 	u8 how, kind;
@@ -237,7 +236,7 @@ static void lm_block(struct lm_task *t, unsigned long tflags,
 		t->futex_id = lm_fkey_id(k);
 	}
 	t->state = LM_T_WAITING;
-	t->since = ktime_get_ns();
+	t->since = lm_now();
 	t->futex_idx = idx;
 	t->shared = inode;
 	t->owner = owner;
@@ -248,12 +247,12 @@ static void lm_block(struct lm_task *t, unsigned long tflags,
 	t->reported = 0;
 	t->stack_id = 0;
 	memcpy(t->comm, current->comm, sizeof(t->comm));
-	me = *t;
+	trace_lockmon_wait_begin(t->tid, t->tgid, t->futex_id, t->uaddr,
+				 owner, how, t->timed, 0);
 	lm_task_unlock(t, tflags);
 
-	trace_lockmon_wait_begin(me.tid, me.tgid, me.futex_id, me.uaddr,
-				 me.owner, me.owner_how, me.timed, 0);
-	lm_graph_check(&me, false);
+	/* the slot itself is copied only if the owner is blocked too */
+	lm_graph_check_block(current->pid, owner, how, kind);
 }
 
 /* futex_wait_queue(hb, q, timeout): the task is about to sleep. */
@@ -391,7 +390,7 @@ static void lm_on_wake_mark(unsigned long pip, struct pt_regs *regs)
 		return;
 	if (t->state == LM_T_WAITING && !t->woken) {
 		t->woken = 1;
-		t->wake_ns = ktime_get_ns();
+		t->wake_ns = lm_now();
 		t->last_waker = current->pid;
 	}
 	lm_task_unlock(t, flags);
