@@ -118,16 +118,18 @@ static pid_t lm_owner_from_words(const s32 *w, bool pi, bool shared, s64 val,
  * @val: the value the waiter expects in the word, or -1 if unknown
  * @how: set to enum lockmon_owner_how
  * @kind: set to the glibc mutex kind when @how is LOCKMON_OWNER_GLIBC
+ * @known: the futex is known to be a glibc mutex already: its owner is
+ *	believed without the liveness check, and a dead one is an orphan
  *
  * Reads user memory with copy_from_user_nofault(), which never sleeps, so it
  * is safe in probe context. A glibc owner is believed only when the futex
- * word says "locked with waiters" and the TID is a live thread of the
- * waiter's process (any process, for a shared mutex).
+ * word says "locked with waiters" and, the first time, the TID is a live
+ * thread of the waiter's process (any process, for a shared mutex).
  *
  * Return: the owner TID, or 0 with @how set to LOCKMON_OWNER_NONE.
  */
-pid_t lm_resolve_owner(u64 uaddr, bool pi, bool shared, s64 val, u8 *how,
-		       u8 *kind)
+pid_t lm_resolve_owner(u64 uaddr, bool pi, bool shared, s64 val, bool known,
+		       u8 *how, u8 *kind)
 {
 	s32 w[5] = { 0 };
 
@@ -137,7 +139,7 @@ pid_t lm_resolve_owner(u64 uaddr, bool pi, bool shared, s64 val, u8 *how,
 		*kind = 0;
 		return 0;
 	}
-	return lm_owner_from_words(w, pi, shared, val, current->tgid, false,
+	return lm_owner_from_words(w, pi, shared, val, current->tgid, known,
 				   how, kind);
 }
 

@@ -232,8 +232,8 @@ void lm_graph_exit(void);
 void lm_graph_reset(void);
 size_t lm_graph_bytes(void);
 
-pid_t lm_resolve_owner(u64 uaddr, bool pi, bool shared, s64 val, u8 *how,
-		       u8 *kind);
+pid_t lm_resolve_owner(u64 uaddr, bool pi, bool shared, s64 val, bool known,
+		       u8 *how, u8 *kind);
 void lm_graph_check(const struct lm_task *self, bool settled);
 void lm_graph_check_block(pid_t tid, pid_t owner, u8 how, u8 kind);
 void lm_graph_pi_edeadlk(const struct lm_task *self);

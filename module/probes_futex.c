@@ -200,10 +200,11 @@ static void lm_block(struct lm_task *t, unsigned long tflags,
 	u32 idx;
 
 	lm_count(LM_CNT_blocked);
+	f = lm_futex_lock(k, true, &idx, &flags);
+	/* a futex already seen as a glibc mutex needs no liveness check */
 	owner = lm_resolve_owner(t->uaddr, t->pi, inode,
 				 t->pi || !t->val_known ? -1 : t->val,
-				 &how, &kind);
-	f = lm_futex_lock(k, true, &idx, &flags);
+				 f && f->glibc, &how, &kind);
 	if (f) {
 		lm_futex_add_waiter(f, t->tid);
 		if (!f->tgid) {
