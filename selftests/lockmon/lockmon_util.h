@@ -375,15 +375,6 @@ static inline bool lm_wait_blocked(pid_t tid, unsigned int ms)
 	return lm_wait_until(tid && lm_task_blocked(tid), ms);
 }
 
-/*
- * Wait up to @ms for thread @tid of @pid to sleep in futex(2), whether or
- * not lockmon tracks it (a full task table, a filter).
- */
-static inline bool lm_wait_in_futex(pid_t pid, pid_t tid, unsigned int ms)
-{
-	return lm_wait_until(tid && lm_in_futex(pid, tid, NULL), ms);
-}
-
 /* Periodic scans completed since load or the last reset, or -1. */
 static inline long long lm_scans(void)
 {

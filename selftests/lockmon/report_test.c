@@ -279,10 +279,10 @@ TEST_F_TIMEOUT(report, sigint_removes_instance, 60)
 		      NULL);
 		_exit(127);
 	}
-	lm_sleep_ms(1500);
 	snprintf(cmd, sizeof(cmd),
 		 "/sys/kernel/tracing/instances/lockmon-report-%d", pid);
-	EXPECT_EQ(0, access(cmd, F_OK));
+	EXPECT_TRUE(lm_wait_until(access(cmd, F_OK) == 0, 30000))
+		TH_LOG("no instance %s", cmd);
 	kill(pid, SIGINT);
 	ASSERT_EQ(pid, waitpid(pid, &st, 0));
 	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
@@ -579,7 +579,8 @@ TEST_F_TIMEOUT(report, recorded_owner_change, 60)
 		       !lm_in_futex(getpid(), h->waiter[0], NULL) ||
 		       !lm_in_futex(getpid(), h->waiter[1], NULL))
 			lm_sleep_ms(5);
-		lm_sleep_ms(500);	/* both waits are older than a scan */
+		/* both waits are older than a scan period */
+		lm_wait_scans(2);
 		pthread_mutex_unlock(&h->m);
 		for (;;)
 			pause();
