@@ -288,8 +288,8 @@ static inline bool lm_in_futex(pid_t pid, pid_t tid, unsigned long long *op)
 }
 
 /*
- * Whether @tid has a row in `tasks` (lockmon sees it blocked right now) for
- * a futex in [lo, lo+len); any futex when @lo is NULL.
+ * Whether @tid has a row in `tasks`, not yet woken (lockmon sees it blocked
+ * right now), for a futex in [lo, lo+len); any futex when @lo is NULL.
  */
 static inline bool lm_task_waits_on(pid_t tid, const void *lo, size_t len)
 {
@@ -301,6 +301,7 @@ static inline bool lm_task_waits_on(pid_t tid, const void *lo, size_t len)
 	for (r = 0; t && r < t->nrows && !in; r++) {
 		a = lm_ucell(t, r, "uaddr");
 		in = lm_ucell(t, r, "tid") == (unsigned long long)tid &&
+		     !lm_ucell(t, r, "woken") &&
 		     (!lo || (a >= (uintptr_t)lo && a < (uintptr_t)lo + len));
 	}
 	if (t)
