@@ -177,7 +177,7 @@ TEST_F_TIMEOUT(small, tables_at_minimum_size, 180)
 	static const char *const tiny[] = {
 		"max_tasks=8", "max_futexes=8", "max_stacks=4", "max_findings=0",
 	};
-	unsigned long long full, f0, drops, cap, kept;
+	unsigned long long full, f0, fdrops, sdrops, kept;
 	struct lm_table *t;
 	pid_t pairs[3][2];
 	struct waiter *w;
@@ -223,14 +223,14 @@ TEST_F_TIMEOUT(small, tables_at_minimum_size, 180)
 	/* 8 waves of 16 waiters: 128 futexes and 128 stacks into 64 slots */
 	w = calloc(256, sizeof(*w));
 	ASSERT_NE(NULL, w);
-	drops = stat_of("futex_table_full");
-	cap = stat_of("stacks_dropped");
+	fdrops = stat_of("futex_table_full");
+	sdrops = stat_of("stacks_dropped");
 	for (i = 0; i < 8; i++)
 		ASSERT_TRUE(run_waiters(w + i * 16, 16, i * 16)) TH_LOG("wave %d", i);
-	drops = stat_of("futex_table_full") - drops;
-	cap = stat_of("stacks_dropped") - cap;
+	fdrops = stat_of("futex_table_full") - fdrops;
+	sdrops = stat_of("stacks_dropped") - sdrops;
 	ksft_print_msg("waves: futex_table_full +%llu, stacks_captured %llu, stacks_dropped +%llu\n",
-		       drops, stat_of("stacks_captured"), cap);
+		       fdrops, stat_of("stacks_captured"), sdrops);
 	/*
 	 * Each of the 128 futexes had one blocking wait: it is a locks row
 	 * or was counted as dropped. Other futexes only add to the count.
@@ -240,8 +240,8 @@ TEST_F_TIMEOUT(small, tables_at_minimum_size, 180)
 	for (i = n = 0; i < 128; i++)
 		n += lm_find_lock(t, getpid(), &w[i].word, sizeof(w[i].word)) >= 0;
 	ksft_print_msg("128 futexes: %d in locks (%d rows), %llu dropped\n",
-		       n, t->nrows, drops);
-	EXPECT_LE((unsigned long long)(128 - n), drops);
+		       n, t->nrows, fdrops);
+	EXPECT_LE((unsigned long long)(128 - n), fdrops);
 	lm_table_free(t);
 	/* the same for the 128 distinct stacks, all of this process */
 	t = lm_table("stacks");
@@ -249,8 +249,8 @@ TEST_F_TIMEOUT(small, tables_at_minimum_size, 180)
 	for (r = n = 0; r < t->nrows; r++)
 		n += (pid_t)lm_ucell(t, r, "tgid") == getpid();
 	ksft_print_msg("128 stacks: %d rows of this process (%d rows), %llu dropped\n",
-		       n, t->nrows, cap);
-	EXPECT_LE(128, (unsigned long long)n + cap);
+		       n, t->nrows, sdrops);
+	EXPECT_LE(128, (unsigned long long)n + sdrops);
 	lm_table_free(t);
 
 	/* 200 waiters at once: more tasks than the table holds */
