@@ -920,6 +920,7 @@ static void lm_scan_fn(struct work_struct *work)
 	}
 	lm_scan_stalls();
 	lm_pending_prune();
+	lm_count(LM_CNT_scans);
 	if (READ_ONCE(lm_scanning))
 		schedule_delayed_work(&lm_scan_work, msecs_to_jiffies(lm_scan_ms));
 }

@@ -428,7 +428,8 @@ TEST_F_TIMEOUT(leaks, no_kernel_address_in_any_output, 120)
 				ASSERT_EQ(0, scan_file(&s, path, f)) TH_LOG("%s", f);
 			}
 		}
-		lm_sleep_ms(50);
+		/* the next round reads what a later scan left */
+		ASSERT_TRUE(lm_wait_scans(1));
 	}
 	if (tracing) {
 		b = lm_read(INST "/trace");

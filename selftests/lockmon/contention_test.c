@@ -287,12 +287,15 @@ struct cv_work {
 	pthread_mutex_t m;
 	pthread_cond_t c;
 	int items, done;
+	int next;
+	volatile pid_t tid[2];
 };
 
 static void *cv_consumer(void *arg)
 {
 	struct cv_work *w = arg;
 
+	w->tid[__atomic_fetch_add(&w->next, 1, __ATOMIC_SEQ_CST)] = lm_gettid();
 	pthread_mutex_lock(&w->m);
 	while (!w->done) {
 		while (!w->items && !w->done)
@@ -309,15 +312,20 @@ TEST(condvar_is_event_like)
 	static struct cv_work w = {
 		PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0,
 	};
+	unsigned long long blocked = 0;
 	struct lm_table *t;
 	pthread_t th[2];
-	int i, row;
+	int i, r, row;
 
 	ASSERT_EQ(0, lm_fresh());
 	for (i = 0; i < 2; i++)
 		pthread_create(&th[i], NULL, cv_consumer, &w);
 	for (i = 0; i < 20; i++) {
-		lm_sleep_ms(20);
+		/* each item wakes a consumer that is blocked on the condvar */
+		ASSERT_TRUE(lm_wait_until(w.tid[0] && w.tid[1] &&
+					  lm_task_waits_on(w.tid[0], &w.c, sizeof(w.c)) &&
+					  lm_task_waits_on(w.tid[1], &w.c, sizeof(w.c)),
+					  5000)) TH_LOG("item %d: consumers not blocked", i);
 		pthread_mutex_lock(&w.m);
 		w.items++;
 		pthread_cond_signal(&w.c);
@@ -335,7 +343,11 @@ TEST(condvar_is_event_like)
 	row = lm_find_lock(t, getpid(), &w.c, sizeof(w.c));
 	ASSERT_LE(0, row) TH_LOG("no futex inside the condvar");
 	EXPECT_STREQ("event", lm_cell(t, row, "class"));
-	EXPECT_GE(lm_ucell(t, row, "blocked"), 10);
+	/* 2 first waits, then one more per item; glibc uses 2 futex words */
+	for (r = 0; r < t->nrows; r++)
+		if (lm_row_has(t, r, getpid(), &w.c, sizeof(w.c)))
+			blocked += lm_ucell(t, r, "blocked");
+	EXPECT_LE(22, blocked);
 	lm_table_free(t);
 }
 
@@ -346,10 +358,11 @@ TEST(process_shared_mutex_is_one_lock)
 	struct shm {
 		pthread_mutex_t m;
 		volatile int phase;
+		volatile pid_t parent;
 	} *s = lm_shared(sizeof(*s));
 	pthread_mutexattr_t a;
 	struct lm_table *t;
-	int r, rows = 0, row = -1;
+	int r, st, rows = 0, row = -1;
 	pid_t child;
 
 	ASSERT_NE(NULL, s);
@@ -357,6 +370,7 @@ TEST(process_shared_mutex_is_one_lock)
 	pthread_mutexattr_init(&a);
 	pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
 	pthread_mutex_init(&s->m, &a);
+	s->parent = lm_gettid();
 
 	child = fork();
 	ASSERT_LE(0, child);
@@ -364,7 +378,8 @@ TEST(process_shared_mutex_is_one_lock)
 		/* round 1: the child holds, the parent blocks */
 		pthread_mutex_lock(&s->m);
 		s->phase = 1;
-		lm_sleep_ms(200);
+		if (!lm_wait_blocked(s->parent, 10000))
+			_exit(1);
 		pthread_mutex_unlock(&s->m);
 		while (s->phase != 2)
 			lm_sleep_ms(5);
@@ -377,9 +392,11 @@ TEST(process_shared_mutex_is_one_lock)
 		lm_sleep_ms(5);
 	pthread_mutex_lock(&s->m);
 	s->phase = 2;
-	lm_sleep_ms(200);
+	EXPECT_TRUE(lm_wait_blocked(child, 10000));
 	pthread_mutex_unlock(&s->m);
-	waitpid(child, NULL, 0);
+	waitpid(child, &st, 0);
+	EXPECT_TRUE(WIFEXITED(st) && !WEXITSTATUS(st))
+		TH_LOG("the child did not see the parent blocked");
 
 	t = lm_table("locks");
 	ASSERT_NE(NULL, t);
@@ -396,7 +413,8 @@ TEST(process_shared_mutex_is_one_lock)
 	ASSERT_LE(0, row);
 	EXPECT_TRUE(lm_row_has(t, row, getpid(), &s->m, sizeof(s->m)));
 	EXPECT_TRUE(lm_row_has(t, row, child, &s->m, sizeof(s->m)));
-	EXPECT_GE(lm_ucell(t, row, "blocked"), 2);
+	/* each side blocked once, and was seen blocked before the unlock */
+	EXPECT_EQ(2, lm_ucell(t, row, "blocked"));
 	lm_table_free(t);
 }
 
@@ -511,6 +529,7 @@ static void on_usr1(int sig)
 struct sig_work {
 	uint32_t word;
 	volatile pid_t tid;
+	volatile int round;	/* the wait the waiter is in, from 1 */
 	int eintr;
 };
 
@@ -520,9 +539,11 @@ static void *sig_waiter(void *arg)
 	int i;
 
 	w->tid = lm_gettid();
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < 4; i++) {
+		w->round = i + 1;
 		if (lm_futex_wait(&w->word, 0, NULL) < 0 && errno == EINTR)
 			w->eintr++;
+	}
 	return NULL;
 }
 
@@ -538,10 +559,13 @@ TEST(waits_interrupted_by_signals)
 	sigaction(SIGUSR1, &sa, NULL);
 	pthread_create(&th, NULL, sig_waiter, &w);
 	for (i = 0; i < 4; i++) {
-		/* signal only once the waiter is really blocked */
-		ASSERT_TRUE(lm_wait_until(lm_task_blocked(w.tid), 5000));
+		/*
+		 * Signal only once the waiter is really blocked in wait i:
+		 * the row of wait i - 1 is gone before it sets round.
+		 */
+		ASSERT_TRUE(lm_wait_until(w.round == i + 1 &&
+					  lm_task_blocked(w.tid), 5000));
 		pthread_kill(th, SIGUSR1);
-		lm_sleep_ms(20);
 	}
 	pthread_join(th, NULL);
 	ASSERT_EQ(4, w.eintr);
@@ -630,6 +654,9 @@ TEST(futex_waitv_wait_is_traced)
 
 /* ---- CPython threading.Lock contention ------------------------------- */
 
+#define LM_STR_(x)	#x
+#define LM_STR(x)	LM_STR_(x)
+
 TEST(cpython_lock_contention)
 {
 	static const char *const prog =
@@ -640,6 +667,15 @@ TEST(cpython_lock_contention)
 		"    l.acquire(); l.release()\n"
 		"ts = [threading.Thread(target=w) for _ in range(3)]\n"
 		"[t.start() for t in ts]\n"
+		/* in futex(2) with no timeout: on the Lock, not on the GIL */
+		"def parked(t):\n"
+		"    try:\n"
+		"        a = open('/proc/self/task/%d/syscall' % t.native_id).read().split()\n"
+		"    except OSError:\n"
+		"        return False\n"
+		"    return a[0] == '" LM_STR(SYS_futex) "' and a[4] == '0x0'\n"
+		"while not all(parked(t) for t in ts):\n"
+		"    time.sleep(0.01)\n"
 		"time.sleep(0.3)\n"
 		"l.release()\n"
 		"[t.join() for t in ts]\n";

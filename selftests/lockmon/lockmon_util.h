@@ -287,18 +287,32 @@ static inline bool lm_in_futex(pid_t pid, pid_t tid, unsigned long long *op)
 	return in;
 }
 
-/* Whether @tid has a row in `tasks`: lockmon sees it blocked right now. */
-static inline bool lm_task_blocked(pid_t tid)
+/*
+ * Whether @tid has a row in `tasks`, not yet woken (lockmon sees it blocked
+ * right now), for a futex in [lo, lo+len); any futex when @lo is NULL.
+ */
+static inline bool lm_task_waits_on(pid_t tid, const void *lo, size_t len)
 {
 	struct lm_table *t = lm_table("tasks");
+	unsigned long long a;
 	bool in = false;
 	int r;
 
-	for (r = 0; t && r < t->nrows; r++)
-		in |= lm_ucell(t, r, "tid") == (unsigned long long)tid;
+	for (r = 0; t && r < t->nrows && !in; r++) {
+		a = lm_ucell(t, r, "uaddr");
+		in = lm_ucell(t, r, "tid") == (unsigned long long)tid &&
+		     !lm_ucell(t, r, "woken") &&
+		     (!lo || (a >= (uintptr_t)lo && a < (uintptr_t)lo + len));
+	}
 	if (t)
 		lm_table_free(t);
 	return in;
+}
+
+/* Whether @tid has a row in `tasks`: lockmon sees it blocked right now. */
+static inline bool lm_task_blocked(pid_t tid)
+{
+	return lm_task_waits_on(tid, NULL, 0);
 }
 
 /* The locks row of the futex at [lo, lo+len) in process @pid, or -1. */
@@ -355,6 +369,38 @@ static inline void lm_kill(pid_t pid)
 	}								\
 	__ok || (cond);							\
 })
+
+/* Wait up to @ms for lockmon to list @tid in `tasks`, blocked on a futex. */
+static inline bool lm_wait_blocked(pid_t tid, unsigned int ms)
+{
+	return lm_wait_until(tid && lm_task_blocked(tid), ms);
+}
+
+/* Periodic scans completed since load or the last reset, or -1. */
+static inline long long lm_scans(void)
+{
+	return lm_stat("scans");
+}
+
+#define LM_SCAN_WAIT_MS	10000	/* per scan, for a slow debug kernel */
+
+/*
+ * Wait until @n whole periodic scans started after the call, at most
+ * LM_SCAN_WAIT_MS for each. `scans` counts completed scans: the first one
+ * to complete after we read N may have started before, so n scans have
+ * started and finished after us once the counter reaches N + n + 1. The
+ * scan re-arms scan_ms after it ends and only looks again at waits older
+ * than scan_ms, so with @n = 2 the last of them has seen every wait that
+ * began before the call. An absence check waits for this before it looks.
+ */
+static inline bool lm_wait_scans(unsigned int n)
+{
+	long long from = lm_scans();
+
+	return from >= 0 &&
+	       lm_wait_until(lm_scans() >= from + n + 1,
+			     (n + 1) * LM_SCAN_WAIT_MS);
+}
 
 /* One record of the deadlocks file. */
 struct lm_finding_rec {

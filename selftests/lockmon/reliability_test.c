@@ -301,6 +301,7 @@ struct streamer {
 	int fd;
 	volatile int stop;
 	volatile unsigned long lines;
+	volatile unsigned long rounds;	/* polls (and reads) done */
 	volatile int err;		/* errno of a failed read, or 0 */
 };
 
@@ -312,8 +313,10 @@ static void *stream(void *arg)
 	ssize_t n, i;
 
 	while (!s->stop) {
-		if (poll(&p, 1, 50) <= 0)
+		if (poll(&p, 1, 50) <= 0) {
+			s->rounds++;
 			continue;
+		}
 		n = read(s->fd, buf, sizeof(buf));
 		if (n < 0 && errno != EAGAIN) {
 			s->err = errno;
@@ -321,6 +324,7 @@ static void *stream(void *arg)
 		}
 		for (i = 0; i < n; i++)
 			s->lines += buf[i] == '\n';
+		s->rounds++;
 	}
 	return NULL;
 }
@@ -352,11 +356,12 @@ TEST_F_TIMEOUT(busy_unload, events_streaming, 120)
 		EXPECT_TRUE(lm_loaded());
 		EXPECT_EQ(0, write_str(INST "/events/lockmon/enable", "0"));
 	} else {
-		unsigned long at = s.lines;
+		unsigned long at = s.lines, round = s.rounds;
 
 		/* the reader carries on; the events are gone with the module */
 		EXPECT_FALSE(lm_loaded());
-		lm_sleep_ms(300);
+		EXPECT_TRUE(lm_wait_until(s.rounds >= round + 2, 10000))
+			TH_LOG("the reader stopped after the unload");
 		EXPECT_NE(0, access(INST "/events/lockmon", F_OK));
 		ksft_print_msg("%lu lines after unload\n", s.lines - at);
 	}

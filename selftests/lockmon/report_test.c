@@ -279,10 +279,10 @@ TEST_F_TIMEOUT(report, sigint_removes_instance, 60)
 		      NULL);
 		_exit(127);
 	}
-	lm_sleep_ms(1500);
 	snprintf(cmd, sizeof(cmd),
 		 "/sys/kernel/tracing/instances/lockmon-report-%d", pid);
-	EXPECT_EQ(0, access(cmd, F_OK));
+	EXPECT_TRUE(lm_wait_until(access(cmd, F_OK) == 0, 30000))
+		TH_LOG("no instance %s", cmd);
 	kill(pid, SIGINT);
 	ASSERT_EQ(pid, waitpid(pid, &st, 0));
 	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
@@ -435,11 +435,17 @@ TEST_F(report, module_abi_mismatch_fails)
  * Two CPython threads wait forever on a Condition no one notifies: a lost
  * wake-up. The recording holds the stall and the lockmon_stall event's
  * figures: the process, 2 threads, how long. The workload is the
- * recorder's command, so its waits and the stall fall inside the recording.
+ * recorder's command, so its waits and the stall fall inside the recording;
+ * a child process of its own kills it once lockmon has the stall.
  */
 #define STALL_PY "import os, signal, threading, time\n" \
 	"if os.fork() == 0:\n" \
-	"    time.sleep(3)\n" \
+	"    me = ' tgid=%d ' % os.getppid()\n" \
+	"    for _ in range(6000):\n" \
+	"        d = open('" LM_DIR "/deadlocks').read().split('finding ')\n" \
+	"        if any(f.split()[1:2] == ['kind=stall'] and me in f for f in d):\n" \
+	"            break\n" \
+	"        time.sleep(0.01)\n" \
 	"    os.kill(os.getppid(), signal.SIGKILL)\n" \
 	"    os._exit(0)\n" \
 	"c = threading.Condition()\n" \
@@ -465,8 +471,9 @@ TEST_F_TIMEOUT(report, recorded_stall, 180)
 	fclose(f);
 	ASSERT_EQ(0, lm_control("stall_ms 300"));
 	/*
-	 * A child process of its own kills it after 3 s (a thread of its own
-	 * would not be blocked); the recorder's status is then the workload's.
+	 * A child process of its own kills it once the deadlocks file has
+	 * the stall, 60 s at most (a thread of its own would not be blocked);
+	 * the recorder's status is then the workload's.
 	 */
 	run("%s record -o %s -- sh -c 'echo $$ >/tmp/lmr_pid; exec python3 /tmp/lmr_stall.py'",
 	    tree("user/lockmon-report"), self->file);
@@ -579,7 +586,8 @@ TEST_F_TIMEOUT(report, recorded_owner_change, 60)
 		       !lm_in_futex(getpid(), h->waiter[0], NULL) ||
 		       !lm_in_futex(getpid(), h->waiter[1], NULL))
 			lm_sleep_ms(5);
-		lm_sleep_ms(500);	/* both waits are older than a scan */
+		/* both waits are older than a scan period */
+		lm_wait_scans(2);
 		pthread_mutex_unlock(&h->m);
 		for (;;)
 			pause();

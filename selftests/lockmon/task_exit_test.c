@@ -62,22 +62,6 @@ static int rows_of(pid_t tgid)
 	return n;
 }
 
-/* Is @tid listed in the tasks file as waiting on @uaddr? */
-static bool waits_on(pid_t tid, const void *uaddr)
-{
-	struct lm_table *t = lm_table("tasks");
-	bool hit = false;
-	int r;
-
-	if (!t)
-		return false;
-	for (r = 0; r < t->nrows && !hit; r++)
-		hit = (pid_t)lm_ucell(t, r, "tid") == tid &&
-		      lm_ucell(t, r, "uaddr") == (uintptr_t)uaddr;
-	lm_table_free(t);
-	return hit;
-}
-
 /* ---- 100k short-lived threads ---------------------------------------- */
 
 struct churn {
@@ -181,7 +165,9 @@ TEST_F_TIMEOUT(churn, hundred_thousand_threads_leave_nothing, 600)
 	for (i = 0; i < PROBES; i++)
 		ASSERT_EQ(0, pthread_create(&pth[i], NULL, probe_wait, &pw[i]));
 	for (i = 0; i < PROBES; i++)
-		ASSERT_TRUE(lm_wait_until(pw[i].tid && waits_on(pw[i].tid, &pw[i].word), 10000))
+		ASSERT_TRUE(lm_wait_until(pw[i].tid &&
+					  lm_task_waits_on(pw[i].tid, &pw[i].word, 4),
+					  10000))
 			TH_LOG("waiter %d not in the tasks file", i);
 	EXPECT_EQ(full, stat_of("task_table_full"));
 	EXPECT_EQ(PROBES, rows_of(getpid()));
@@ -312,7 +298,7 @@ static bool all_waiting(struct grp *g)
 	int i;
 
 	for (i = 0; i < WAITERS; i++)
-		if (!g->tid[i] || !waits_on(g->tid[i], &g->m))
+		if (!g->tid[i] || !lm_task_waits_on(g->tid[i], &g->m, sizeof(g->m)))
 			return false;
 	return true;
 }
@@ -375,7 +361,8 @@ TEST_F_TIMEOUT(life, fork_while_others_wait, 60)
 	self->g->go = 1;
 	ASSERT_TRUE(lm_wait_until(rows_of(self->child) == 0, 10000));
 	for (i = 0; i < WAITERS; i++)
-		EXPECT_FALSE(waits_on(self->g->tid[i], &self->g->m));
+		EXPECT_FALSE(lm_task_waits_on(self->g->tid[i], &self->g->m,
+					      sizeof(self->g->m)));
 }
 
 TEST_F_TIMEOUT(life, exec_kills_waiters_mid_wait, 60)
@@ -384,7 +371,9 @@ TEST_F_TIMEOUT(life, exec_kills_waiters_mid_wait, 60)
 
 	self->child = grp_child(self->g, ACT_EXEC);
 	ASSERT_TRUE(lm_wait_until(all_waiting(self->g) && self->g->leader &&
-				  waits_on(self->g->leader, &self->g->m), 10000));
+				  lm_task_waits_on(self->g->leader, &self->g->m,
+						   sizeof(self->g->m)),
+				  10000));
 	ASSERT_EQ(self->child, self->g->leader);
 	self->g->act = 1;
 	/* during sleep(1) the process is one new thread with the leader's
@@ -429,7 +418,9 @@ TEST_F_TIMEOUT(life, owner_killed_holding_mutex_is_orphan, 60)
 		_exit(0);
 	}
 	self->child = waiter;
-	ASSERT_TRUE(lm_wait_until(g->tid[0] && waits_on(g->tid[0], &g->m), 10000));
+	ASSERT_TRUE(lm_wait_until(g->tid[0] &&
+				  lm_task_waits_on(g->tid[0], &g->m, sizeof(g->m)),
+				  10000));
 	wtid = g->tid[0];
 	kill(owner, SIGKILL);
 	ASSERT_EQ(owner, waitpid(owner, NULL, 0));
@@ -443,7 +434,7 @@ TEST_F_TIMEOUT(life, owner_killed_holding_mutex_is_orphan, 60)
 	EXPECT_STREQ("glibc-owner", f[i].how[0]);
 	EXPECT_EQ((uintptr_t)&g->m, f[i].uaddr[0]);
 	/* one finding for it, not one per scan */
-	lm_sleep_ms(500);
+	ASSERT_TRUE(lm_wait_scans(2));
 	EXPECT_EQ(1, lm_count_findings("orphan", waiter));
 	/* the waiter is killed too: nothing of either is left */
 	lm_kill(waiter);
