@@ -54,6 +54,21 @@ struct lmr_opts {
 	struct lmr_fields fields;	/* -F */
 };
 
+/* ---- cli.c: the command line ---------------------------------------- */
+
+#define LMR_CLI_RUN	0	/* run cli.cmd */
+#define LMR_CLI_EXIT	1	/* help or version printed: exit 0 */
+
+struct lmr_cli {
+	const char *cmd;		/* top, locks, ..., record, report */
+	const char *file;		/* report FILE */
+	unsigned int files;		/* a live view's debugfs files, LMR_F_* */
+};
+
+/* LMR_CLI_RUN, LMR_CLI_EXIT, or below 0 after one line on stderr */
+int lmr_cli_parse(int argc, char **argv, struct lmr_opts *o,
+		  struct lmr_cli *cli, FILE *out);
+
 /* ---- state ------------------------------------------------------------ */
 
 struct lmr_lock {

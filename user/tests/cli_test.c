@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The command line: the lock tables drawn from the column table (the
- * default columns print what they printed before it), -k and -F.
+ * The command line: each command's options and help, bad input as one
+ * line on stderr that changes nothing, the lock tables drawn from the
+ * column table (the default columns print what they printed before it),
+ * -k, -F and the -t filter.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -230,8 +232,332 @@ static void sort_keys(void)
 	lmr_state_free(&st);
 }
 
+/* lmr_cli_parse of @line, split at blanks; its stdout and stderr kept */
+struct parsed {
+	int ret;
+	struct lmr_opts o;
+	struct lmr_cli cli;
+	char *out, *err;
+	char line[512];
+	char *argv[32];
+};
+
+static void parse(struct parsed *p, const char *line)
+{
+	size_t len = 0;
+	FILE *out;
+	int argc = 1;
+	char *w, *save;
+
+	memset(p, 0xa5, sizeof(*p));	/* what a failed parse must not touch */
+	snprintf(p->line, sizeof(p->line), "%s", line);
+	p->argv[0] = "lockmon-report";
+	for (w = strtok_r(p->line, " ", &save); w && argc < 31;
+	     w = strtok_r(NULL, " ", &save))
+		p->argv[argc++] = w;
+	p->argv[argc] = NULL;
+	out = open_memstream(&p->out, &len);
+	err_begin();
+	p->ret = lmr_cli_parse(argc, p->argv, &p->o, &p->cli, out);
+	p->err = err_end();
+	fclose(out);
+}
+
+static void parsed_free(struct parsed *p)
+{
+	free(p->out);
+	free(p->err);
+}
+
+/* Each command's --help: its own options, its examples, nothing else. */
+static void command_help(void)
+{
+	static const struct {
+		const char *cmd, *has[4], *lacks[4];
+	} c[] = {
+		{ "locks", { "-k, --key KEY", "-F, --field LIST", "-t, --tid TID",
+			     "Default fields: name,pid,class," },
+		  { "--dot", "--once", "--buffer-kb", "--interval" } },
+		{ "top", { "--once", "-i, --interval S", "-n, --limit N",
+			   "Default fields: name,process,class,owner=OWNER NOW," },
+		  { "--dot", "--output", "--duration", "usage: lockmon-report COMMAND" } },
+		{ "graph", { "--dot", "--json", "--min-wait D", "Examples:" },
+		  { "-k, --key", "--once", "Fields (-F)", "--output" } },
+		{ "record", { "-o, --output FILE", "-d, --duration S",
+			      "--buffer-kb N", "-p, --pid PID" },
+		  { "--json", "--tid", "--min-wait", "-k, --key" } },
+		{ "report", { "usage: lockmon-report report FILE [OPTIONS]",
+			      "-k, --key KEY", "wait_max*     MAX", "--pprof FILE" },
+		  { "--once", "--dot", "--output", "Run as root" } },
+		{ "stats", { "--json", "-h, --help", "-V, --version", "Examples:" },
+		  { "--pid", "--tid", "--comm", "--folded" } },
+	};
+	struct parsed p, q;
+	char line[64];
+	size_t i, k;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		snprintf(line, sizeof(line), "%s --help", c[i].cmd);
+		parse(&p, line);
+		CHECK(p.ret == LMR_CLI_EXIT && !*p.err);
+		snprintf(line, sizeof(line), "usage: lockmon-report %s ", c[i].cmd);
+		CHECK(!strncmp(p.out, line, strlen(line)));
+		for (k = 0; k < 4; k++) {
+			if (!strstr(p.out, c[i].has[k]))
+				printf("#  %s --help lacks '%s'\n", c[i].cmd,
+				       c[i].has[k]);
+			CHECK(strstr(p.out, c[i].has[k]));
+			if (strstr(p.out, c[i].lacks[k]))
+				printf("#  %s --help has '%s'\n", c[i].cmd,
+				       c[i].lacks[k]);
+			CHECK(!strstr(p.out, c[i].lacks[k]));
+		}
+		/* "help CMD" and "CMD -h" are the same text */
+		snprintf(line, sizeof(line), "help %s", c[i].cmd);
+		parse(&q, line);
+		CHECK(q.ret == LMR_CLI_EXIT && !strcmp(p.out, q.out));
+		parsed_free(&q);
+		parsed_free(&p);
+	}
+	/* lockmon-report --help: the commands, not their options */
+	parse(&p, "--help");
+	CHECK(p.ret == LMR_CLI_EXIT);
+	CHECK(!strncmp(p.out, "usage: lockmon-report COMMAND [OPTIONS]\n", 40));
+	CHECK(strstr(p.out, "\n  deadlocks  cycles, orphans"));
+	CHECK(strstr(p.out, "\n  report     analyse a record file"));
+	CHECK(!strstr(p.out, "--min-wait D") && !strstr(p.out, "Fields (-F)"));
+	parsed_free(&p);
+	parse(&p, "-V");
+	CHECK(p.ret == LMR_CLI_EXIT && !strncmp(p.out, "lockmon-report abi ", 19));
+	parsed_free(&p);
+}
+
+/* Good command lines: the options land where the views read them. */
+static void good_lines(void)
+{
+	struct parsed p;
+
+	parse(&p, "locks -k wait_max -F name,waits=N -t 135 -p 132 --comm abba --min-wait 2ms");
+	CHECK(p.ret == LMR_CLI_RUN && !*p.err && !*p.out);
+	CHECK(!strcmp(p.cli.cmd, "locks") && !p.cli.file);
+	CHECK(p.cli.files == (LMR_F_LOCKS | LMR_F_TASKS));
+	CHECK(!strcmp(p.o.sort_key->name, "wait_max"));
+	CHECK(p.o.fields.nr == 2 && !strcmp(p.o.fields.header[1], "N"));
+	CHECK(p.o.tid == 135 && p.o.pid == 132 && !strcmp(p.o.comm, "abba"));
+	CHECK(p.o.min_wait_ns == 2000000);
+	/* the defaults struct: what no option changed */
+	CHECK(p.o.holder_stacks && p.o.limit == 10 && p.o.interval == 2);
+	CHECK(!p.o.json && !p.o.cmd && !p.o.output);
+	parsed_free(&p);
+	/* long forms, options before the command, --opt=value */
+	parse(&p, "--tid 7 top --key=contended --field=owner --once -n 3 -i 500ms");
+	CHECK(p.ret == LMR_CLI_RUN && !strcmp(p.cli.cmd, "top"));
+	CHECK(p.o.tid == 7 && !strcmp(p.o.sort_key->name, "waits"));
+	CHECK(p.o.fields.nr == 1 && p.o.once && p.o.limit == 3);
+	CHECK(p.o.interval == 0.5);
+	parsed_free(&p);
+	parse(&p, "report run.lmr -k avg --json -t 12");
+	CHECK(p.ret == LMR_CLI_RUN && !strcmp(p.cli.file, "run.lmr"));
+	CHECK(p.o.json && p.o.tid == 12 && !strcmp(p.o.sort_key->name, "avg"));
+	parsed_free(&p);
+	parse(&p, "record -o run.lmr -p 5 -- ./server --threads 8");
+	CHECK(p.ret == LMR_CLI_RUN && !strcmp(p.o.output, "run.lmr"));
+	CHECK(p.o.pid == 5 && p.o.cmd && !strcmp(p.o.cmd[0], "./server") &&
+	      !strcmp(p.o.cmd[1], "--threads") && !strcmp(p.o.cmd[2], "8") && !p.o.cmd[3]);
+	parsed_free(&p);
+	/* -F with --json: a warning, and the run goes on */
+	parse(&p, "locks -F name --json");
+	CHECK(p.ret == LMR_CLI_RUN && p.o.json);
+	CHECK(one_error_line(p.err, "warning: -F shapes the text table"));
+	parsed_free(&p);
+}
+
+/*
+ * Bad input: exit status 2, one line on stderr that names the fault,
+ * nothing on stdout, and the options and the command untouched.
+ */
+static void bad_lines(void)
+{
+	static const struct { const char *line, *err; } c[] = {
+		{ "locks -k frob", "-k: unknown sort key 'frob' (keys: waits, " },
+		{ "top -k owner", "-k: not a sort key: 'owner' (keys: " },
+		{ "locks -F name,frob", "-F: unknown field 'frob' (fields: name, " },
+		{ "report x.lmr -F ,name", "-F: an empty field in ',name'" },
+		{ "locks -t abc", "-t: not a thread id: 'abc'" },
+		{ "locks -t 0", "-t: not a thread id: '0'" },
+		{ "locks --tid -5", "-t: not a thread id: '-5'" },
+		{ "locks -p 12x", "-p: not a process id: '12x'" },
+		{ "top -n 0", "--limit: not a count (1..100000): '0'" },
+		{ "top -n 99999999999999999999", "--limit: not a count" },
+		{ "top -i 1e9", "--interval: not a duration: '1e9'" },
+		{ "record -o f --buffer-kb 2", "--buffer-kb: not a size in KiB" },
+		{ "locks --min-wait soon",
+		  "--min-wait: not a duration: 'soon' (e.g. 10ms, 500us, 2s)" },
+		{ "locks -k", "-k needs an argument (see lockmon-report locks --help)" },
+		{ "locks --dot",
+		  "locks does not take --dot (graph does; see lockmon-report locks --help)" },
+		{ "stats -k waits", "stats does not take -k (top, locks, report do; " },
+		{ "record -o f -t 3", "record does not take -t (" },
+		{ "locks --frob", "unknown option '--frob' (see lockmon-report locks --help)" },
+		{ "locks --json=yes", "--json takes no argument: '--json=yes'" },
+		{ "--once", "--once goes after a command: top (see lockmon-report --help)" },
+		{ "frobnicate", "unknown command 'frobnicate' (see lockmon-report --help)" },
+		{ "", "no command (see lockmon-report --help)" },
+		{ "locks extra", "unexpected argument 'extra' (see lockmon-report locks --help)" },
+		{ "record", "record needs -o FILE" },
+		{ "record -o f -d 2 -- sleep 1", "record takes --duration or a command, not both" },
+		{ "report", "report needs a record file" },
+		{ "locks -- ls", "'-- CMD' is for record" },
+		{ "locks --json --folded", "--json and --folded exclude each other" },
+	};
+	struct parsed p;
+	size_t i;
+	bool untouched;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		parse(&p, c[i].line);
+		if (!one_error_line(p.err, c[i].err))
+			printf("#  for '%s'\n", c[i].line);
+		CHECK(p.ret < 0);
+		CHECK(!*p.out);
+		untouched = true;
+		for (size_t k = 0; k < sizeof(p.o); k++)
+			untouched &= ((unsigned char *)&p.o)[k] == 0xa5;
+		CHECK(untouched);
+		parsed_free(&p);
+	}
+}
+
+static const char *task_ids(const struct lmr_state *st, char *buf, size_t len)
+{
+	size_t i, n = 0;
+
+	buf[0] = 0;
+	for (i = 0; i < st->nr_tasks && n < len; i++)
+		n += (size_t)snprintf(buf + n, len - n, "%s%d", i ? " " : "",
+				      st->tasks[i].tid);
+	return buf;
+}
+
+/* -t on the abba fixture: the thread, its lock, the findings it is in */
+static void tid_filter(void)
+{
+	struct lmr_opts o = { .tid = 135 };
+	struct lmr_state st;
+	struct lmr_ctx c = { .st = &st, .o = &o };
+	char ids[64], *out;
+
+	live_state(&st, "abba");
+	st.recorded = true;
+	CHECK(!strcmp(task_ids(&st, ids, sizeof(ids)), "134 135 132"));
+	lmr_filter(&st, &o);
+	CHECK(!strcmp(task_ids(&st, ids, sizeof(ids)), "135"));
+	CHECK(st.nr_locks == 1 && st.locks[0].uaddr == 0x564b88fd30e0);
+	/* the lock keeps its figures: those of all its waiters */
+	CHECK(st.locks[0].waiters == 1);
+	CHECK(st.nr_findings == 2);
+	out = capture(lmr_view_locks, &c);
+	CHECK(strstr(out, "\n0x564b88fd30e0 ") && !strstr(out, "0x556a10e741c0"));
+	free(out);
+	lmr_state_free(&st);
+
+	/* the main thread: its lock and the stall, not the cycle */
+	o.tid = 132;
+	live_state(&st, "abba");
+	lmr_filter(&st, &o);
+	CHECK(!strcmp(task_ids(&st, ids, sizeof(ids)), "132"));
+	CHECK(st.nr_locks == 1 && st.locks[0].uaddr == 0x7fb92e418990);
+	CHECK(st.nr_findings == 1 && !strcmp(st.findings[0].kind, "stall"));
+	lmr_state_free(&st);
+
+	/* -t and -p together: both must match */
+	o.tid = 135;
+	o.pid = 119;
+	live_state(&st, "abba");
+	lmr_filter(&st, &o);
+	CHECK(!st.nr_tasks && !st.nr_locks && !st.nr_findings);
+	lmr_state_free(&st);
+
+	/* a thread that waited on nothing: nothing is left */
+	o.pid = 0;
+	o.tid = 4242;
+	live_state(&st, "abba");
+	lmr_filter(&st, &o);
+	CHECK(!st.nr_tasks && !st.nr_locks && !st.nr_findings);
+	lmr_state_free(&st);
+}
+
+/*
+ * A recording of process 200: 201 waits 500 ns on futex 1, 202 waits
+ * 7100 ns on futex 2, 203 waits 150 ns on futex 1; each is woken.
+ */
+#define TMP_REC "/tmp/lmr_cli_test.lmr"
+
+static void write_recording(void)
+{
+	static const struct { __u16 type; __u32 tid, peer; __u64 futex, ns; } e[] = {
+		{ LOCKMON_REC_WAIT_BEGIN, 201, 202, 1, 0 },
+		{ LOCKMON_REC_WAKE, 202, 201, 1, 0 },
+		{ LOCKMON_REC_WAIT_END, 201, 0, 1, 500 },
+		{ LOCKMON_REC_WAIT_BEGIN, 202, 203, 2, 0 },
+		{ LOCKMON_REC_WAKE, 203, 202, 2, 0 },
+		{ LOCKMON_REC_WAIT_END, 202, 0, 2, 7100 },
+		{ LOCKMON_REC_WAIT_BEGIN, 203, 201, 1, 0 },
+		{ LOCKMON_REC_WAKE, 201, 203, 1, 0 },
+		{ LOCKMON_REC_WAIT_END, 203, 0, 1, 150 },
+	};
+	struct lmr_writer w;
+	size_t i;
+
+	CHECK(lmr_writer_open(&w, TMP_REC) == 0);
+	for (i = 0; i < sizeof(e) / sizeof(e[0]); i++) {
+		struct lockmon_record r = {
+			.type = e[i].type, .ts_ns = 1000 * (i + 1),
+			.tid = e[i].tid, .tgid = 200, .peer = e[i].peer,
+			.futex_id = e[i].futex, .uaddr = 0x2000 + e[i].futex,
+			.value = e[i].ns,
+		};
+
+		if (r.type == LOCKMON_REC_WAIT_END)
+			r.result = LOCKMON_WAIT_WOKEN;
+		memcpy(r.comm, "app", 4);
+		CHECK(lmr_writer_put(&w, &r) == 0);
+	}
+	CHECK(lmr_writer_close(&w, 0, 1000) == 0);
+}
+
+/* -t and -k on a recording, as report applies them */
+static void tid_filter_recorded(void)
+{
+	struct lmr_opts o = { .tid = 203 };
+	struct lmr_state st = { 0 };
+	char ids[64];
+
+	write_recording();
+	CHECK(lmr_record_load(TMP_REC, &st) == 0);
+	lmr_filter(&st, &o);
+	CHECK(!strcmp(task_ids(&st, ids, sizeof(ids)), "203"));
+	CHECK(st.nr_locks == 1 && st.locks[0].id == 1 && st.locks[0].waits == 2);
+	CHECK(st.nr_waits == 1 && st.waits[0].wait_ns == 150);
+	lmr_state_free(&st);
+	/* the default order is by total wait; -k waits puts futex 1 first */
+	o.tid = 0;
+	CHECK(lmr_record_load(TMP_REC, &st) == 0);
+	CHECK(st.nr_locks == 2 && st.locks[0].id == 2);
+	CHECK(lmr_parse_sort_key("waits", &o.sort_key) == 0);
+	lmr_filter(&st, &o);
+	CHECK(st.nr_locks == 2 && st.locks[0].id == 1 && st.locks[1].id == 2);
+	lmr_state_free(&st);
+	unlink(TMP_REC);
+}
+
 int main(void)
 {
+	RUN(command_help);
+	RUN(good_lines);
+	RUN(bad_lines);
+	RUN(tid_filter);
+	RUN(tid_filter_recorded);
 	RUN(default_columns);
 	RUN(fields_option);
 	RUN(sort_keys);
