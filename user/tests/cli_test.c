@@ -9,17 +9,6 @@
 #include <fcntl.h>
 #include "test.h"
 
-static char *capture(void (*fn)(struct lmr_ctx *), struct lmr_ctx *c)
-{
-	char *buf = NULL;
-	size_t len = 0;
-
-	c->out = open_memstream(&buf, &len);
-	fn(c);
-	fclose(c->out);
-	return buf;
-}
-
 /* Captured stderr of a call: what it printed there, NULL-terminated. */
 #define TMP_ERR "/tmp/lmr_cli_test.err"
 static int saved_stderr = -1;
@@ -196,26 +185,31 @@ static const char *lock_order(struct lmr_state *st, char *buf, size_t len)
 /* -k: largest first, ties in the default order; names and perf's aliases */
 static void sort_keys(void)
 {
+	static const struct { const char *key, *order; } c[] = {
+		{ "handoff_max", "1a4 184 1c0 84 e0 a0 990" },
+		{ "contended", "1a4 1c0 184 84 e0 a0 990" },
+		{ "waiters", "e0 a0 990 1a4 1c0 184 84" },
+	};
 	const struct lmr_col *key = NULL;
 	struct lmr_state st;
 	char order[128], *err;
+	size_t i;
 
 	live_state(&st, "abba");
 	CHECK(!strcmp(lock_order(&st, order, sizeof(order)),
 		      "1c0 1a4 184 84 e0 a0 990"));
-	CHECK(lmr_parse_sort_key("handoff_max", &key) == 0);
-	lmr_sort_locks(&st, key);
-	CHECK(!strcmp(lock_order(&st, order, sizeof(order)),
-		      "1a4 184 1c0 84 e0 a0 990"));
+	/* each from the order the one before left: ties keep it */
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		CHECK(lmr_parse_sort_key(c[i].key, &key) == 0);
+		lmr_sort_locks(&st, key);
+		if (strcmp(lock_order(&st, order, sizeof(order)), c[i].order))
+			printf("#  -k %s: %s\n", c[i].key, order);
+		CHECK(!strcmp(order, c[i].order));
+	}
+	CHECK(!strcmp(key->name, "waiters"));
 	CHECK(lmr_parse_sort_key("contended", &key) == 0);
 	CHECK(!strcmp(key->name, "waits"));
-	lmr_sort_locks(&st, key);
-	CHECK(!strcmp(lock_order(&st, order, sizeof(order)),
-		      "1a4 1c0 184 84 e0 a0 990"));
 	CHECK(lmr_parse_sort_key("waiters", &key) == 0);
-	lmr_sort_locks(&st, key);
-	CHECK(!strcmp(lock_order(&st, order, sizeof(order)),
-		      "e0 a0 990 1a4 1c0 184 84"));
 
 	/* a name that is no column, or a column that is no figure */
 	err_begin();
@@ -442,10 +436,26 @@ static const char *task_ids(const struct lmr_state *st, char *buf, size_t len)
 /* -t on the abba fixture: the thread, its lock, the findings it is in */
 static void tid_filter(void)
 {
+	static const struct {
+		pid_t tid, pid;
+		const char *tasks;
+		size_t nr_locks;
+		u64 uaddr;
+		size_t nr_findings;
+	} c[] = {
+		/* the main thread: its lock and the stall, not the cycle */
+		{ 132, 0, "132", 1, 0x7fb92e418990, 1 },
+		/* -t and -p together: both must match */
+		{ 135, 119, "", 0, 0, 0 },
+		{ 135, 132, "135", 1, 0x564b88fd30e0, 2 },
+		/* a thread that waited on nothing: nothing is left */
+		{ 4242, 0, "", 0, 0, 0 },
+	};
 	struct lmr_opts o = { .tid = 135 };
 	struct lmr_state st;
-	struct lmr_ctx c = { .st = &st, .o = &o };
+	struct lmr_ctx ctx = { .st = &st, .o = &o };
 	char ids[64], *out;
+	size_t i;
 
 	live_state(&st, "abba");
 	st.recorded = true;
@@ -456,35 +466,22 @@ static void tid_filter(void)
 	/* the lock keeps its figures: those of all its waiters */
 	CHECK(st.locks[0].waiters == 1);
 	CHECK(st.nr_findings == 2);
-	out = capture(lmr_view_locks, &c);
+	out = capture(lmr_view_locks, &ctx);
 	CHECK(strstr(out, "\n0x564b88fd30e0 ") && !strstr(out, "0x556a10e741c0"));
 	free(out);
 	lmr_state_free(&st);
 
-	/* the main thread: its lock and the stall, not the cycle */
-	o.tid = 132;
-	live_state(&st, "abba");
-	lmr_filter(&st, &o);
-	CHECK(!strcmp(task_ids(&st, ids, sizeof(ids)), "132"));
-	CHECK(st.nr_locks == 1 && st.locks[0].uaddr == 0x7fb92e418990);
-	CHECK(st.nr_findings == 1 && !strcmp(st.findings[0].kind, "stall"));
-	lmr_state_free(&st);
-
-	/* -t and -p together: both must match */
-	o.tid = 135;
-	o.pid = 119;
-	live_state(&st, "abba");
-	lmr_filter(&st, &o);
-	CHECK(!st.nr_tasks && !st.nr_locks && !st.nr_findings);
-	lmr_state_free(&st);
-
-	/* a thread that waited on nothing: nothing is left */
-	o.pid = 0;
-	o.tid = 4242;
-	live_state(&st, "abba");
-	lmr_filter(&st, &o);
-	CHECK(!st.nr_tasks && !st.nr_locks && !st.nr_findings);
-	lmr_state_free(&st);
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		o.tid = c[i].tid;
+		o.pid = c[i].pid;
+		live_state(&st, "abba");
+		lmr_filter(&st, &o);
+		CHECK(!strcmp(task_ids(&st, ids, sizeof(ids)), c[i].tasks));
+		CHECK(st.nr_locks == c[i].nr_locks);
+		CHECK(!c[i].nr_locks || st.locks[0].uaddr == c[i].uaddr);
+		CHECK(st.nr_findings == c[i].nr_findings);
+		lmr_state_free(&st);
+	}
 }
 
 /*

@@ -99,17 +99,6 @@ static void analysed_state(struct lmr_state *st)
 	lmr_analysis_finish(a);
 }
 
-static char *capture(void (*fn)(struct lmr_ctx *), struct lmr_ctx *c)
-{
-	char *buf = NULL;
-	size_t len = 0;
-
-	c->out = open_memstream(&buf, &len);
-	fn(c);
-	fclose(c->out);
-	return buf;
-}
-
 static struct lmr_ctx *json_ctx_view;
 static const char *json_view_name;
 

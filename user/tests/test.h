@@ -48,6 +48,18 @@ static inline char *fixture(const char *name)
 	return s;
 }
 
+/* What a view prints, as a string to free. */
+static inline char *capture(void (*fn)(struct lmr_ctx *), struct lmr_ctx *c)
+{
+	char *buf = NULL;
+	size_t len = 0;
+
+	c->out = open_memstream(&buf, &len);
+	fn(c);
+	fclose(c->out);
+	return buf;
+}
+
 /* A state as a live view sees it, from the captured debugfs files. */
 static inline void live_state(struct lmr_state *st, const char *prefix)
 {
