@@ -238,9 +238,9 @@ static void put_columns(FILE *out)
 	fprintf(out, "\nFields (-F) and sort keys (-k, marked *):\n");
 	for (i = 0; i < lmr_nr_cols; i++) {
 		const struct lmr_col *col = &lmr_cols[i];
-		bool key = col->type == LMR_COL_COUNT || col->type == LMR_COL_NS;
 
-		snprintf(name, sizeof(name), "%s%s", col->name, key ? "*" : "");
+		snprintf(name, sizeof(name), "%s%s", col->name,
+			 lmr_col_is_key(col) ? "*" : "");
 		fprintf(out, "  %-13s %-12s %s", name, col->header, col->help);
 		if (col->alias)
 			fprintf(out, " (also: %s)", col->alias);
@@ -281,10 +281,13 @@ static void global_help(FILE *out)
 	fprintf(out, "\nOptions:\n");
 	put_opt(out, opt_by_val('h'));
 	put_opt(out, opt_by_val('V'));
+	/* the first example of each command */
 	fprintf(out, "\nExamples:\n");
-	for (i = 0; i < NR_CMDS; i++)
-		fprintf(out, "%.*s", (int)strcspn(cli_cmds[i].examples, "\n") + 1,
-			cli_cmds[i].examples);
+	for (i = 0; i < NR_CMDS; i++) {
+		const char *e = cli_cmds[i].examples;
+
+		fprintf(out, "%.*s", (int)strcspn(e, "\n") + 1, e);
+	}
 }
 
 /* ---- values ----------------------------------------------------------- */
@@ -497,8 +500,11 @@ static int get_opts(const struct cli_cmd *cmd, int n, char **args,
 	shorts[ns++] = ':';
 	for (v = cmd->opts; *v; v++) {
 		opt = opt_by_val(*v);
-		longopts[nl++] = (struct option){ opt->name,
-			opt->arg ? required_argument : no_argument, NULL, opt->val };
+		longopts[nl++] = (struct option){
+			.name = opt->name,
+			.has_arg = opt->arg ? required_argument : no_argument,
+			.val = opt->val,
+		};
 		if (opt->val >= 256)
 			continue;
 		shorts[ns++] = (char)opt->val;
@@ -574,7 +580,6 @@ int lmr_cli_parse(int argc, char **argv, struct lmr_opts *out_opts,
 	char **args = NULL;
 	int dd, ci, n, i, first, ret;
 
-	memset(cli, 0, sizeof(*cli));
 	/* everything after "--" is the command to record */
 	for (dd = 1; dd < argc && strcmp(argv[dd], "--"); dd++)
 		;

@@ -138,7 +138,7 @@ const struct lmr_col lmr_cols[] = {
 
 const size_t lmr_nr_cols = sizeof(lmr_cols) / sizeof(lmr_cols[0]);
 
-static bool is_key(const struct lmr_col *col)
+bool lmr_col_is_key(const struct lmr_col *col)
 {
 	return col->type == LMR_COL_COUNT || col->type == LMR_COL_NS;
 }
@@ -161,7 +161,7 @@ static const char *col_names(char *buf, size_t len, bool keys)
 
 	buf[0] = 0;
 	for (i = 0; i < lmr_nr_cols && n < len; i++) {
-		if (keys && !is_key(&lmr_cols[i]))
+		if (keys && !lmr_col_is_key(&lmr_cols[i]))
 			continue;
 		n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? ", " : "",
 				      lmr_cols[i].name);
@@ -174,7 +174,7 @@ int lmr_parse_sort_key(const char *s, const struct lmr_col **key)
 	const struct lmr_col *col = lmr_col_find(s);
 	char names[256];
 
-	if (!col || !is_key(col)) {
+	if (!col || !lmr_col_is_key(col)) {
 		lmr_err("-k: %s '%s' (keys: %s)",
 			col ? "not a sort key:" : "unknown sort key", s,
 			col_names(names, sizeof(names), true));

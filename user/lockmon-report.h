@@ -339,6 +339,7 @@ extern const size_t lmr_nr_cols;
 	"name,process,class,owner=OWNER NOW,waiters,waits,wait_total,wait_max,handoff"
 
 const struct lmr_col *lmr_col_find(const char *name);
+bool lmr_col_is_key(const struct lmr_col *col);	/* a figure -k takes */
 int lmr_parse_sort_key(const char *s, const struct lmr_col **key);
 int lmr_parse_fields(const char *s, struct lmr_fields *f);
 void lmr_sort_locks(struct lmr_state *st, const struct lmr_col *key);

@@ -405,7 +405,7 @@ static void bad_lines(void)
 		{ "locks --json --folded", "--json and --folded exclude each other" },
 	};
 	struct parsed p;
-	size_t i;
+	size_t i, k;
 	bool untouched;
 
 	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
@@ -414,9 +414,12 @@ static void bad_lines(void)
 			printf("#  for '%s'\n", c[i].line);
 		CHECK(p.ret < 0);
 		CHECK(!*p.out);
+		/* the options and the command as they were */
 		untouched = true;
-		for (size_t k = 0; k < sizeof(p.o); k++)
+		for (k = 0; k < sizeof(p.o); k++)
 			untouched &= ((unsigned char *)&p.o)[k] == 0xa5;
+		for (k = 0; k < sizeof(p.cli); k++)
+			untouched &= ((unsigned char *)&p.cli)[k] == 0xa5;
 		CHECK(untouched);
 		parsed_free(&p);
 	}
