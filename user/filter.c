@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* -p, --comm and --min-wait, applied to every view the same way. */
+/*
+ * -p, -t, --comm and --min-wait, applied to every view the same way, and
+ * -k, the order of the locks that are kept.
+ */
 #include <stdlib.h>
 #include <string.h>
 #include "lockmon-report.h"
@@ -9,22 +12,42 @@ bool lmr_want_task(const struct lmr_opts *o, pid_t tid, pid_t tgid,
 {
 	if (o->pid && o->pid != tid && o->pid != tgid)
 		return false;
+	if (o->tid && o->tid != tid)
+		return false;
 	if (o->comm[0] && (!comm || strcmp(o->comm, comm)))
 		return false;
 	return wait_ns >= o->min_wait_ns;
 }
 
+/* With -t: did that thread wait on @l, now or in the recording? */
+static bool thread_waited_on(const struct lmr_state *st, pid_t tid,
+			     const struct lmr_lock *l)
+{
+	size_t i;
+
+	for (i = 0; i < st->nr_tasks; i++)
+		if (st->tasks[i].tid == tid && st->tasks[i].futex_id == l->id)
+			return true;
+	for (i = 0; i < st->nr_waits; i++)
+		if (st->waits[i].tid == tid && st->waits[i].futex_id == l->id)
+			return true;
+	return false;
+}
+
+/* A lock is kept whole: its figures are those of all its waiters. */
 static bool want_lock(struct lmr_state *st, const struct lmr_opts *o,
 		      const struct lmr_lock *l)
 {
 	u64 longest = l->max_ns;
 	size_t i;
 
+	if (o->tid && !thread_waited_on(st, o->tid, l))
+		return false;
 	for (i = 0; i < st->nr_tasks; i++)
 		if (st->tasks[i].futex_id == l->id && !st->recorded &&
 		    st->tasks[i].wait_ns > longest)
 			longest = st->tasks[i].wait_ns;
-	return lmr_want_task(o, l->tgid, l->tgid,
+	return lmr_want_task(o, o->tid ? o->tid : l->tgid, l->tgid,
 			     o->comm[0] ? lmr_tgid_comm(st, l->tgid) : NULL,
 			     longest);
 }
@@ -44,12 +67,12 @@ static bool want_finding(struct lmr_state *st, const struct lmr_opts *o,
 			     lmr_tgid_comm(st, f->stall_tgid), o->min_wait_ns);
 }
 
-
 void lmr_filter(struct lmr_state *st, const struct lmr_opts *o)
 {
 	size_t i, k;
 
-	if (!o->pid && !o->comm[0] && !o->min_wait_ns)
+	lmr_sort_locks(st, o->sort_key);
+	if (!o->pid && !o->tid && !o->comm[0] && !o->min_wait_ns)
 		return;
 	/* locks first: they look at the task list before it is filtered */
 	for (i = 0, k = 0; i < st->nr_locks; i++)

@@ -25,8 +25,21 @@ typedef uint32_t u32;
 
 /* ---- options ---------------------------------------------------------- */
 
+/* -F: the columns of a lock table, each with an optional header of its own */
+#define LMR_MAX_FIELDS	24
+#define LMR_HEADER_LEN	24
+
+struct lmr_col;
+
+struct lmr_fields {
+	unsigned int nr;		/* 0: the view's default columns */
+	const struct lmr_col *col[LMR_MAX_FIELDS];
+	char header[LMR_MAX_FIELDS][LMR_HEADER_LEN];	/* "": the column's */
+};
+
 struct lmr_opts {
 	pid_t pid;			/* -p: 0 for every process */
+	pid_t tid;			/* -t: 0 for every thread */
 	char comm[16];			/* --comm: "" for every command */
 	u64 min_wait_ns;		/* --min-wait */
 	bool json, folded, dot, once, holder_stacks;
@@ -37,7 +50,24 @@ struct lmr_opts {
 	unsigned int buffer_kb;		/* record --buffer-kb */
 	unsigned int limit;		/* top -n LOCKS */
 	char **cmd;			/* record -- CMD ARGS */
+	const struct lmr_col *sort_key;	/* -k: NULL for the default order */
+	struct lmr_fields fields;	/* -F */
 };
+
+/* ---- cli.c: the command line ---------------------------------------- */
+
+#define LMR_CLI_RUN	0	/* run cli.cmd */
+#define LMR_CLI_EXIT	1	/* help or version printed: exit 0 */
+
+struct lmr_cli {
+	const char *cmd;		/* top, locks, ..., record, report */
+	const char *file;		/* report FILE */
+	unsigned int files;		/* a live view's debugfs files, LMR_F_* */
+};
+
+/* LMR_CLI_RUN, LMR_CLI_EXIT, or below 0 after one line on stderr */
+int lmr_cli_parse(int argc, char **argv, struct lmr_opts *o,
+		  struct lmr_cli *cli, FILE *out);
 
 /* ---- state ------------------------------------------------------------ */
 
@@ -276,6 +306,48 @@ void lmr_view_stats(struct lmr_ctx *c);
 void lmr_view_top(struct lmr_ctx *c, const struct lmr_state *prev);
 void lmr_view_report(struct lmr_ctx *c);
 void lmr_view_dot(struct lmr_ctx *c);
+const char *lmr_owner_name(char *buf, size_t len, struct lmr_ctx *c,
+			   pid_t owner, const char *how);
+
+/* ---- columns.c: the columns of the lock tables, -k and -F ------------- */
+
+enum lmr_col_type {
+	LMR_COL_TEXT,			/* a string, not a sort key */
+	LMR_COL_PID,			/* a process id, not a sort key */
+	LMR_COL_COUNT,			/* a count: a sort key */
+	LMR_COL_NS,			/* a duration: a sort key */
+};
+
+struct lmr_col {
+	const char *name;		/* for -k and -F */
+	const char *alias;		/* perf lock's name for it, or NULL */
+	const char *header;
+	const char *interval_header;	/* top after its first screen */
+	enum lmr_col_type type;
+	int width;			/* below 0: left-aligned */
+	u64 (*num)(const struct lmr_lock *l);
+	const char *(*text)(struct lmr_ctx *c, const struct lmr_lock *l,
+			    char *buf, size_t len);
+	const char *help;
+};
+
+extern const struct lmr_col lmr_cols[];
+extern const size_t lmr_nr_cols;
+
+#define LMR_LOCKS_FIELDS \
+	"name,pid,class,waits,wait_total,wait_max,avg,handoff,waiters,owner"
+#define LMR_TOP_FIELDS \
+	"name,process,class,owner=OWNER NOW,waiters,waits,wait_total,wait_max,handoff"
+
+const struct lmr_col *lmr_col_find(const char *name);
+bool lmr_col_is_key(const struct lmr_col *col);	/* a figure -k takes */
+int lmr_parse_sort_key(const char *s, const struct lmr_col **key);
+int lmr_parse_fields(const char *s, struct lmr_fields *f);
+void lmr_sort_locks(struct lmr_state *st, const struct lmr_col *key);
+void lmr_table_header(struct lmr_ctx *c, const struct lmr_fields *f,
+		      bool interval);
+void lmr_table_row(struct lmr_ctx *c, const struct lmr_fields *f,
+		   const struct lmr_lock *l, const struct lmr_state *prev);
 
 /* JSON: one object per view, schema LMR_SCHEMA */
 void lmr_json_view(struct lmr_ctx *c, const char *view);

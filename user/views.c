@@ -29,8 +29,8 @@ static const char *dur(char *buf, u64 ns)
 	return buf;
 }
 
-static const char *owner_str(char *buf, size_t len, struct lmr_ctx *c,
-			     pid_t owner, const char *how)
+const char *lmr_owner_name(char *buf, size_t len, struct lmr_ctx *c,
+			   pid_t owner, const char *how)
 {
 	char comm[16];
 
@@ -70,26 +70,27 @@ static void print_stack(struct lmr_ctx *c, u32 id, const char *indent)
 	print_ips(c, s->tgid, s->ip, s->nr, indent);
 }
 
+/* The columns of -F, else those of the view: @def (LMR_*_FIELDS). */
+static const struct lmr_fields *view_fields(struct lmr_ctx *c,
+					    const char *def,
+					    struct lmr_fields *buf)
+{
+	if (c->o->fields.nr)
+		return &c->o->fields;
+	if (lmr_parse_fields(def, buf))
+		buf->nr = 0;
+	return buf;
+}
+
 static void locks_table(struct lmr_ctx *c, size_t max)
 {
-	char name[LMR_NAME_LEN], own[64], a[16], b[16], d[16], e[16];
+	struct lmr_fields buf;
+	const struct lmr_fields *f = view_fields(c, LMR_LOCKS_FIELDS, &buf);
 	size_t i;
 
-	fprintf(c->out, "%-28s %7s %-7s %7s %9s %9s %9s %9s %7s  %s\n",
-		"LOCK", "PID", "CLASS", "WAITS", "TOTAL", "MAX", "AVG",
-		"HANDOFF", "WAITERS", "OWNER");
-	for (i = 0; i < c->st->nr_locks && i < max; i++) {
-		const struct lmr_lock *l = &c->st->locks[i];
-
-		fprintf(c->out, "%-28s %7d %-7s %7llu %9s %9s %9s %9s %7u  %s\n",
-			lmr_lock_name(c, l, name, sizeof(name)), l->tgid,
-			l->klass, (unsigned long long)l->waits,
-			dur(a, l->total_ns), dur(b, l->max_ns),
-			dur(d, l->waits ? l->total_ns / l->waits : 0),
-			dur(e, l->handoff_avg_ns), l->waiters,
-			l->waiters ? owner_str(own, sizeof(own), c, l->owner,
-					       l->owner_how) : "-");
-	}
+	lmr_table_header(c, f, false);
+	for (i = 0; i < c->st->nr_locks && i < max; i++)
+		lmr_table_row(c, f, &c->st->locks[i], NULL);
 	if (!c->st->nr_locks)
 		fprintf(c->out, "(no contended futex seen)\n");
 }
@@ -120,7 +121,7 @@ void lmr_view_tasks(struct lmr_ctx *c)
 			/* blocked when the recording ended: on whom */
 			if (t->waiting)
 				fprintf(c->out, "  (still waiting, owner %s)",
-					owner_str(own, sizeof(own), c, t->owner,
+					lmr_owner_name(own, sizeof(own), c, t->owner,
 						  t->owner_how));
 			fputc('\n', c->out);
 		}
@@ -134,7 +135,7 @@ void lmr_view_tasks(struct lmr_ctx *c)
 		fprintf(c->out, "%-7d %-7d %-16s %9s %-24s %s%s\n", t->tid,
 			t->tgid, t->comm, dur(a, t->wait_ns),
 			lmr_uaddr_name(c, t->tgid, t->uaddr, name, sizeof(name)),
-			owner_str(own, sizeof(own), c, t->owner, t->owner_how),
+			lmr_owner_name(own, sizeof(own), c, t->owner, t->owner_how),
 			t->timed ? " timed" : "");
 		print_stack(c, t->stack_id, "        ");
 	}
@@ -316,8 +317,10 @@ static void holder_stack(struct lmr_ctx *c, const struct lmr_lock *l)
 void lmr_view_top(struct lmr_ctx *c, const struct lmr_state *prev)
 {
 	struct lmr_state *st = c->st;
-	char name[LMR_NAME_LEN], own[64], a[16], b[16], d[16], tbuf[16];
-	size_t i, shown = 0, limit = c->o->limit ? c->o->limit : 10;
+	size_t i, shown, limit = c->o->limit ? c->o->limit : 10;
+	const struct lmr_fields *f;
+	char name[LMR_NAME_LEN], tbuf[16];
+	struct lmr_fields buf;
 	time_t now = time(NULL);
 	unsigned int waiting = 0;
 
@@ -331,31 +334,10 @@ void lmr_view_top(struct lmr_ctx *c, const struct lmr_state *prev)
 		stat_value(st, "futex_table_full"),
 		stat_value(st, "stacks_dropped"),
 		stat_value(st, "findings_dropped"));
-	fprintf(c->out, "%-28s %-16s %-7s %-26s %7s %7s %9s %9s %9s\n", "LOCK",
-		"PROCESS", "CLASS", "OWNER NOW", "WAITERS",
-		prev ? "WAITS/i" : "WAITS", prev ? "WAIT/i" : "TOTAL",
-		"MAX", "HANDOFF");
-	for (i = 0; i < st->nr_locks && shown < limit; i++) {
-		const struct lmr_lock *l = &st->locks[i];
-		const struct lmr_lock *p = NULL;
-		char proc[32];
-		size_t j;
-
-		for (j = 0; prev && j < prev->nr_locks; j++)
-			if (prev->locks[j].id == l->id)
-				p = &prev->locks[j];
-		snprintf(proc, sizeof(proc), "%s/%d", lmr_tgid_comm(st, l->tgid),
-			 l->tgid);
-		fprintf(c->out, "%-28s %-16s %-7s %-26s %7u %7llu %9s %9s %9s\n",
-			lmr_lock_name(c, l, name, sizeof(name)), proc, l->klass,
-			l->waiters ? owner_str(own, sizeof(own), c, l->owner,
-					       l->owner_how) : "-",
-			l->waiters,
-			(unsigned long long)(l->waits - (p ? p->waits : 0)),
-			dur(a, l->total_ns - (p ? p->total_ns : 0)),
-			dur(b, l->max_ns), dur(d, l->handoff_avg_ns));
-		shown++;
-	}
+	f = view_fields(c, LMR_TOP_FIELDS, &buf);
+	lmr_table_header(c, f, prev != NULL);
+	for (i = 0; i < st->nr_locks && i < limit; i++)
+		lmr_table_row(c, f, &st->locks[i], prev);
 	if (!st->nr_locks)
 		fprintf(c->out, "(no contended futex seen yet)\n");
 	for (i = 0, shown = 0; i < st->nr_locks && shown < TOP_STACK_LOCKS; i++) {

@@ -9,39 +9,6 @@
 #include "test.h"
 #include "../samples.h"
 
-/* A state as a live view sees it, from the captured debugfs files. */
-static void live_state(struct lmr_state *st, const char *prefix)
-{
-	static const struct {
-		const char *file;
-		int (*parse)(const char *, struct lmr_state *);
-	} files[] = {
-		{ "locks", lmr_parse_locks }, { "tasks", lmr_parse_tasks },
-		{ "waitgraph", lmr_parse_waitgraph },
-		{ "deadlocks", lmr_parse_deadlocks },
-		{ "stacks", lmr_parse_stacks }, { "stats", lmr_parse_stats },
-	};
-	char name[64], *t;
-	size_t i;
-
-	memset(st, 0, sizeof(*st));
-	st->source = "debugfs";
-	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		snprintf(name, sizeof(name), "%s-%s.txt", prefix, files[i].file);
-		if (access(name, F_OK) && !strcmp(files[i].file, "deadlocks") &&
-		    !strcmp(prefix, "contend"))
-			continue;
-		snprintf(name, sizeof(name), "fixtures/%s-%s.txt", prefix,
-			 files[i].file);
-		if (access(name, F_OK))
-			continue;
-		t = fixture(name + 9);
-		CHECK(files[i].parse(t, st) == 0);
-		free(t);
-	}
-	lmr_state_sort(st);
-}
-
 /* A recorded state: four waits of two tasks on two futexes, two stacks. */
 static void recorded_state(struct lmr_state *st)
 {
@@ -132,17 +99,6 @@ static void analysed_state(struct lmr_state *st)
 	r.blocked_ms = 1500;
 	lmr_analysis_add(a, &r);
 	lmr_analysis_finish(a);
-}
-
-static char *capture(void (*fn)(struct lmr_ctx *), struct lmr_ctx *c)
-{
-	char *buf = NULL;
-	size_t len = 0;
-
-	c->out = open_memstream(&buf, &len);
-	fn(c);
-	fclose(c->out);
-	return buf;
 }
 
 static struct lmr_ctx *json_ctx_view;

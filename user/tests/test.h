@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "../lockmon-report.h"
 
 static int t_pass, t_fail, t_failed;
@@ -45,6 +46,47 @@ static inline char *fixture(const char *name)
 		exit(1);
 	}
 	return s;
+}
+
+/* What a view prints, as a string to free. */
+static inline char *capture(void (*fn)(struct lmr_ctx *), struct lmr_ctx *c)
+{
+	char *buf = NULL;
+	size_t len = 0;
+
+	c->out = open_memstream(&buf, &len);
+	fn(c);
+	fclose(c->out);
+	return buf;
+}
+
+/* A state as a live view sees it, from the captured debugfs files. */
+static inline void live_state(struct lmr_state *st, const char *prefix)
+{
+	static const struct {
+		const char *file;
+		int (*parse)(const char *, struct lmr_state *);
+	} files[] = {
+		{ "locks", lmr_parse_locks }, { "tasks", lmr_parse_tasks },
+		{ "waitgraph", lmr_parse_waitgraph },
+		{ "deadlocks", lmr_parse_deadlocks },
+		{ "stacks", lmr_parse_stacks }, { "stats", lmr_parse_stats },
+	};
+	char name[64], *t;
+	size_t i;
+
+	memset(st, 0, sizeof(*st));
+	st->source = "debugfs";
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(name, sizeof(name), "fixtures/%s-%s.txt", prefix,
+			 files[i].file);
+		if (access(name, F_OK))
+			continue;
+		t = fixture(name + 9);
+		CHECK(files[i].parse(t, st) == 0);
+		free(t);
+	}
+	lmr_state_sort(st);
 }
 
 #endif

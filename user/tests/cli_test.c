@@ -1,0 +1,565 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The command line: each command's options and help, bad input as one
+ * line on stderr that changes nothing, the lock tables drawn from the
+ * column table (the default columns print what they printed before it),
+ * -k, -F and the -t filter.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include "test.h"
+
+/* Captured stderr of a call: what it printed there, NULL-terminated. */
+#define TMP_ERR "/tmp/lmr_cli_test.err"
+static int saved_stderr = -1;
+
+static void err_begin(void)
+{
+	int fd;
+
+	fflush(stderr);
+	saved_stderr = dup(2);
+	fd = open(TMP_ERR, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	dup2(fd, 2);
+	close(fd);
+}
+
+static char *err_end(void)
+{
+	char *s;
+
+	fflush(stderr);
+	dup2(saved_stderr, 2);
+	close(saved_stderr);
+	s = lmr_read_file(TMP_ERR, NULL, 1 << 16);
+	unlink(TMP_ERR);
+	return s ? s : strdup("");
+}
+
+/* One line on stderr, "lockmon-report: " and then @start. */
+static bool one_error_line(const char *err, const char *start)
+{
+	const char *nl = strchr(err, '\n');
+	bool ok = nl && !nl[1] && !strncmp(err, "lockmon-report: ", 16) &&
+		  !strncmp(err + 16, start, strlen(start));
+
+	if (!ok)
+		printf("#  stderr: '%s', want one line 'lockmon-report: %s...'\n",
+		       err, start);
+	return ok;
+}
+
+static void top_fn(struct lmr_ctx *c)
+{
+	lmr_view_top(c, NULL);
+}
+
+static const struct lmr_state *top_prev;
+
+static void top_interval_fn(struct lmr_ctx *c)
+{
+	lmr_view_top(c, top_prev);
+}
+
+/* top's table only: after its clock line, up to the stacks that follow */
+static bool same_top_table(const char *out, const char *want_file)
+{
+	char *want = fixture(want_file);
+	const char *table = strchr(out, '\n');
+	size_t n = strlen(want);
+	bool ok = table && !strncmp(table + 1, want, n) &&
+		  (table[1 + n] == '\n' || !table[1 + n]);
+
+	if (!ok)
+		printf("#  top: got\n%s#  want\n%s", table ? table + 1 : out, want);
+	free(want);
+	return ok;
+}
+
+static bool same_as(const char *out, const char *want_file)
+{
+	char *want = fixture(want_file);
+	bool ok = !strcmp(out, want);
+
+	if (!ok)
+		printf("#  got\n%s#  want (%s)\n%s", out, want_file, want);
+	free(want);
+	return ok;
+}
+
+/* The default columns print byte for byte what the views printed before. */
+static void default_columns(void)
+{
+	struct lmr_opts o = { 0 };
+	struct lmr_state st, prev;
+	struct lmr_ctx c = { .st = &st, .o = &o };
+	char *out;
+
+	live_state(&st, "abba");
+	st.recorded = true;	/* no /proc lookups of the fixture's pids */
+	out = capture(lmr_view_locks, &c);
+	CHECK(same_as(out, "abba-locks-view.txt"));
+	free(out);
+	out = capture(lmr_view_report, &c);
+	CHECK(same_as(out, "abba-report-view.txt"));
+	free(out);
+	out = capture(top_fn, &c);
+	CHECK(same_top_table(out, "abba-top-view.txt"));
+	free(out);
+	/* after the first screen: per interval, a lock new since then whole */
+	live_state(&prev, "abba");
+	prev.locks[0].waits -= 3;
+	prev.locks[0].total_ns -= 1000000;
+	prev.nr_locks = 2;
+	top_prev = &prev;
+	out = capture(top_interval_fn, &c);
+	CHECK(same_top_table(out, "abba-top-interval-view.txt"));
+	free(out);
+	lmr_state_free(&prev);
+	lmr_state_free(&st);
+}
+
+/* -F: chosen columns in order, a header of one's own after '=' */
+static void fields_option(void)
+{
+	struct lmr_opts o = { 0 };
+	struct lmr_state st;
+	struct lmr_ctx c = { .st = &st, .o = &o };
+	struct lmr_fields keep;
+	char *out, *err;
+
+	live_state(&st, "abba");
+	st.recorded = true;
+	CHECK(lmr_parse_fields("waits,wait_max,futex=ID,name", &o.fields) == 0);
+	CHECK(o.fields.nr == 4);
+	out = capture(lmr_view_locks, &c);
+	CHECK(!strncmp(out, "  WAITS       MAX ID                LOCK\n"
+			    "     44     203ms 74a75d7e636b70ff  0x556a10e741c0\n",
+		       41 + 49));
+	free(out);
+	/* perf lock's names for the same columns */
+	CHECK(lmr_parse_fields("contended,avg_wait", &o.fields) == 0);
+	CHECK(o.fields.nr == 2 && !strcmp(o.fields.col[0]->name, "waits") &&
+	      !strcmp(o.fields.col[1]->name, "avg"));
+	/* every column of the table can be shown */
+	CHECK(lmr_parse_fields("name,futex,uaddr,pid,process,class,pi,waits,"
+			       "wait_total,wait_max,avg,handoff,handoff_max,"
+			       "waiters,again,timeouts,signals,wakes,owner",
+			       &o.fields) == 0);
+	CHECK(o.fields.nr == lmr_nr_cols);
+	out = capture(lmr_view_locks, &c);
+	CHECK(strstr(out, " HANDOFF_MAX WAITERS   AGAIN TIMEOUTS SIGNALS   WAKES  OWNER\n"));
+	free(out);
+
+	/* bad lists: one line on stderr, and the fields stay as they were */
+	keep = o.fields;
+	err_begin();
+	CHECK(lmr_parse_fields("name,frob", &o.fields) == -EINVAL);
+	err = err_end();
+	CHECK(one_error_line(err, "-F: unknown field 'frob' (fields: name, futex, "));
+	free(err);
+	err_begin();
+	CHECK(lmr_parse_fields("name,,waits", &o.fields) == -EINVAL);
+	err = err_end();
+	CHECK(one_error_line(err, "-F: an empty field in 'name,,waits'"));
+	free(err);
+	err_begin();
+	CHECK(lmr_parse_fields("", &o.fields) == -EINVAL);
+	CHECK(lmr_parse_fields("owner=", &o.fields) == -EINVAL);
+	CHECK(lmr_parse_fields("owner=a-header-far-too-long-to-print", &o.fields) == -EINVAL);
+	free(err_end());
+	CHECK(!memcmp(&keep, &o.fields, sizeof(keep)));
+	lmr_state_free(&st);
+}
+
+static const char *lock_order(struct lmr_state *st, char *buf, size_t len)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < st->nr_locks && n < len; i++)
+		n += (size_t)snprintf(buf + n, len - n, "%s%llx", i ? " " : "",
+				      (unsigned long long)st->locks[i].uaddr & 0xfff);
+	return buf;
+}
+
+/* -k: largest first, ties in the default order; names and perf's aliases */
+static void sort_keys(void)
+{
+	static const struct { const char *key, *order; } c[] = {
+		{ "handoff_max", "1a4 184 1c0 84 e0 a0 990" },
+		{ "contended", "1a4 1c0 184 84 e0 a0 990" },
+		{ "waiters", "e0 a0 990 1a4 1c0 184 84" },
+	};
+	const struct lmr_col *key = NULL;
+	struct lmr_state st;
+	char order[128], *err;
+	size_t i;
+
+	live_state(&st, "abba");
+	CHECK(!strcmp(lock_order(&st, order, sizeof(order)),
+		      "1c0 1a4 184 84 e0 a0 990"));
+	/* each from the order the one before left: ties keep it */
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		CHECK(lmr_parse_sort_key(c[i].key, &key) == 0);
+		lmr_sort_locks(&st, key);
+		if (strcmp(lock_order(&st, order, sizeof(order)), c[i].order))
+			printf("#  -k %s: %s\n", c[i].key, order);
+		CHECK(!strcmp(order, c[i].order));
+	}
+	CHECK(!strcmp(key->name, "waiters"));
+	CHECK(lmr_parse_sort_key("contended", &key) == 0);
+	CHECK(!strcmp(key->name, "waits"));
+	CHECK(lmr_parse_sort_key("waiters", &key) == 0);
+
+	/* a name that is no column, or a column that is no figure */
+	err_begin();
+	CHECK(lmr_parse_sort_key("frob", &key) == -EINVAL);
+	err = err_end();
+	CHECK(one_error_line(err, "-k: unknown sort key 'frob' (keys: waits, wait_total, "));
+	free(err);
+	err_begin();
+	CHECK(lmr_parse_sort_key("name", &key) == -EINVAL);
+	err = err_end();
+	CHECK(one_error_line(err, "-k: not a sort key: 'name' (keys: "));
+	free(err);
+	CHECK(!strcmp(key->name, "waiters"));
+	lmr_state_free(&st);
+}
+
+/* lmr_cli_parse of @line, split at blanks; its stdout and stderr kept */
+struct parsed {
+	int ret;
+	struct lmr_opts o;
+	struct lmr_cli cli;
+	char *out, *err;
+	char line[512];
+	char *argv[32];
+};
+
+static void parse(struct parsed *p, const char *line)
+{
+	size_t len = 0;
+	FILE *out;
+	int argc = 1;
+	char *w, *save;
+
+	memset(p, 0xa5, sizeof(*p));	/* what a failed parse must not touch */
+	snprintf(p->line, sizeof(p->line), "%s", line);
+	p->argv[0] = "lockmon-report";
+	for (w = strtok_r(p->line, " ", &save); w && argc < 31;
+	     w = strtok_r(NULL, " ", &save))
+		p->argv[argc++] = w;
+	p->argv[argc] = NULL;
+	out = open_memstream(&p->out, &len);
+	err_begin();
+	p->ret = lmr_cli_parse(argc, p->argv, &p->o, &p->cli, out);
+	p->err = err_end();
+	fclose(out);
+}
+
+static void parsed_free(struct parsed *p)
+{
+	free(p->out);
+	free(p->err);
+}
+
+/* Each command's --help: its own options, its examples, nothing else. */
+static void command_help(void)
+{
+	static const struct {
+		const char *cmd, *has[4], *lacks[4];
+	} c[] = {
+		{ "locks", { "-k, --key KEY", "-F, --field LIST", "-t, --tid TID",
+			     "Default fields: name,pid,class," },
+		  { "--dot", "--once", "--buffer-kb", "--interval" } },
+		{ "top", { "--once", "-i, --interval S", "-n, --limit N",
+			   "Default fields: name,process,class,owner=OWNER NOW," },
+		  { "--dot", "--output", "--duration", "usage: lockmon-report COMMAND" } },
+		{ "graph", { "--dot", "--json", "--min-wait D", "Examples:" },
+		  { "-k, --key", "--once", "Fields (-F)", "--output" } },
+		{ "record", { "-o, --output FILE", "-d, --duration S",
+			      "--buffer-kb N", "-p, --pid PID" },
+		  { "--json", "--tid", "--min-wait", "-k, --key" } },
+		{ "report", { "usage: lockmon-report report FILE [OPTIONS]",
+			      "-k, --key KEY", "wait_max*     MAX", "--pprof FILE" },
+		  { "--once", "--dot", "--output", "Run as root" } },
+		{ "stats", { "--json", "-h, --help", "-V, --version", "Examples:" },
+		  { "--pid", "--tid", "--comm", "--folded" } },
+	};
+	struct parsed p, q;
+	char line[64];
+	size_t i, k;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		snprintf(line, sizeof(line), "%s --help", c[i].cmd);
+		parse(&p, line);
+		CHECK(p.ret == LMR_CLI_EXIT && !*p.err);
+		snprintf(line, sizeof(line), "usage: lockmon-report %s ", c[i].cmd);
+		CHECK(!strncmp(p.out, line, strlen(line)));
+		for (k = 0; k < 4; k++) {
+			if (!strstr(p.out, c[i].has[k]))
+				printf("#  %s --help lacks '%s'\n", c[i].cmd,
+				       c[i].has[k]);
+			CHECK(strstr(p.out, c[i].has[k]));
+			if (strstr(p.out, c[i].lacks[k]))
+				printf("#  %s --help has '%s'\n", c[i].cmd,
+				       c[i].lacks[k]);
+			CHECK(!strstr(p.out, c[i].lacks[k]));
+		}
+		/* "help CMD" and "CMD -h" are the same text */
+		snprintf(line, sizeof(line), "help %s", c[i].cmd);
+		parse(&q, line);
+		CHECK(q.ret == LMR_CLI_EXIT && !strcmp(p.out, q.out));
+		parsed_free(&q);
+		parsed_free(&p);
+	}
+	/* lockmon-report --help: the commands, not their options */
+	parse(&p, "--help");
+	CHECK(p.ret == LMR_CLI_EXIT);
+	CHECK(!strncmp(p.out, "usage: lockmon-report COMMAND [OPTIONS]\n", 40));
+	CHECK(strstr(p.out, "\n  deadlocks  cycles, orphans"));
+	CHECK(strstr(p.out, "\n  report     analyse a record file"));
+	CHECK(!strstr(p.out, "--min-wait D") && !strstr(p.out, "Fields (-F)"));
+	parsed_free(&p);
+	parse(&p, "-V");
+	CHECK(p.ret == LMR_CLI_EXIT && !strncmp(p.out, "lockmon-report abi ", 19));
+	parsed_free(&p);
+}
+
+/* Good command lines: the options land where the views read them. */
+static void good_lines(void)
+{
+	struct parsed p;
+
+	parse(&p, "locks -k wait_max -F name,waits=N -t 135 -p 132 --comm abba --min-wait 2ms");
+	CHECK(p.ret == LMR_CLI_RUN && !*p.err && !*p.out);
+	CHECK(!strcmp(p.cli.cmd, "locks") && !p.cli.file);
+	CHECK(p.cli.files == (LMR_F_LOCKS | LMR_F_TASKS));
+	CHECK(!strcmp(p.o.sort_key->name, "wait_max"));
+	CHECK(p.o.fields.nr == 2 && !strcmp(p.o.fields.header[1], "N"));
+	CHECK(p.o.tid == 135 && p.o.pid == 132 && !strcmp(p.o.comm, "abba"));
+	CHECK(p.o.min_wait_ns == 2000000);
+	/* the defaults struct: what no option changed */
+	CHECK(p.o.holder_stacks && p.o.limit == 10 && p.o.interval == 2);
+	CHECK(!p.o.json && !p.o.cmd && !p.o.output);
+	parsed_free(&p);
+	/* long forms, options before the command, --opt=value */
+	parse(&p, "--tid 7 top --key=contended --field=owner --once -n 3 -i 500ms");
+	CHECK(p.ret == LMR_CLI_RUN && !strcmp(p.cli.cmd, "top"));
+	CHECK(p.o.tid == 7 && !strcmp(p.o.sort_key->name, "waits"));
+	CHECK(p.o.fields.nr == 1 && p.o.once && p.o.limit == 3);
+	CHECK(p.o.interval == 0.5);
+	parsed_free(&p);
+	parse(&p, "report run.lmr -k avg --json -t 12");
+	CHECK(p.ret == LMR_CLI_RUN && !strcmp(p.cli.file, "run.lmr"));
+	CHECK(p.o.json && p.o.tid == 12 && !strcmp(p.o.sort_key->name, "avg"));
+	parsed_free(&p);
+	parse(&p, "record -o run.lmr -p 5 -- ./server --threads 8");
+	CHECK(p.ret == LMR_CLI_RUN && !strcmp(p.o.output, "run.lmr"));
+	CHECK(p.o.pid == 5 && p.o.cmd && !strcmp(p.o.cmd[0], "./server") &&
+	      !strcmp(p.o.cmd[1], "--threads") && !strcmp(p.o.cmd[2], "8") && !p.o.cmd[3]);
+	parsed_free(&p);
+	/* -F with --json: a warning, and the run goes on */
+	parse(&p, "locks -F name --json");
+	CHECK(p.ret == LMR_CLI_RUN && p.o.json);
+	CHECK(one_error_line(p.err, "warning: -F shapes the text table"));
+	parsed_free(&p);
+}
+
+/*
+ * Bad input: exit status 2, one line on stderr that names the fault,
+ * nothing on stdout, and the options and the command untouched.
+ */
+static void bad_lines(void)
+{
+	static const struct { const char *line, *err; } c[] = {
+		{ "locks -k frob", "-k: unknown sort key 'frob' (keys: waits, " },
+		{ "top -k owner", "-k: not a sort key: 'owner' (keys: " },
+		{ "locks -F name,frob", "-F: unknown field 'frob' (fields: name, " },
+		{ "report x.lmr -F ,name", "-F: an empty field in ',name'" },
+		{ "locks -t abc", "-t: not a thread id: 'abc'" },
+		{ "locks -t 0", "-t: not a thread id: '0'" },
+		{ "locks --tid -5", "-t: not a thread id: '-5'" },
+		{ "locks -p 12x", "-p: not a process id: '12x'" },
+		{ "top -n 0", "--limit: not a count (1..100000): '0'" },
+		{ "top -n 99999999999999999999", "--limit: not a count" },
+		{ "top -i 1e9", "--interval: not a duration: '1e9'" },
+		{ "record -o f --buffer-kb 2", "--buffer-kb: not a size in KiB" },
+		{ "locks --min-wait soon",
+		  "--min-wait: not a duration: 'soon' (e.g. 10ms, 500us, 2s)" },
+		{ "locks -k", "-k needs an argument (see lockmon-report locks --help)" },
+		{ "locks --dot",
+		  "locks does not take --dot (graph does; see lockmon-report locks --help)" },
+		{ "stats -k waits", "stats does not take -k (top, locks, report do; " },
+		{ "record -o f -t 3", "record does not take -t (" },
+		{ "locks --frob", "unknown option '--frob' (see lockmon-report locks --help)" },
+		{ "locks --json=yes", "--json takes no argument: '--json=yes'" },
+		{ "--once", "--once goes after a command: top (see lockmon-report --help)" },
+		{ "frobnicate", "unknown command 'frobnicate' (see lockmon-report --help)" },
+		{ "", "no command (see lockmon-report --help)" },
+		{ "locks extra", "unexpected argument 'extra' (see lockmon-report locks --help)" },
+		{ "record", "record needs -o FILE" },
+		{ "record -o f -d 2 -- sleep 1", "record takes --duration or a command, not both" },
+		{ "report", "report needs a record file" },
+		{ "locks -- ls", "'-- CMD' is for record" },
+		{ "locks --json --folded", "--json and --folded exclude each other" },
+	};
+	struct parsed p;
+	size_t i, k;
+	bool untouched;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		parse(&p, c[i].line);
+		if (!one_error_line(p.err, c[i].err))
+			printf("#  for '%s'\n", c[i].line);
+		CHECK(p.ret < 0);
+		CHECK(!*p.out);
+		/* the options and the command as they were */
+		untouched = true;
+		for (k = 0; k < sizeof(p.o); k++)
+			untouched &= ((unsigned char *)&p.o)[k] == 0xa5;
+		for (k = 0; k < sizeof(p.cli); k++)
+			untouched &= ((unsigned char *)&p.cli)[k] == 0xa5;
+		CHECK(untouched);
+		parsed_free(&p);
+	}
+}
+
+static const char *task_ids(const struct lmr_state *st, char *buf, size_t len)
+{
+	size_t i, n = 0;
+
+	buf[0] = 0;
+	for (i = 0; i < st->nr_tasks && n < len; i++)
+		n += (size_t)snprintf(buf + n, len - n, "%s%d", i ? " " : "",
+				      st->tasks[i].tid);
+	return buf;
+}
+
+/* -t on the abba fixture: the thread, its lock, the findings it is in */
+static void tid_filter(void)
+{
+	static const struct {
+		pid_t tid, pid;
+		const char *tasks;
+		size_t nr_locks;
+		u64 uaddr;
+		size_t nr_findings;
+	} c[] = {
+		/* the main thread: its lock and the stall, not the cycle */
+		{ 132, 0, "132", 1, 0x7fb92e418990, 1 },
+		/* -t and -p together: both must match */
+		{ 135, 119, "", 0, 0, 0 },
+		{ 135, 132, "135", 1, 0x564b88fd30e0, 2 },
+		/* a thread that waited on nothing: nothing is left */
+		{ 4242, 0, "", 0, 0, 0 },
+	};
+	struct lmr_opts o = { .tid = 135 };
+	struct lmr_state st;
+	struct lmr_ctx ctx = { .st = &st, .o = &o };
+	char ids[64], *out;
+	size_t i;
+
+	live_state(&st, "abba");
+	st.recorded = true;
+	CHECK(!strcmp(task_ids(&st, ids, sizeof(ids)), "134 135 132"));
+	lmr_filter(&st, &o);
+	CHECK(!strcmp(task_ids(&st, ids, sizeof(ids)), "135"));
+	CHECK(st.nr_locks == 1 && st.locks[0].uaddr == 0x564b88fd30e0);
+	/* the lock keeps its figures: those of all its waiters */
+	CHECK(st.locks[0].waiters == 1);
+	CHECK(st.nr_findings == 2);
+	out = capture(lmr_view_locks, &ctx);
+	CHECK(strstr(out, "\n0x564b88fd30e0 ") && !strstr(out, "0x556a10e741c0"));
+	free(out);
+	lmr_state_free(&st);
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		o.tid = c[i].tid;
+		o.pid = c[i].pid;
+		live_state(&st, "abba");
+		lmr_filter(&st, &o);
+		CHECK(!strcmp(task_ids(&st, ids, sizeof(ids)), c[i].tasks));
+		CHECK(st.nr_locks == c[i].nr_locks);
+		CHECK(!c[i].nr_locks || st.locks[0].uaddr == c[i].uaddr);
+		CHECK(st.nr_findings == c[i].nr_findings);
+		lmr_state_free(&st);
+	}
+}
+
+/*
+ * A recording of process 200: 201 waits 500 ns on futex 1, 202 waits
+ * 7100 ns on futex 2, 203 waits 150 ns on futex 1; each is woken.
+ */
+#define TMP_REC "/tmp/lmr_cli_test.lmr"
+
+static void write_recording(void)
+{
+	static const struct { __u16 type; __u32 tid, peer; __u64 futex, ns; } e[] = {
+		{ LOCKMON_REC_WAIT_BEGIN, 201, 202, 1, 0 },
+		{ LOCKMON_REC_WAKE, 202, 201, 1, 0 },
+		{ LOCKMON_REC_WAIT_END, 201, 0, 1, 500 },
+		{ LOCKMON_REC_WAIT_BEGIN, 202, 203, 2, 0 },
+		{ LOCKMON_REC_WAKE, 203, 202, 2, 0 },
+		{ LOCKMON_REC_WAIT_END, 202, 0, 2, 7100 },
+		{ LOCKMON_REC_WAIT_BEGIN, 203, 201, 1, 0 },
+		{ LOCKMON_REC_WAKE, 201, 203, 1, 0 },
+		{ LOCKMON_REC_WAIT_END, 203, 0, 1, 150 },
+	};
+	struct lmr_writer w;
+	size_t i;
+
+	CHECK(lmr_writer_open(&w, TMP_REC) == 0);
+	for (i = 0; i < sizeof(e) / sizeof(e[0]); i++) {
+		struct lockmon_record r = {
+			.type = e[i].type, .ts_ns = 1000 * (i + 1),
+			.tid = e[i].tid, .tgid = 200, .peer = e[i].peer,
+			.futex_id = e[i].futex, .uaddr = 0x2000 + e[i].futex,
+			.value = e[i].ns,
+		};
+
+		if (r.type == LOCKMON_REC_WAIT_END)
+			r.result = LOCKMON_WAIT_WOKEN;
+		memcpy(r.comm, "app", 4);
+		CHECK(lmr_writer_put(&w, &r) == 0);
+	}
+	CHECK(lmr_writer_close(&w, 0, 1000) == 0);
+}
+
+/* -t and -k on a recording, as report applies them */
+static void tid_filter_recorded(void)
+{
+	struct lmr_opts o = { .tid = 203 };
+	struct lmr_state st = { 0 };
+	char ids[64];
+
+	write_recording();
+	CHECK(lmr_record_load(TMP_REC, &st) == 0);
+	lmr_filter(&st, &o);
+	CHECK(!strcmp(task_ids(&st, ids, sizeof(ids)), "203"));
+	CHECK(st.nr_locks == 1 && st.locks[0].id == 1 && st.locks[0].waits == 2);
+	CHECK(st.nr_waits == 1 && st.waits[0].wait_ns == 150);
+	lmr_state_free(&st);
+	/* the default order is by total wait; -k waits puts futex 1 first */
+	o.tid = 0;
+	CHECK(lmr_record_load(TMP_REC, &st) == 0);
+	CHECK(st.nr_locks == 2 && st.locks[0].id == 2);
+	CHECK(lmr_parse_sort_key("waits", &o.sort_key) == 0);
+	lmr_filter(&st, &o);
+	CHECK(st.nr_locks == 2 && st.locks[0].id == 1 && st.locks[1].id == 2);
+	lmr_state_free(&st);
+	unlink(TMP_REC);
+}
+
+int main(void)
+{
+	RUN(command_help);
+	RUN(good_lines);
+	RUN(bad_lines);
+	RUN(tid_filter);
+	RUN(tid_filter_recorded);
+	RUN(default_columns);
+	RUN(fields_option);
+	RUN(sort_keys);
+	DONE();
+}
