@@ -10,6 +10,41 @@
 #define _LOCKMON_TRACE_H
 
 #include <linux/tracepoint.h>
+#include <uapi/linux/lockmon.h>
+
+/*
+ * Codes print as names, so trace-cmd and perf read the events with no
+ * decoder; TRACE_DEFINE_ENUM puts their values in the format files.
+ */
+TRACE_DEFINE_ENUM(LOCKMON_OWNER_NONE);
+TRACE_DEFINE_ENUM(LOCKMON_OWNER_PI);
+TRACE_DEFINE_ENUM(LOCKMON_OWNER_GLIBC);
+TRACE_DEFINE_ENUM(LOCKMON_OWNER_INFERRED);
+TRACE_DEFINE_ENUM(LOCKMON_WAIT_WOKEN);
+TRACE_DEFINE_ENUM(LOCKMON_WAIT_AGAIN);
+TRACE_DEFINE_ENUM(LOCKMON_WAIT_TIMEOUT);
+TRACE_DEFINE_ENUM(LOCKMON_WAIT_SIGNAL);
+TRACE_DEFINE_ENUM(LOCKMON_WAIT_DEADLK);
+TRACE_DEFINE_ENUM(LOCKMON_WAIT_ERROR);
+TRACE_DEFINE_ENUM(LOCKMON_FINDING_CYCLE);
+TRACE_DEFINE_ENUM(LOCKMON_FINDING_PI_EDEADLK);
+TRACE_DEFINE_ENUM(LOCKMON_FINDING_ORPHAN);
+TRACE_DEFINE_ENUM(LOCKMON_FINDING_STALL);
+TRACE_DEFINE_ENUM(LOCKMON_FINDING_TRANSIENT);
+
+#define lm_show_how(h) __print_symbolic(h,				\
+	{ LOCKMON_OWNER_NONE, "unknown" }, { LOCKMON_OWNER_PI, "pi-word" },	\
+	{ LOCKMON_OWNER_GLIBC, "glibc-owner" },				\
+	{ LOCKMON_OWNER_INFERRED, "inferred" })
+#define lm_show_result(r) __print_symbolic(r,				\
+	{ LOCKMON_WAIT_WOKEN, "woken" }, { LOCKMON_WAIT_AGAIN, "again" },	\
+	{ LOCKMON_WAIT_TIMEOUT, "timeout" }, { LOCKMON_WAIT_SIGNAL, "signal" },	\
+	{ LOCKMON_WAIT_DEADLK, "edeadlk" }, { LOCKMON_WAIT_ERROR, "error" })
+#define lm_show_kind(k) __print_symbolic(k,				\
+	{ LOCKMON_FINDING_CYCLE, "cycle" },					\
+	{ LOCKMON_FINDING_PI_EDEADLK, "pi-edeadlk" },				\
+	{ LOCKMON_FINDING_ORPHAN, "orphan" }, { LOCKMON_FINDING_STALL, "stall" },	\
+	{ LOCKMON_FINDING_TRANSIENT, "transient" })
 
 TRACE_EVENT(lockmon_wait_begin,
 
@@ -40,10 +75,10 @@ TRACE_EVENT(lockmon_wait_begin,
 		__entry->stack_id = stack_id;
 	),
 
-	TP_printk("tid=%d tgid=%d futex=%016llx uaddr=0x%llx owner=%d how=%u timed=%u stack=%u",
+	TP_printk("tid=%d tgid=%d futex=%016llx uaddr=0x%llx owner=%d how=%s timed=%u stack=%u",
 		  __entry->tid, __entry->tgid, __entry->futex_id, __entry->uaddr,
-		  __entry->owner, __entry->owner_how, __entry->timed,
-		  __entry->stack_id)
+		  __entry->owner, lm_show_how(__entry->owner_how),
+		  __entry->timed, __entry->stack_id)
 );
 
 TRACE_EVENT(lockmon_wait_end,
@@ -75,10 +110,10 @@ TRACE_EVENT(lockmon_wait_end,
 		__entry->weight_ns = weight_ns;
 	),
 
-	TP_printk("tid=%d tgid=%d futex=%016llx uaddr=0x%llx wait_ns=%llu result=%u stack=%u weight_ns=%llu",
+	TP_printk("tid=%d tgid=%d futex=%016llx uaddr=0x%llx wait_ns=%llu result=%s stack=%u weight_ns=%llu",
 		  __entry->tid, __entry->tgid, __entry->futex_id, __entry->uaddr,
-		  __entry->wait_ns, __entry->result, __entry->stack_id,
-		  __entry->weight_ns)
+		  __entry->wait_ns, lm_show_result(__entry->result),
+		  __entry->stack_id, __entry->weight_ns)
 );
 
 /* The scan, or a cycle found, gave a wait that is still under way a stack. */
@@ -163,10 +198,11 @@ TRACE_EVENT(lockmon_finding,
 		__entry->uaddr = uaddr;
 	),
 
-	TP_printk("seq=%llu kind=%u task=%u/%u tid=%d tgid=%d futex=%016llx uaddr=0x%llx owner=%d how=%u",
-		  __entry->seq, __entry->kind, __entry->index, __entry->nr,
-		  __entry->tid, __entry->tgid, __entry->futex_id,
-		  __entry->uaddr, __entry->owner, __entry->owner_how)
+	TP_printk("seq=%llu kind=%s task=%u/%u tid=%d tgid=%d futex=%016llx uaddr=0x%llx owner=%d how=%s",
+		  __entry->seq, lm_show_kind(__entry->kind), __entry->index,
+		  __entry->nr, __entry->tid, __entry->tgid, __entry->futex_id,
+		  __entry->uaddr, __entry->owner,
+		  lm_show_how(__entry->owner_how))
 );
 
 TRACE_EVENT(lockmon_owner,
@@ -191,9 +227,9 @@ TRACE_EVENT(lockmon_owner,
 		__entry->owner_how = owner_how;
 	),
 
-	TP_printk("tid=%d tgid=%d futex=%016llx owner=%d how=%u",
+	TP_printk("tid=%d tgid=%d futex=%016llx owner=%d how=%s",
 		  __entry->tid, __entry->tgid, __entry->futex_id,
-		  __entry->owner, __entry->owner_how)
+		  __entry->owner, lm_show_how(__entry->owner_how))
 );
 
 TRACE_EVENT(lockmon_stall,
