@@ -14,41 +14,92 @@
 #include "lockmon.h"
 #include "version.h"
 
+/*
+ * Each numeric parameter is named, ranged and described once: the range
+ * is checked as the value is parsed, so a value out of range fails the
+ * load with one kernel log line naming it.
+ */
+struct lm_param {
+	unsigned int *val;
+	unsigned int min, max;
+};
+
+static int lm_param_set(const char *val, const struct kernel_param *kp)
+{
+	const struct lm_param *p = kp->arg;
+	struct kernel_param one = *kp;
+	unsigned int v;
+	int err;
+
+	one.arg = &v;
+	err = param_set_uint(val, &one);
+	if (err)
+		return err;
+	if (v < p->min || v > p->max) {
+		pr_err("invalid parameter %s=%u: must be %u..%u\n", kp->name, v,
+		       p->min, p->max);
+		return -EINVAL;
+	}
+	*p->val = v;
+	return 0;
+}
+
+static int lm_param_get(char *buf, const struct kernel_param *kp)
+{
+	const struct lm_param *p = kp->arg;
+
+	return sysfs_emit(buf, "%u\n", *p->val);
+}
+
+static const struct kernel_param_ops lm_param_ops = {
+	.set = lm_param_set,
+	.get = lm_param_get,
+};
+
 unsigned int lm_max_tasks = 16384;
-module_param_named(max_tasks, lm_max_tasks, uint, 0444);
-MODULE_PARM_DESC(max_tasks, "tasks tracked at once (64..1048576)");
+static struct lm_param lm_param_max_tasks = { &lm_max_tasks, 64, 1048576 };
+module_param_cb(max_tasks, &lm_param_ops, &lm_param_max_tasks, 0444);
+MODULE_PARM_DESC(max_tasks, "tasks tracked at once");
 
 unsigned int lm_max_futexes = 65536;
-module_param_named(max_futexes, lm_max_futexes, uint, 0444);
-MODULE_PARM_DESC(max_futexes, "futexes tracked until reset (64..4194304)");
+static struct lm_param lm_param_max_futexes = { &lm_max_futexes, 64, 4194304 };
+module_param_cb(max_futexes, &lm_param_ops, &lm_param_max_futexes, 0444);
+MODULE_PARM_DESC(max_futexes, "futexes tracked until reset");
 
 unsigned int lm_max_stacks = 4096;
-module_param_named(max_stacks, lm_max_stacks, uint, 0444);
-MODULE_PARM_DESC(max_stacks, "distinct user stacks kept (64..1048576)");
+static struct lm_param lm_param_max_stacks = { &lm_max_stacks, 64, 1048576 };
+module_param_cb(max_stacks, &lm_param_ops, &lm_param_max_stacks, 0444);
+MODULE_PARM_DESC(max_stacks, "distinct user stacks kept");
 
 unsigned int lm_max_findings = 64;
-module_param_named(max_findings, lm_max_findings, uint, 0444);
-MODULE_PARM_DESC(max_findings, "findings kept in the deadlocks file (1..4096)");
+static struct lm_param lm_param_max_findings = { &lm_max_findings, 1, 4096 };
+module_param_cb(max_findings, &lm_param_ops, &lm_param_max_findings, 0444);
+MODULE_PARM_DESC(max_findings, "findings kept in the deadlocks file");
 
 unsigned int lm_stall_ms = 2000;
-module_param_named(stall_ms, lm_stall_ms, uint, 0444);
-MODULE_PARM_DESC(stall_ms, "a process is stalled after this long all blocked (10..3600000)");
+static struct lm_param lm_param_stall_ms = { &lm_stall_ms, 10, 3600000 };
+module_param_cb(stall_ms, &lm_param_ops, &lm_param_stall_ms, 0444);
+MODULE_PARM_DESC(stall_ms, "a process is stalled after this long all blocked (ms)");
 
 unsigned int lm_scan_ms = 100;
-module_param_named(scan_ms, lm_scan_ms, uint, 0444);
-MODULE_PARM_DESC(scan_ms, "period of the orphan/stall/owner rescan (10..60000)");
+static struct lm_param lm_param_scan_ms = { &lm_scan_ms, 10, 60000 };
+module_param_cb(scan_ms, &lm_param_ops, &lm_param_scan_ms, 0444);
+MODULE_PARM_DESC(scan_ms, "period of the orphan/stall/owner rescan (ms)");
 
 static unsigned int lm_capture;
-module_param_named(capture, lm_capture, uint, 0444);
-MODULE_PARM_DESC(capture, "percent of blocking waits whose user stack is saved (0..100); when set, stack_ns is not used");
+static struct lm_param lm_param_capture = { &lm_capture, 0, 100 };
+module_param_cb(capture, &lm_param_ops, &lm_param_capture, 0444);
+MODULE_PARM_DESC(capture, "percent of blocking waits given a user stack; when set, stack_ns is not used");
 
 static unsigned int lm_stack_ns = 1000000;
-module_param_named(stack_ns, lm_stack_ns, uint, 0444);
-MODULE_PARM_DESC(stack_ns, "waits this long get a user stack, shorter ones with probability wait/stack_ns (0..4000000000, default 1 ms)");
+static struct lm_param lm_param_stack_ns = { &lm_stack_ns, 0, 4000000000U };
+module_param_cb(stack_ns, &lm_param_ops, &lm_param_stack_ns, 0444);
+MODULE_PARM_DESC(stack_ns, "waits this long get a user stack, shorter ones with probability wait/stack_ns");
 
 static unsigned int lm_max_memory_mb = 64;
-module_param_named(max_memory_mb, lm_max_memory_mb, uint, 0444);
-MODULE_PARM_DESC(max_memory_mb, "refuse to load if the tables need more (1..4096)");
+static struct lm_param lm_param_max_memory_mb = { &lm_max_memory_mb, 1, 4096 };
+module_param_cb(max_memory_mb, &lm_param_ops, &lm_param_max_memory_mb, 0444);
+MODULE_PARM_DESC(max_memory_mb, "refuse to load if the tables need more (MiB)");
 
 static bool lm_enable_at_load = true;
 module_param_named(enable, lm_enable_at_load, bool, 0444);
@@ -60,37 +111,6 @@ struct lm_settings lm_settings = {
 
 static DEFINE_MUTEX(lm_ctl_mutex);	/* serializes enable/disable/reset */
 static bool lm_enabled;
-
-struct lm_param_range {
-	const char *name;
-	unsigned int *val;
-	unsigned int min, max;
-};
-
-static int lm_check_params(void)
-{
-	static const struct lm_param_range r[] = {
-		{ "max_tasks", &lm_max_tasks, 64, 1048576 },
-		{ "max_futexes", &lm_max_futexes, 64, 4194304 },
-		{ "max_stacks", &lm_max_stacks, 64, 1048576 },
-		{ "max_findings", &lm_max_findings, 1, 4096 },
-		{ "stall_ms", &lm_stall_ms, 10, 3600000 },
-		{ "scan_ms", &lm_scan_ms, 10, 60000 },
-		{ "capture", &lm_capture, 0, 100 },
-		{ "stack_ns", &lm_stack_ns, 0, 4000000000U },
-		{ "max_memory_mb", &lm_max_memory_mb, 1, 4096 },
-	};
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(r); i++) {
-		if (*r[i].val >= r[i].min && *r[i].val <= r[i].max)
-			continue;
-		pr_err("invalid parameter %s=%u: must be %u..%u\n", r[i].name,
-		       *r[i].val, r[i].min, r[i].max);
-		return -EINVAL;
-	}
-	return 0;
-}
 
 /**
  * lm_memory_bytes() - memory lockmon holds: every table and the kretprobe
@@ -269,9 +289,6 @@ static int __init lockmon_init(void)
 {
 	int err;
 
-	err = lm_check_params();
-	if (err)
-		return err;
 	if (!lm_memory_fits(false))
 		return -EINVAL;
 	lm_settings.capture_pct = lm_capture;
