@@ -4,7 +4,8 @@
  *
  * Data path: probes_futex.c (ftrace hooks and three kretprobes) and
  * probes_sched.c (exit, fork) -> waits.c (per-task state)
- * and stats.c (per-futex figures) -> graph.c (owners, cycles, findings)
+ * and stats.c (per-futex figures), both in table.c's tables -> owners.c,
+ * cycles.c, findings.c and scan.c (the wait-for graph and its findings)
  * -> debugfs.c and trace.h -> lockmon-report.
  */
 #ifndef LOCKMON_H
@@ -60,6 +61,7 @@ static inline void lm_count(enum lm_counter c)
 }
 
 u64 lm_counter_sum(enum lm_counter c);
+void lm_counters_reset(void);
 const char *lm_counter_name(enum lm_counter c);
 
 /*
@@ -203,7 +205,7 @@ u32 lm_stack_capture_task(struct task_struct *p);
 /* Copy stack @id; returns its depth (0: none). */
 unsigned int lm_stack_get(u32 id, pid_t *tgid, u64 *ips);
 
-/* ---- graph.c: owners, cycles, findings ------------------------------- */
+/* ---- owners.c, cycles.c, findings.c, scan.c: the wait-for graph ------ */
 
 struct lm_finding_task {
 	pid_t tid;
@@ -227,10 +229,13 @@ struct lm_finding {
 	struct lm_finding_task t[LOCKMON_MAX_CHAIN];
 };
 
-int lm_graph_init(void);
-void lm_graph_exit(void);
-void lm_graph_reset(void);
-size_t lm_graph_bytes(void);
+int lm_findings_init(void);
+void lm_findings_exit(void);
+void lm_findings_reset(void);
+size_t lm_findings_bytes(void);
+int lm_scan_init(void);
+void lm_scan_exit(void);
+size_t lm_scan_bytes(void);
 
 pid_t lm_resolve_owner(u64 uaddr, bool pi, bool shared, s64 val, bool known,
 		       u8 *how, u8 *kind);

@@ -105,10 +105,6 @@ static bool lm_enable_at_load = true;
 module_param_named(enable, lm_enable_at_load, bool, 0444);
 MODULE_PARM_DESC(enable, "start tracing at load (default 1)");
 
-struct lm_settings lm_settings = {
-	.lock = __SEQLOCK_UNLOCKED(lm_settings.lock),
-};
-
 static DEFINE_MUTEX(lm_ctl_mutex);	/* serializes enable/disable/reset */
 static bool lm_enabled;
 
@@ -121,7 +117,8 @@ static bool lm_enabled;
 size_t lm_memory_bytes(void)
 {
 	return lm_waits_bytes() + lm_stats_bytes() + lm_stacks_bytes() +
-	       lm_graph_bytes() + lm_probes_futex_bytes();
+	       lm_findings_bytes() + lm_scan_bytes() +
+	       lm_probes_futex_bytes();
 }
 
 /*
@@ -141,65 +138,6 @@ static bool lm_memory_fits(bool allocated)
 	pr_err("tables need %llu MiB, over max_memory_mb=%u: lower max_tasks, max_futexes or max_stacks\n",
 	       DIV_ROUND_UP_ULL(need, 1 << 20), lm_max_memory_mb);
 	return false;
-}
-
-/**
- * lm_filtered() - is this task outside the pid/comm filter?
- * @t: the task
- *
- * Return: true when its events are to be skipped.
- */
-bool lm_filtered(struct task_struct *t)
-{
-	pid_t pid = READ_ONCE(lm_settings.pid);
-	char comm[TASK_COMM_LEN];
-
-	if (pid && t->tgid != pid)
-		goto filtered;
-	if (!READ_ONCE(lm_settings.comm[0]))
-		return false;
-	lm_settings_comm(comm);
-	if (comm[0] && strncmp(t->comm, comm, TASK_COMM_LEN))
-		goto filtered;
-	return false;
-filtered:
-	lm_count(LM_CNT_filtered);
-	return true;
-}
-
-/**
- * lm_settings_comm() - copy the comm filter, never half of an update
- * @comm: TASK_COMM_LEN bytes; "" when there is no comm filter
- */
-void lm_settings_comm(char *comm)
-{
-	unsigned int seq;
-
-	do {
-		seq = read_seqbegin(&lm_settings.lock);
-		memcpy(comm, lm_settings.comm, TASK_COMM_LEN);
-	} while (read_seqretry(&lm_settings.lock, seq));
-	comm[TASK_COMM_LEN - 1] = 0;
-}
-
-/**
- * lm_settings_set_filter() - set the pid and/or comm filter
- * @pid: the tgid to trace, 0 for all, -1 to leave it as it is
- * @comm: the command to trace, "" for all, NULL to leave it as it is
- *
- * Interrupts are off while comm is written: a probe that fires in an
- * interrupt on this CPU must not spin on a writer it interrupted.
- */
-void lm_settings_set_filter(int pid, const char *comm)
-{
-	unsigned long flags;
-
-	write_seqlock_irqsave(&lm_settings.lock, flags);
-	if (pid >= 0)
-		WRITE_ONCE(lm_settings.pid, pid);
-	if (comm)
-		strscpy_pad(lm_settings.comm, comm, sizeof(lm_settings.comm));
-	write_sequnlock_irqrestore(&lm_settings.lock, flags);
 }
 
 /**
@@ -279,7 +217,7 @@ void lm_reset(void)
 	__lm_disable();
 	lm_stats_reset();
 	lm_stacks_reset();
-	lm_graph_reset();
+	lm_findings_reset();
 	mutex_unlock(&lm_ctl_mutex);
 	if (was && lm_enable())
 		pr_warn("reset: could not enable again\n");
@@ -303,9 +241,12 @@ static int __init lockmon_init(void)
 	err = lm_stacks_init();
 	if (err)
 		goto err_stacks;
-	err = lm_graph_init();
+	err = lm_findings_init();
 	if (err)
-		goto err_graph;
+		goto err_findings;
+	err = lm_scan_init();
+	if (err)
+		goto err_scan;
 	if (!lm_memory_fits(true)) {
 		err = -EINVAL;
 		goto err_debugfs;
@@ -328,8 +269,10 @@ static int __init lockmon_init(void)
 err_enable:
 	lm_debugfs_exit();
 err_debugfs:
-	lm_graph_exit();
-err_graph:
+	lm_scan_exit();
+err_scan:
+	lm_findings_exit();
+err_findings:
 	lm_stacks_exit();
 err_stacks:
 	lm_waits_exit();
@@ -348,7 +291,8 @@ static void __exit lockmon_exit(void)
 	 */
 	lm_debugfs_exit();
 	lm_disable();
-	lm_graph_exit();
+	lm_scan_exit();
+	lm_findings_exit();
 	lm_stacks_exit();
 	lm_waits_exit();
 	lm_stats_exit();

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Per-futex contention figures and lockmon's counters.
+ * Per-futex contention figures.
  *
  * A futex is keyed the way the kernel keys it (union futex_key): a private
  * futex by mm and address, a shared one by its backing object and offset, so
@@ -19,44 +19,6 @@
 #include <linux/string.h>
 #include <linux/vmalloc.h>
 #include "lockmon.h"
-
-DEFINE_PER_CPU(struct lm_counters, lm_counters);
-
-static const struct {
-	const char *name;
-	const char *desc;
-} lm_counter_info[] = {
-#define LM_COUNTER(name, desc) { #name, desc },
-#include "counters.h"
-#undef LM_COUNTER
-};
-
-/**
- * lm_counter_sum() - sum a counter over all CPUs
- * @c: the counter
- *
- * Return: the total.
- */
-u64 lm_counter_sum(enum lm_counter c)
-{
-	u64 sum = 0;
-	int cpu;
-
-	for_each_possible_cpu(cpu)
-		sum += per_cpu(lm_counters.c[c], cpu);
-	return sum;
-}
-
-/**
- * lm_counter_name() - the name of a counter, as printed in stats
- * @c: the counter
- *
- * Return: a static string.
- */
-const char *lm_counter_name(enum lm_counter c)
-{
-	return lm_counter_info[c].name;
-}
 
 static struct lm_table lm_futexes;
 static siphash_key_t lm_id_key;
@@ -338,11 +300,8 @@ void lm_stats_forget_waiters(void)
  */
 void lm_stats_reset(void)
 {
-	int cpu;
-
 	lm_table_reset(&lm_futexes);
-	for_each_possible_cpu(cpu)
-		memset(per_cpu_ptr(&lm_counters, cpu), 0, sizeof(struct lm_counters));
+	lm_counters_reset();
 }
 
 /**

@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The pid/comm filter and the stack settings, written through the control
+ * file and read by every probe.
+ */
+#include <linux/sched.h>
+#include <linux/seqlock.h>
+#include <linux/string.h>
+#include "lockmon.h"
+
+struct lm_settings lm_settings = {
+	.lock = __SEQLOCK_UNLOCKED(lm_settings.lock),
+};
+
+/**
+ * lm_filtered() - is this task outside the pid/comm filter?
+ * @t: the task
+ *
+ * Return: true when its events are to be skipped.
+ */
+bool lm_filtered(struct task_struct *t)
+{
+	pid_t pid = READ_ONCE(lm_settings.pid);
+	char comm[TASK_COMM_LEN];
+
+	if (pid && t->tgid != pid)
+		goto filtered;
+	if (!READ_ONCE(lm_settings.comm[0]))
+		return false;
+	lm_settings_comm(comm);
+	if (comm[0] && strncmp(t->comm, comm, TASK_COMM_LEN))
+		goto filtered;
+	return false;
+filtered:
+	lm_count(LM_CNT_filtered);
+	return true;
+}
+
+/**
+ * lm_settings_comm() - copy the comm filter, never half of an update
+ * @comm: TASK_COMM_LEN bytes; "" when there is no comm filter
+ */
+void lm_settings_comm(char *comm)
+{
+	unsigned int seq;
+
+	do {
+		seq = read_seqbegin(&lm_settings.lock);
+		memcpy(comm, lm_settings.comm, TASK_COMM_LEN);
+	} while (read_seqretry(&lm_settings.lock, seq));
+	comm[TASK_COMM_LEN - 1] = 0;
+}
+
+/**
+ * lm_settings_set_filter() - set the pid and/or comm filter
+ * @pid: the tgid to trace, 0 for all, -1 to leave it as it is
+ * @comm: the command to trace, "" for all, NULL to leave it as it is
+ *
+ * Interrupts are off while comm is written: a probe that fires in an
+ * interrupt on this CPU must not spin on a writer it interrupted.
+ */
+void lm_settings_set_filter(int pid, const char *comm)
+{
+	unsigned long flags;
+
+	write_seqlock_irqsave(&lm_settings.lock, flags);
+	if (pid >= 0)
+		WRITE_ONCE(lm_settings.pid, pid);
+	if (comm)
+		strscpy_pad(lm_settings.comm, comm, sizeof(lm_settings.comm));
+	write_sequnlock_irqrestore(&lm_settings.lock, flags);
+}

@@ -1,0 +1,485 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Findings: a fixed ring under lm_findings_lock, which is taken only when
+ * something is found, never on the ordinary event path; the cycles held
+ * back because a wait in them is timed; deduplication; and the kernel-log
+ * report, printed by a worker in the shape lockdep users know.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/hash.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/vmalloc.h>
+#include <linux/workqueue.h>
+#include "lockmon.h"
+#include "graph.h"
+#include "trace.h"
+
+#define LM_PENDING	16	/* cycles held back because a wait is timed */
+#define LM_LOG_BURST	8	/* reports printed per scan, at most */
+
+struct lm_pending {
+	u64 sig;
+	struct lm_finding f;
+};
+
+static DEFINE_RAW_SPINLOCK(lm_findings_lock);
+static struct lm_finding *lm_findings;	/* ring of lm_max_findings */
+static u64 lm_finding_seq;		/* findings recorded so far */
+static struct lm_pending lm_pending[LM_PENDING];
+static atomic_t lm_nr_pending = ATOMIC_INIT(0);
+static u64 lm_printed_seq;		/* only the report worker touches it */
+
+static void lm_report_fn(struct work_struct *work);
+static DECLARE_WORK(lm_report_work, lm_report_fn);
+
+/**
+ * lm_finding_task_from() - a finding's member from a task snapshot
+ * @ft: the member to fill
+ * @t: the task
+ */
+void lm_finding_task_from(struct lm_finding_task *ft, const struct lm_task *t)
+{
+	ft->tid = t->tid;
+	ft->tgid = t->tgid;
+	ft->owner = t->owner;
+	ft->owner_how = t->owner_how;
+	ft->timed = t->timed;
+	ft->stack_id = t->stack_id;
+	ft->futex_id = t->futex_id;
+	ft->uaddr = t->uaddr;
+	memcpy(ft->comm, t->comm, sizeof(ft->comm));
+}
+
+static u64 lm_finding_sig(const struct lm_finding *f)
+{
+	u64 sig = f->kind;
+	unsigned int i;
+
+	/* order-free: the same cycle found from any member is one finding */
+	for (i = 0; i < f->nr; i++)
+		sig += hash_64(((u64)f->t[i].tid << 32) ^ f->t[i].futex_id, 63);
+	return sig;
+}
+
+/* Caller holds lm_findings_lock. */
+static bool lm_finding_known(u64 sig)
+{
+	u64 kept = min_t(u64, lm_finding_seq, lm_max_findings);
+	u64 i;
+
+	lockdep_assert_held(&lm_findings_lock);
+	for (i = 0; i < kept; i++)
+		if (lm_findings[i].sig == sig)
+			return true;
+	return false;
+}
+
+/*
+ * Mark the members' waits with the kind of finding just made for them, so
+ * the scan does not make it again while the waits last, even after the
+ * finding has been pushed out of the ring. A new wait clears the mark.
+ */
+static void lm_finding_mark(const struct lm_finding *f)
+{
+	unsigned long flags;
+	struct lm_task *slot;
+	unsigned int i;
+
+	for (i = 0; i < f->nr; i++) {
+		slot = lm_task_lock(f->t[i].tid, false, &flags);
+		if (!slot)
+			continue;
+		if (slot->state == LM_T_WAITING &&
+		    slot->futex_id == f->t[i].futex_id)
+			slot->reported |= BIT(f->kind);
+		lm_task_unlock(slot, flags);
+	}
+}
+
+/**
+ * lm_finding_marked() - was this finding made already for these waits?
+ * @f: the finding
+ *
+ * Return: true if every member is still in the wait a finding of this
+ * kind was made for.
+ */
+bool lm_finding_marked(const struct lm_finding *f)
+{
+	struct lm_task t;
+	unsigned int i;
+
+	for (i = 0; i < f->nr; i++)
+		if (!lm_task_copy(f->t[i].tid, &t) ||
+		    t.state != LM_T_WAITING ||
+		    t.futex_id != f->t[i].futex_id ||
+		    !(t.reported & BIT(f->kind)))
+			return false;
+	return f->nr > 0;
+}
+
+/**
+ * lm_finding_record() - put a finding in the ring, once
+ * @f: the finding; its sig, time, latency and seq are filled in
+ * @since: when the wait that closed it began, 0 if none
+ *
+ * Return: false when the same finding is in the ring already.
+ */
+bool lm_finding_record(struct lm_finding *f, u64 since)
+{
+	struct lm_finding *slot;
+	unsigned long flags;
+	unsigned int i;
+
+	f->sig = lm_finding_sig(f);
+	f->time_ns = lm_now();
+	f->latency_ns = since && f->time_ns > since ? f->time_ns - since : 0;
+
+	raw_spin_lock_irqsave(&lm_findings_lock, flags);
+	if (lm_finding_known(f->sig)) {
+		raw_spin_unlock_irqrestore(&lm_findings_lock, flags);
+		return false;
+	}
+	f->seq = ++lm_finding_seq;
+	if (f->seq > lm_max_findings)
+		lm_count(LM_CNT_findings_dropped);
+	slot = &lm_findings[(f->seq - 1) % lm_max_findings];
+	*slot = *f;
+	raw_spin_unlock_irqrestore(&lm_findings_lock, flags);
+
+	lm_finding_mark(f);
+	lm_count(LM_CNT_findings);
+	for (i = 0; i < f->nr; i++)
+		trace_lockmon_finding(f->seq, f->kind, i, f->nr, f->t[i].tid,
+				      f->t[i].tgid, f->t[i].futex_id,
+				      f->t[i].uaddr, f->t[i].owner,
+				      f->t[i].owner_how);
+	/* printing may wake the console: never from the scheduler's paths */
+	queue_work(system_unbound_wq, &lm_report_work);
+	return true;
+}
+
+/**
+ * lm_pending_add() - hold a cycle back until its timed waits settle
+ * @f: the cycle
+ */
+void lm_pending_add(struct lm_finding *f)
+{
+	unsigned long flags;
+	u64 sig = lm_finding_sig(f);
+	int i, free = -1;
+
+	raw_spin_lock_irqsave(&lm_findings_lock, flags);
+	for (i = 0; i < LM_PENDING; i++) {
+		if (lm_pending[i].sig == sig)
+			goto out;
+		if (!lm_pending[i].sig && free < 0)
+			free = i;
+	}
+	if (free >= 0) {
+		lm_pending[free].sig = sig;
+		lm_pending[free].f = *f;
+		atomic_inc(&lm_nr_pending);
+	}
+out:
+	raw_spin_unlock_irqrestore(&lm_findings_lock, flags);
+}
+
+/* Off the common path: its finding is big, and the stack zeroes it. */
+static noinline void lm_pending_settle(pid_t tid, int result)
+{
+	struct lm_finding f;
+	unsigned long flags;
+	bool found = false;
+	int i, j;
+
+	raw_spin_lock_irqsave(&lm_findings_lock, flags);
+	for (i = 0; i < LM_PENDING && !found; i++) {
+		if (!lm_pending[i].sig)
+			continue;
+		for (j = 0; j < lm_pending[i].f.nr; j++) {
+			if (lm_pending[i].f.t[j].tid != tid)
+				continue;
+			f = lm_pending[i].f;
+			lm_pending[i].sig = 0;
+			atomic_dec(&lm_nr_pending);
+			found = true;
+			break;
+		}
+	}
+	raw_spin_unlock_irqrestore(&lm_findings_lock, flags);
+	if (found && (result == LOCKMON_WAIT_TIMEOUT ||
+		      result == LOCKMON_WAIT_SIGNAL)) {
+		f.kind = LOCKMON_FINDING_TRANSIENT;
+		lm_finding_record(&f, 0);
+	}
+}
+
+/**
+ * lm_graph_wait_ended() - a wait ended: settle held-back cycles through it
+ * @tid: the task whose wait ended
+ * @result: enum lockmon_wait_result
+ *
+ * A cycle that contains a timed wait is held back. If that wait then times
+ * out or is interrupted, the cycle dissolved: it is reported as transient,
+ * never as a deadlock. If it ends any other way it is dropped.
+ */
+void lm_graph_wait_ended(pid_t tid, int result)
+{
+	if (atomic_read(&lm_nr_pending))
+		lm_pending_settle(tid, result);
+}
+
+/**
+ * lm_graph_pi_edeadlk() - the kernel refused a PI lock with EDEADLK
+ * @self: the refused task
+ *
+ * glibc then parks the thread for good on a private futex, so this is
+ * recorded as a finding of its own next to the cycle it proves.
+ */
+void lm_graph_pi_edeadlk(const struct lm_task *self)
+{
+	struct lm_finding f = { .kind = LOCKMON_FINDING_PI_EDEADLK, .nr = 1 };
+
+	lm_finding_task_from(&f.t[0], self);
+	lm_finding_record(&f, self->since);
+}
+
+/**
+ * lm_finding_get() - copy a kept finding
+ * @i: 0 for the oldest kept finding
+ * @out: where to copy it
+ *
+ * Return: false when there is no finding @i.
+ */
+bool lm_finding_get(unsigned int i, struct lm_finding *out)
+{
+	unsigned long flags;
+	u64 first, seq;
+	bool ok = false;
+
+	raw_spin_lock_irqsave(&lm_findings_lock, flags);
+	first = lm_finding_seq > lm_max_findings ?
+		lm_finding_seq - lm_max_findings : 0;
+	seq = first + i + 1;
+	if (seq <= lm_finding_seq) {
+		*out = lm_findings[(seq - 1) % lm_max_findings];
+		ok = true;
+	}
+	raw_spin_unlock_irqrestore(&lm_findings_lock, flags);
+	return ok;
+}
+
+static const char *const lm_kind_names[] = {
+	[LOCKMON_FINDING_CYCLE] = "cycle",
+	[LOCKMON_FINDING_PI_EDEADLK] = "pi-edeadlk",
+	[LOCKMON_FINDING_ORPHAN] = "orphan",
+	[LOCKMON_FINDING_STALL] = "stall",
+	[LOCKMON_FINDING_TRANSIENT] = "transient",
+};
+
+/**
+ * lm_finding_kind_name() - printable name of a finding kind
+ * @kind: enum lockmon_finding_kind
+ *
+ * Return: a static string.
+ */
+const char *lm_finding_kind_name(unsigned int kind)
+{
+	return kind < ARRAY_SIZE(lm_kind_names) && lm_kind_names[kind] ?
+	       lm_kind_names[kind] : "?";
+}
+
+/* The kernel log report, in the shape lockdep users know. */
+static void lm_report_print(const struct lm_finding *f)
+{
+	const struct lm_finding_task *a = &f->t[0];
+	unsigned int i;
+
+	pr_info("======================================================\n");
+	pr_info("user-space %s: %u task%s [finding %llu]\n",
+		f->kind == LOCKMON_FINDING_CYCLE ? "deadlock cycle" :
+		lm_finding_kind_name(f->kind), f->nr, f->nr == 1 ? "" : "s",
+		f->seq);
+	pr_info("------------------------------------------------------\n");
+	if (f->kind == LOCKMON_FINDING_STALL) {
+		pr_info("every thread of %s/%d has been blocked in an untimed futex wait for over %u ms\n",
+			a->comm, a->tgid, lm_stall_ms);
+	} else if (f->kind == LOCKMON_FINDING_ORPHAN) {
+		pr_info("%s/%d waits on futex 0x%llx held by task %d, which has exited\n",
+			a->comm, a->tid, a->uaddr, a->owner);
+	} else {
+		pr_info("%s/%d is trying to acquire futex 0x%llx (tgid %d)\n",
+			a->comm, a->tid, a->uaddr, a->tgid);
+		pr_info("but it is held by task %d [%s]\n", a->owner,
+			lm_owner_how_name(a->owner_how));
+	}
+	pr_info("\n");
+	pr_info("Chain exists of:\n");
+	for (i = 0; i < f->nr; i++)
+		pr_info("  -> #%u %s/%d (tgid %d) waits on 0x%llx held by %d [%s]%s\n",
+			f->nr - 1 - i, f->t[i].comm, f->t[i].tid, f->t[i].tgid,
+			f->t[i].uaddr, f->t[i].owner,
+			lm_owner_how_name(f->t[i].owner_how),
+			f->t[i].timed ? " (timed)" : "");
+	if (f->kind == LOCKMON_FINDING_CYCLE && f->nr == 2) {
+		pr_info("\n");
+		pr_info(" Possible scenario:\n");
+		pr_info("       T%-18d T%d\n", f->t[0].tid, f->t[1].tid);
+		pr_info("       ----                ----\n");
+		pr_info("  lock(0x%llx);\n", f->t[1].uaddr);
+		pr_info("                           lock(0x%llx);\n", f->t[0].uaddr);
+		pr_info("  lock(0x%llx);\n", f->t[0].uaddr);
+		pr_info("                           lock(0x%llx);\n", f->t[1].uaddr);
+	}
+	if (f->kind == LOCKMON_FINDING_CYCLE ||
+	    f->kind == LOCKMON_FINDING_PI_EDEADLK) {
+		pr_info("\n");
+		pr_info(" *** DEADLOCK ***\n");
+	}
+	pr_info("found %llu ns after the last wait began\n", f->latency_ns);
+}
+
+static void lm_report_fn(struct work_struct *work)
+{
+	struct lm_finding *f;
+	unsigned int burst = 0;
+	unsigned long flags;
+	u64 last;
+
+	f = kmalloc(sizeof(*f), GFP_KERNEL);
+	if (!f)
+		return;
+	for (;;) {
+		raw_spin_lock_irqsave(&lm_findings_lock, flags);
+		last = lm_finding_seq;
+		if (lm_printed_seq + lm_max_findings < last)
+			lm_printed_seq = last - lm_max_findings;
+		if (lm_printed_seq < last)
+			*f = lm_findings[lm_printed_seq % lm_max_findings];
+		raw_spin_unlock_irqrestore(&lm_findings_lock, flags);
+		if (lm_printed_seq >= last)
+			break;
+		lm_printed_seq++;
+		if (burst++ < LM_LOG_BURST)
+			lm_report_print(f);
+		else if (burst == LM_LOG_BURST + 1)
+			pr_info("more findings: see /sys/kernel/debug/lockmon/deadlocks\n");
+	}
+	kfree(f);
+}
+
+/**
+ * lm_pending_prune() - drop held-back cycles whose tasks are gone
+ *
+ * A held-back cycle whose tasks exited never sees its waits end: drop it,
+ * so lm_graph_wait_ended() goes back to its one-atomic-read fast path.
+ */
+void lm_pending_prune(void)
+{
+	unsigned long flags;
+	struct lm_task t;
+	u64 sig;
+	int i, j;
+
+	for (i = 0; i < LM_PENDING && atomic_read(&lm_nr_pending); i++) {
+		pid_t tids[LOCKMON_MAX_CHAIN];
+		bool gone = false;
+		int nr;
+
+		raw_spin_lock_irqsave(&lm_findings_lock, flags);
+		sig = lm_pending[i].sig;
+		nr = lm_pending[i].f.nr;
+		for (j = 0; j < nr; j++)
+			tids[j] = lm_pending[i].f.t[j].tid;
+		raw_spin_unlock_irqrestore(&lm_findings_lock, flags);
+		if (!sig)
+			continue;
+		/* lm_task_copy() takes a bucket lock: not under ours */
+		for (j = 0; j < nr && !gone; j++)
+			gone = !lm_task_copy(tids[j], &t) ||
+			       t.state != LM_T_WAITING;
+		if (!gone)
+			continue;
+		raw_spin_lock_irqsave(&lm_findings_lock, flags);
+		if (lm_pending[i].sig == sig) {
+			lm_pending[i].sig = 0;
+			atomic_dec(&lm_nr_pending);
+		}
+		raw_spin_unlock_irqrestore(&lm_findings_lock, flags);
+	}
+}
+
+/**
+ * lm_findings_set_stack() - give a finding's member the stack of its wait
+ * @tid: the member's task
+ * @futex_id: the futex it waits on
+ * @stack_id: the stack
+ *
+ * Only members that have none yet are given it.
+ */
+void lm_findings_set_stack(pid_t tid, u64 futex_id, u32 stack_id)
+{
+	unsigned long flags;
+	u64 i, kept;
+	int j;
+
+	raw_spin_lock_irqsave(&lm_findings_lock, flags);
+	kept = min_t(u64, lm_finding_seq, lm_max_findings);
+	for (i = 0; i < kept; i++)
+		for (j = 0; j < lm_findings[i].nr; j++)
+			if (lm_findings[i].t[j].tid == tid &&
+			    lm_findings[i].t[j].futex_id == futex_id &&
+			    !lm_findings[i].t[j].stack_id)
+				lm_findings[i].t[j].stack_id = stack_id;
+	raw_spin_unlock_irqrestore(&lm_findings_lock, flags);
+}
+
+/**
+ * lm_findings_reset() - forget every finding
+ */
+void lm_findings_reset(void)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&lm_findings_lock, flags);
+	memset(lm_findings, 0, sizeof(*lm_findings) * lm_max_findings);
+	memset(lm_pending, 0, sizeof(lm_pending));
+	atomic_set(&lm_nr_pending, 0);
+	lm_finding_seq = 0;
+	raw_spin_unlock_irqrestore(&lm_findings_lock, flags);
+	flush_work(&lm_report_work);
+	lm_printed_seq = 0;
+}
+
+/**
+ * lm_findings_bytes() - memory held for findings
+ *
+ * Return: bytes.
+ */
+size_t lm_findings_bytes(void)
+{
+	return sizeof(*lm_findings) * lm_max_findings + sizeof(lm_pending);
+}
+
+/**
+ * lm_findings_init() - allocate the findings ring
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int lm_findings_init(void)
+{
+	lm_findings = vzalloc(sizeof(*lm_findings) * lm_max_findings);
+	return lm_findings ? 0 : -ENOMEM;
+}
+
+/**
+ * lm_findings_exit() - wait for the report worker and free the ring
+ */
+void lm_findings_exit(void)
+{
+	flush_work(&lm_report_work);
+	vfree(lm_findings);
+	lm_findings = NULL;
+}

@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Lock owners: the TID in a PI futex word, or the __owner field of the
+ * glibc mutex around a futex, read in probe context without faults and
+ * again by the scan, which may sleep. See Documentation/owners.rst.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/mm.h>
+#include <linux/pid.h>
+#include <linux/rcupdate.h>
+#include <linux/sched/signal.h>
+#include <linux/uaccess.h>
+#include "compat.h"
+#include "lockmon.h"
+#include "graph.h"
+
+/**
+ * lm_task_alive() - is @tid a live thread?
+ * @tid: thread id
+ * @tgid: the process it must belong to, unless @any_tgid
+ * @any_tgid: any process will do (a process-shared lock)
+ *
+ * Return: true if it exists and is not exiting.
+ */
+bool lm_task_alive(pid_t tid, pid_t tgid, bool any_tgid)
+{
+	struct task_struct *p;
+	bool alive;
+
+	rcu_read_lock();
+	p = pid_task(find_vpid(tid), PIDTYPE_PID);
+	alive = p && !(p->flags & PF_EXITING) &&
+		(any_tgid || p->tgid == tgid);
+	rcu_read_unlock();
+	return alive;
+}
+
+/*
+ * Does @w look like a locked glibc mutex? The futex word says "locked with
+ * waiters" (2, from lll_lock_wait) or holds the owner TID (robust mutexes),
+ * matching the value the waiter slept on (@val, or -1 when unknown); the
+ * owner is positive, __nusers counts it, __count is only used by recursive
+ * mutexes, and __kind has no bits glibc does not define. A condition
+ * variable or semaphore word with a TID-like neighbour fails one of these.
+ */
+static bool lm_glibc_locked(const s32 *w, s64 val)
+{
+	u32 kind = (u32)w[4];
+
+	if (w[2] <= 0 || w[3] < 1 || (kind & ~LM_GLIBC_KIND_BITS))
+		return false;
+	if ((kind & LM_GLIBC_KIND_MASK) != LM_GLIBC_KIND_RECURSIVE && w[1])
+		return false;
+	if (w[0] == 2)
+		return val < 0 || val == 2;
+	return (w[0] & FUTEX_TID_MASK) == w[2] && (val < 0 || val == w[0]);
+}
+
+/**
+ * lm_owner_from_words() - the owner in a futex word or the mutex around it
+ * @w: five ints read from the futex address: __lock, __count, __owner,
+ *	__nusers, __kind
+ * @pi: a PI futex: the owner TID is in the word
+ * @shared: a process-shared futex: the owner may be in another process
+ * @val: the value the waiter expects, or -1 if unknown
+ * @tgid: the waiter's process
+ * @dead_ok: the lock is known to be a glibc mutex already, so an owner
+ *	that has exited is returned too: that is an orphan. Otherwise a glibc
+ *	owner must be a live thread.
+ * @how: set to enum lockmon_owner_how
+ * @kind: set to the glibc mutex kind
+ *
+ * Return: the owner TID, or 0.
+ */
+pid_t lm_owner_from_words(const s32 *w, bool pi, bool shared, s64 val,
+			  pid_t tgid, bool dead_ok, u8 *how, u8 *kind)
+{
+	*how = LOCKMON_OWNER_NONE;
+	*kind = 0;
+	if (pi) {
+		if (!(w[0] & FUTEX_TID_MASK))
+			return 0;
+		*how = LOCKMON_OWNER_PI;
+		return w[0] & FUTEX_TID_MASK;
+	}
+	if (!lm_glibc_locked(w, val) ||
+	    (!dead_ok && !lm_task_alive(w[2], tgid, shared)))
+		return 0;
+	*how = LOCKMON_OWNER_GLIBC;
+	*kind = w[4] & LM_GLIBC_KIND_MASK;
+	return w[2];
+}
+
+/**
+ * lm_resolve_owner() - who holds the futex current is about to wait on
+ * @uaddr: the futex word, in current's address space
+ * @pi: a PI futex: the owner TID is in the word
+ * @shared: a process-shared futex: the owner may be in another process
+ * @val: the value the waiter expects in the word, or -1 if unknown
+ * @how: set to enum lockmon_owner_how
+ * @kind: set to the glibc mutex kind when @how is LOCKMON_OWNER_GLIBC
+ * @known: the futex is known to be a glibc mutex already: its owner is
+ *	believed without the liveness check, and a dead one is an orphan
+ *
+ * Reads user memory with copy_from_user_nofault(), which never sleeps, so it
+ * is safe in probe context. A glibc owner is believed only when the futex
+ * word says "locked with waiters" and, the first time, the TID is a live
+ * thread of the waiter's process (any process, for a shared mutex).
+ *
+ * Return: the owner TID, or 0 with @how set to LOCKMON_OWNER_NONE.
+ */
+pid_t lm_resolve_owner(u64 uaddr, bool pi, bool shared, s64 val, bool known,
+		       u8 *how, u8 *kind)
+{
+	s32 w[5] = { 0 };
+
+	if (copy_from_user_nofault(w, (void __user *)(unsigned long)uaddr,
+				   pi ? sizeof(w[0]) : sizeof(w))) {
+		*how = LOCKMON_OWNER_NONE;
+		*kind = 0;
+		return 0;
+	}
+	return lm_owner_from_words(w, pi, shared, val, current->tgid, known,
+				   how, kind);
+}
+
+/**
+ * lm_refresh_owner() - read a blocked task's owner again
+ * @t: snapshot of the task; its owner fields are updated
+ * @sleepable: called from the scan, which may read another process's
+ *	memory with access_process_vm()
+ *
+ * The owner may have changed since the task blocked (the lock passed to
+ * another waiter), so glibc and PI owners are read again while the chain
+ * is followed: without a fault from probe context when the task shares
+ * current's mm, and with access_process_vm() from the scan.
+ *
+ * Return: false when the owner cannot be read again.
+ */
+bool lm_refresh_owner(struct lm_task *t, bool sleepable)
+{
+	struct task_struct *p;
+	s32 w[5] = { 0 };
+	size_t len = t->pi ? sizeof(w[0]) : sizeof(w);
+	u8 how, kind;
+	int got = 0;
+
+	if (t->owner_how != LOCKMON_OWNER_GLIBC &&
+	    t->owner_how != LOCKMON_OWNER_PI)
+		return true;
+	if (current->mm && t->tgid == current->tgid) {
+		got = copy_from_user_nofault(w, (void __user *)(unsigned long)t->uaddr,
+					     len) ? 0 : len;
+	} else if (sleepable) {
+		struct pid *pid = find_get_pid(t->tid);
+
+		/* the task holds its own reference; drop the pid's at once */
+		p = get_pid_task(pid, PIDTYPE_PID);
+		put_pid(pid);
+		if (p) {
+			got = access_process_vm(p, t->uaddr, w, len, 0);
+			put_task_struct(p);
+		}
+	}
+	if (got != len)
+		return !sleepable;	/* probe context: keep the block-time owner */
+	t->owner = lm_owner_from_words(w, t->pi, t->shared, -1, t->tgid, true,
+				       &how, &kind);
+	if (how != LOCKMON_OWNER_NONE)
+		t->owner_how = how;
+	return true;
+}
+
+/**
+ * lm_same_wait() - is the task still in the wait of @t, unwoken?
+ * @t: snapshot of the task
+ *
+ * The owner is read while the waiter may be woken and take the lock: an
+ * owner read is only trusted if the waiter is still in the same wait,
+ * unwoken, afterwards. glibc stores the owner only after the futex wait
+ * returns, so a value read before that point predates the wake-up.
+ *
+ * Return: true if it is.
+ */
+bool lm_same_wait(const struct lm_task *t)
+{
+	struct lm_task now;
+
+	return lm_task_copy(t->tid, &now) && now.state == LM_T_WAITING &&
+	       !now.woken && now.since == t->since;
+}
+
+static const char *const lm_how_names[] = {
+	[LOCKMON_OWNER_NONE] = "unknown",
+	[LOCKMON_OWNER_PI] = "pi-word",
+	[LOCKMON_OWNER_GLIBC] = "glibc-owner",
+	[LOCKMON_OWNER_INFERRED] = "inferred",
+};
+
+/**
+ * lm_owner_how_name() - printable name of an owner resolution
+ * @how: enum lockmon_owner_how
+ *
+ * Return: a static string.
+ */
+const char *lm_owner_how_name(unsigned int how)
+{
+	return how < ARRAY_SIZE(lm_how_names) ? lm_how_names[how] : "?";
+}

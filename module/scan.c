@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The periodic scan, in process context: it reads long waits' owners
+ * again, and finds orphaned locks, whole-process stalls, cycles through
+ * inferred owners, and the stacks of waits that last.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/pid.h>
+#include <linux/rcupdate.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/vmalloc.h>
+#include <linux/workqueue.h>
+#include "lockmon.h"
+#include "graph.h"
+#include "trace.h"
+
+static void lm_scan_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(lm_scan_work, lm_scan_fn);
+static bool lm_scanning;
+
+struct lm_proc {
+	pid_t tgid;
+	unsigned int blocked;	/* untimed private waits over lm_stall_ms */
+	bool other;		/* a timed or shared wait: not a stall */
+	u64 oldest;		/* start of the oldest blocked wait */
+	struct lm_finding f;
+};
+
+#define LM_SCAN_PROCS	32
+
+static struct lm_proc *lm_procs;
+
+static struct lm_proc *lm_proc_of(pid_t tgid)
+{
+	unsigned int i;
+
+	for (i = 0; i < LM_SCAN_PROCS; i++) {
+		if (lm_procs[i].tgid == tgid)
+			return &lm_procs[i];
+		if (!lm_procs[i].tgid) {
+			lm_procs[i].tgid = tgid;
+			return &lm_procs[i];
+		}
+	}
+	return NULL;
+}
+
+static void lm_scan_orphan(const struct lm_task *t)
+{
+	struct lm_finding f = { .kind = LOCKMON_FINDING_ORPHAN, .nr = 1 };
+
+	/* an inferred owner is a guess: its exit proves nothing */
+	if ((t->reported & BIT(LOCKMON_FINDING_ORPHAN)) ||
+	    t->owner <= 0 || t->owner == t->tid ||
+	    (t->owner_how != LOCKMON_OWNER_GLIBC &&
+	     t->owner_how != LOCKMON_OWNER_PI) ||
+	    lm_task_alive(t->owner, 0, true))
+		return;
+	lm_finding_task_from(&f.t[0], t);
+	lm_finding_record(&f, t->since);
+}
+
+/*
+ * A wait older than one scan period: read its owner again, and if the
+ * task is still in that same wait, look for an orphan and a cycle.
+ */
+static void lm_scan_wait(struct lm_task *t)
+{
+	pid_t before = t->owner;
+	unsigned long flags;
+	struct lm_task *slot;
+
+	if (!lm_refresh_owner(t, true) || !lm_same_wait(t))
+		return;
+	if (t->owner != before) {
+		/* keep the new owner for tasks, waitgraph and the next scan */
+		slot = lm_task_lock(t->tid, false, &flags);
+		if (slot && slot->state == LM_T_WAITING && !slot->woken &&
+		    slot->since == t->since) {
+			slot->owner = t->owner;
+			slot->owner_how = t->owner_how;
+		}
+		if (slot)
+			lm_task_unlock(slot, flags);
+		trace_lockmon_owner(t->tid, t->tgid, t->futex_id, t->owner,
+				    t->owner_how);
+	}
+	lm_scan_orphan(t);
+	lm_graph_check(t, true);
+}
+
+static void lm_scan_stalls(void)
+{
+	struct task_struct *p;
+	unsigned int i, threads;
+
+	for (i = 0; i < LM_SCAN_PROCS && lm_procs[i].tgid; i++) {
+		struct lm_proc *pr = &lm_procs[i];
+
+		if (pr->other || !pr->blocked)
+			continue;
+		rcu_read_lock();
+		p = pid_task(find_vpid(pr->tgid), PIDTYPE_PID);
+		threads = p ? get_nr_threads(p) : 0;
+		rcu_read_unlock();
+		if (threads && pr->blocked == threads) {
+			pr->f.kind = LOCKMON_FINDING_STALL;
+			if (lm_finding_marked(&pr->f))
+				continue;
+			if (lm_finding_record(&pr->f, 0))
+				trace_lockmon_stall(pr->f.seq, pr->tgid, threads,
+						    div_u64(lm_now() - pr->oldest,
+							    NSEC_PER_MSEC));
+		}
+	}
+}
+
+/*
+ * One bucket's copy. The scan is a single work item, which the workqueue
+ * never runs on two CPUs at once, so the copy need not be on its stack
+ * (the cycle check it calls is already deep, more so under KASAN).
+ */
+static struct lm_task lm_scan_buf[LM_CHUNK];
+
+#define LM_SCAN_STACKS	64	/* stacks the scan reads, at most, per run */
+
+/*
+ * A wait that has lasted a scan period without a stack gets one now, read
+ * from the sleeping task's memory: so deadlocked and stalled waits, which
+ * never end, carry stacks, and so do the long waits a live view shows.
+ */
+static void lm_scan_stack(struct lm_task *t, unsigned int *budget)
+{
+	struct task_struct *p;
+	struct pid *pid;
+
+	if (t->stack_id || !lm_stacks_on())
+		return;
+	if (!*budget) {
+		lm_count(LM_CNT_stacks_deferred);
+		return;
+	}
+	(*budget)--;
+	pid = find_get_pid(t->tid);
+	p = get_pid_task(pid, PIDTYPE_PID);
+	put_pid(pid);
+	if (!p)
+		return;
+	if (p->tgid == t->tgid)
+		t->stack_id = lm_stack_capture_task(p);
+	put_task_struct(p);
+	lm_wait_set_stack(t, t->stack_id);
+}
+
+static void lm_scan_fn(struct work_struct *work)
+{
+	struct lm_task *buf = lm_scan_buf;
+	u64 now = lm_now();
+	u64 stall_ns = (u64)READ_ONCE(lm_stall_ms) * NSEC_PER_MSEC;
+	unsigned int b, i, n, budget = LM_SCAN_STACKS;
+
+	memset(lm_procs, 0, sizeof(*lm_procs) * LM_SCAN_PROCS);
+	for (b = 0; b < lm_waits_nr_chunks(); b++) {
+		n = lm_waits_copy_chunk(b, buf);
+		for (i = 0; i < n; i++) {
+			struct lm_task *t = &buf[i];
+			struct lm_proc *pr;
+
+			if (t->state != LM_T_WAITING || t->woken)
+				continue;
+			if (now - t->since > (u64)lm_scan_ms * NSEC_PER_MSEC) {
+				lm_scan_stack(t, &budget);
+				lm_scan_wait(t);
+			}
+			pr = lm_proc_of(t->tgid);
+			if (!pr)
+				continue;
+			if (t->timed || t->shared || t->pi) {
+				pr->other = true;
+			} else if (now - t->since >= stall_ns) {
+				if (pr->f.nr < LOCKMON_MAX_CHAIN)
+					lm_finding_task_from(&pr->f.t[pr->f.nr++], t);
+				if (!pr->oldest || t->since < pr->oldest)
+					pr->oldest = t->since;
+				pr->blocked++;
+			}
+		}
+		cond_resched();
+	}
+	lm_scan_stalls();
+	lm_pending_prune();
+	lm_count(LM_CNT_scans);
+	if (READ_ONCE(lm_scanning))
+		schedule_delayed_work(&lm_scan_work, msecs_to_jiffies(lm_scan_ms));
+}
+
+/**
+ * lm_graph_scan_start() - start the periodic scan
+ */
+void lm_graph_scan_start(void)
+{
+	WRITE_ONCE(lm_scanning, true);
+	schedule_delayed_work(&lm_scan_work, msecs_to_jiffies(lm_scan_ms));
+}
+
+/**
+ * lm_graph_scan_stop() - stop the periodic scan and wait for it
+ */
+void lm_graph_scan_stop(void)
+{
+	WRITE_ONCE(lm_scanning, false);
+	cancel_delayed_work_sync(&lm_scan_work);
+}
+
+/**
+ * lm_scan_bytes() - memory held by the scan
+ *
+ * Return: bytes.
+ */
+size_t lm_scan_bytes(void)
+{
+	return sizeof(*lm_procs) * LM_SCAN_PROCS;
+}
+
+/**
+ * lm_scan_init() - allocate the scan's table of processes
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int lm_scan_init(void)
+{
+	lm_procs = vzalloc(sizeof(*lm_procs) * LM_SCAN_PROCS);
+	return lm_procs ? 0 : -ENOMEM;
+}
+
+/**
+ * lm_scan_exit() - stop the scan and free its memory
+ */
+void lm_scan_exit(void)
+{
+	lm_graph_scan_stop();
+	vfree(lm_procs);
+	lm_procs = NULL;
+}
