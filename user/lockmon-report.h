@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 #include <uapi/linux/lockmon.h>
+#include "record_format.h"
 
 #define LMR_SCHEMA	"lockmon-report/1"
 #define LMR_DEBUGFS	"/sys/kernel/debug"

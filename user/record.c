@@ -14,7 +14,7 @@
 
 int lmr_writer_open(struct lmr_writer *w, const char *path)
 {
-	struct lockmon_file_header h = { .abi_major = LOCKMON_ABI_MAJOR };
+	struct lockmon_file_header h = { .format_major = LMR_FORMAT_MAJOR };
 
 	memset(w, 0, sizeof(*w));
 	w->f = fopen(path, "w");
@@ -24,7 +24,7 @@ int lmr_writer_open(struct lmr_writer *w, const char *path)
 	}
 	w->path = strdup(path);
 	memcpy(h.magic, LOCKMON_FILE_MAGIC, sizeof(h.magic));
-	h.abi_minor = LOCKMON_ABI_MINOR;
+	h.format_minor = LMR_FORMAT_MINOR;
 	h.record_size = sizeof(struct lockmon_record);
 	if (fwrite(&h, sizeof(h), 1, w->f) != 1) {
 		lmr_err("cannot write %s: %s", path, strerror(errno));
@@ -85,11 +85,11 @@ int lmr_writer_put_maps(struct lmr_writer *w, pid_t tgid, const char *text)
 /* The lost count is only known at the end: rewrite the header. */
 int lmr_writer_close(struct lmr_writer *w, u64 lost, u64 start_ns)
 {
-	struct lockmon_file_header h = { .abi_major = LOCKMON_ABI_MAJOR };
+	struct lockmon_file_header h = { .format_major = LMR_FORMAT_MAJOR };
 	int err = 0;
 
 	memcpy(h.magic, LOCKMON_FILE_MAGIC, sizeof(h.magic));
-	h.abi_minor = LOCKMON_ABI_MINOR;
+	h.format_minor = LMR_FORMAT_MINOR;
 	h.record_size = sizeof(struct lockmon_record);
 	h.lost_events = lost;
 	h.start_ns = start_ns;
@@ -194,9 +194,9 @@ int lmr_record_parse(const void *buf, size_t len, struct lmr_state *st,
 		return -EINVAL;
 	}
 	memcpy(&hdr, h, sizeof(hdr));
-	if (hdr.abi_major != LOCKMON_ABI_MAJOR) {
-		WHY("recorded with ABI %u.%u, this reporter reads ABI %u.x",
-		    hdr.abi_major, hdr.abi_minor, LOCKMON_ABI_MAJOR);
+	if (hdr.format_major != LMR_FORMAT_MAJOR) {
+		WHY("recorded in format %u.%u, this reporter reads format %u.x",
+		    hdr.format_major, hdr.format_minor, LMR_FORMAT_MAJOR);
 		return -EPROTO;
 	}
 	/* a later minor version may append fields: read our prefix */

@@ -7,6 +7,7 @@
  */
 #include "lockmon_util.h"
 #include <sys/mount.h>
+#include "../../user/record_format.h"
 #include "kselftest_harness.h"
 
 #define OUT	"/tmp/lmr_out"
@@ -302,7 +303,7 @@ static void expect_error(struct __test_metadata *_metadata, const char *line)
 
 TEST_F(report, corrupt_files_fail)
 {
-	struct lockmon_file_header h = { .abi_major = LOCKMON_ABI_MAJOR + 1 };
+	struct lockmon_file_header h = { .format_major = LMR_FORMAT_MAJOR + 1 };
 	char path[128], want[256], buf[100];
 	FILE *f;
 	int fd;
@@ -333,8 +334,8 @@ TEST_F(report, corrupt_files_fail)
 	fwrite(&h, sizeof(h), 1, f);
 	fclose(f);
 	snprintf(want, sizeof(want),
-		 "lockmon-report: %s: recorded with ABI %u.0, this reporter reads ABI %u.x\n",
-		 path, LOCKMON_ABI_MAJOR + 1, LOCKMON_ABI_MAJOR);
+		 "lockmon-report: %s: recorded in format %u.0, this reporter reads format %u.x\n",
+		 path, LMR_FORMAT_MAJOR + 1, LMR_FORMAT_MAJOR);
 	EXPECT_EQ(1, run("%s report %s", tree("user/lockmon-report"), path));
 	expect_error(_metadata, want);
 	/* not a record file at all */

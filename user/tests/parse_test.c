@@ -335,9 +335,9 @@ static void record_damaged(void)
 	CHECK(strstr(why, "truncated: the last record has 199 of 200 bytes"));
 	CHECK(lmr_record_parse(buf, 20, &st, why, sizeof(why)) == -EINVAL);
 	CHECK(strstr(why, "truncated"));
-	h->abi_major++;
+	h->format_major++;
 	CHECK(lmr_record_parse(buf, len, &st, why, sizeof(why)) == -EPROTO);
-	h->abi_major--;
+	h->format_major--;
 	h->reserved[2] = 1;
 	CHECK(lmr_record_parse(buf, len, &st, why, sizeof(why)) == -EINVAL);
 	h->reserved[2] = 0;

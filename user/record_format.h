@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * lockmon-report's record files: data layout only. The module never reads
+ * them, so they have a format version of their own, apart from the
+ * module's ABI: a reporter-only change does not touch the module.
+ */
+#ifndef LOCKMON_RECORD_FORMAT_H
+#define LOCKMON_RECORD_FORMAT_H
+
+#include <linux/types.h>
+#include <uapi/linux/lockmon.h>
+
+/*
+ * The major version changes when the layout or a field's meaning changes,
+ * the minor when something is added. 1.2 is the layout of lockmon 1.2's
+ * files, which carried the module ABI in these two fields.
+ */
+#define LMR_FORMAT_MAJOR	1
+#define LMR_FORMAT_MINOR	2
+
+/*
+ * lockmon-report record files: a header, then fixed-size records, all
+ * little-endian as written on x86_64.
+ */
+#define LOCKMON_FILE_MAGIC	"LOCKMON\0"
+
+struct lockmon_file_header {
+	char	magic[8];
+	__u16	format_major;
+	__u16	format_minor;
+	__u32	record_size;	/* sizeof(struct lockmon_record) */
+	__u64	lost_events;	/* ring buffer overruns while recording */
+	__u64	start_ns;	/* trace clock at the start */
+	__u64	reserved[4];	/* must be zero */
+};
+
+enum lockmon_record_type {
+	LOCKMON_REC_WAIT_BEGIN	= 1,	/* a task blocked on a futex */
+	LOCKMON_REC_WAIT_END	= 2,	/* ... and returned from it */
+	LOCKMON_REC_WAKE	= 3,	/* a task woke a waiter */
+	LOCKMON_REC_FINDING	= 4,	/* one task of a finding */
+	LOCKMON_REC_STACK	= 5,	/* user stack: ips in stack[] */
+	LOCKMON_REC_MAPS	= 6,	/* one line of /proc/PID/maps in text */
+	LOCKMON_REC_OWNER	= 7,	/* the scan re-read a waiter's owner */
+	LOCKMON_REC_STALL	= 8,	/* a stall finding: its process */
+	LOCKMON_REC_WAIT_STACK	= 9,	/* a wait under way got its stack */
+};
+
+/*
+ * Fields each type uses; the others are zero. The records of events (all
+ * but STACK and MAPS) also carry ts_ns and comm, the task's command name
+ * (STALL: the process's).
+ *   WAIT_BEGIN	tid, tgid, futex_id, uaddr, peer = owner, owner_how,
+ *		stack_id
+ *   WAIT_END	tid, tgid, futex_id, uaddr, value = wait ns, result;
+ *		since ABI 1.2 also nr = 1, stack_id (0: none) and weight_ns,
+ *		the wait time this wait stands for in a stack profile (0: not
+ *		sampled, other waits stand for it)
+ *   WAKE	tid = waker, tgid = waker's process, peer = wakee, futex_id
+ *   FINDING	value = finding seq, result = kind, nr = task index, tid,
+ *		tgid, futex_id, uaddr, peer = owner, owner_how
+ *   STACK	stack_id, tgid, nr = depth, stack[] (innermost first)
+ *   MAPS	tgid, nr = piece of the line, text
+ *   OWNER	tid, tgid, futex_id, peer = owner read now (0: none),
+ *		owner_how (how the wait's owner was found: 1 or 2)
+ *   STALL	value = finding seq, tgid, peer = number of threads,
+ *		blocked_ms = since the oldest of their waits began
+ *   WAIT_STACK	tid, tgid, futex_id, stack_id: the scan (or a cycle found)
+ *		took the stack of a wait that is still under way
+ */
+
+struct lockmon_record {
+	__u16	type;		/* enum lockmon_record_type */
+	__u16	result;		/* wait result, finding kind */
+	__u16	owner_how;	/* enum lockmon_owner_how */
+	__u16	nr;		/* stack depth; finding: task index */
+	__u64	ts_ns;
+	__u32	tgid;
+	__u32	tid;
+	__u32	peer;		/* owner; wakee (wake); threads (stall) */
+	__u32	stack_id;	/* 0: none */
+	__u64	futex_id;	/* stable id of the futex, not a pointer */
+	__u64	uaddr;		/* user address in tgid */
+	__u64	value;		/* wait ns (end), finding seq (finding, stall) */
+	char	comm[16];
+	union {
+		__u64	stack[LOCKMON_MAX_STACK];
+		char	text[LOCKMON_MAX_STACK * 8];
+		__u64	blocked_ms;	/* stall: since the oldest wait began */
+		__u64	weight_ns;	/* wait end: its weight in profiles */
+	};
+};
+
+#endif /* LOCKMON_RECORD_FORMAT_H */
