@@ -169,6 +169,7 @@ static int lm_locks_fill(struct lm_snap *s)
 	unsigned int nb = lm_stats_nr_chunks(), b, cap;
 	struct lm_futex *rows;
 
+	lm_stats_flush_again();
 	/* an upper bound taken first; entries added meanwhile are skipped */
 	cap = 0;
 	rows = kvmalloc_array(LM_CHUNK, sizeof(*rows), GFP_KERNEL);

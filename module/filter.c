@@ -13,12 +13,12 @@ struct lm_settings lm_settings = {
 };
 
 /**
- * lm_filtered() - is this task outside the pid/comm filter?
+ * __lm_filtered() - the filter, once lm_filtered() has seen one is set
  * @t: the task
  *
  * Return: true when its events are to be skipped.
  */
-bool lm_filtered(struct task_struct *t)
+bool __lm_filtered(struct task_struct *t)
 {
 	pid_t pid = READ_ONCE(lm_settings.pid);
 	char comm[TASK_COMM_LEN];

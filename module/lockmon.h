@@ -79,7 +79,16 @@ struct lm_settings {
 
 extern struct lm_settings lm_settings;
 
-bool lm_filtered(struct task_struct *t);
+bool __lm_filtered(struct task_struct *t);
+
+/* Is this task outside the pid/comm filter? Inline for the common no-filter case. */
+static inline bool lm_filtered(struct task_struct *t)
+{
+	if (!READ_ONCE(lm_settings.pid) && !READ_ONCE(lm_settings.comm[0]))
+		return false;
+	return __lm_filtered(t);
+}
+
 void lm_settings_comm(char *comm);
 void lm_settings_set_filter(int pid, const char *comm);
 
@@ -189,6 +198,8 @@ void lm_futex_unlock(u32 idx, unsigned long flags);
 void lm_futex_add_waiter(struct lm_futex *f, pid_t tid);
 bool lm_futex_had_waiter(struct lm_futex *f, pid_t tid);
 void lm_futex_add_wait(struct lm_futex *f, u64 ns, int result);
+void lm_futex_add_again(struct mm_struct *mm, u64 uaddr, pid_t tgid);
+void lm_stats_flush_again(void);
 enum lockmon_class lm_futex_class(const struct lm_futex *f);
 unsigned int lm_stats_copy_chunk(unsigned int c, struct lm_futex *out);
 

@@ -329,14 +329,12 @@ static unsigned long lm_setup_start, lm_setup_size;
  * the expected value, and the wait returns EAGAIN. (Its other call there,
  * a fault while reading the word, is followed by a retry: rare, and counted
  * here too; see Documentation/design.rst.) Per-futex figures need the key,
- * rebuilt from the futex(2) arguments for private futexes only.
+ * rebuilt from the futex(2) arguments for private futexes only, and are
+ * counted per CPU first (lm_futex_add_again()).
  */
 static void lm_on_q_unlock(unsigned long pip, struct pt_regs *regs)
 {
-	unsigned long flags, uaddr, op, val;
-	struct lm_futex *f;
-	struct lm_fkey k;
-	u32 idx;
+	unsigned long uaddr, op, val;
 
 	if (pip - lm_setup_start >= lm_setup_size)
 		return;
@@ -349,16 +347,7 @@ static void lm_on_q_unlock(unsigned long pip, struct pt_regs *regs)
 		lm_count(LM_CNT_again_unkeyed);
 		return;
 	}
-	lm_fkey_private(&k, current->mm, uaddr);
-	f = lm_futex_lock(&k, true, &idx, &flags);
-	if (!f)
-		return;
-	f->again++;
-	if (!f->tgid) {
-		f->tgid = current->tgid;
-		f->uaddr = uaddr;
-	}
-	lm_futex_unlock(idx, flags);
+	lm_futex_add_again(current->mm, uaddr, current->tgid);
 }
 
 /* futex_wake_mark(wake_q, q): current wakes q->task. */
@@ -597,24 +586,31 @@ static struct lm_hook lm_hooks[LM_NR_HOOKS] = {
 /* Each hooked function's address: the ip ftrace passes its callback. */
 static unsigned long lm_hook_ip[LM_NR_HOOKS];
 
+static DEFINE_PER_CPU(bool, lm_in_hook);
+
 /*
  * The one ftrace callback, for every hooked function, so that disable
  * unregisters once (each unregister waits for an RCU-tasks grace period).
- * Dispatch is by address, most frequent first, with direct calls. The
- * recursion lock also disables preemption, which the handlers rely on; a
- * refused recursion is counted, never silent.
+ * Dispatch is by address, most frequent first, with direct calls.
+ *
+ * The filter holds only the five futex functions, which no handler calls
+ * and no interrupt runs, so the callback cannot recurse into itself; a
+ * per-CPU flag checks that for less than ftrace's general recursion lock
+ * costs, and a refused entry would be counted. Preemption is disabled,
+ * which the handlers rely on.
  */
 static void notrace lm_hook_entry(unsigned long ip, unsigned long pip,
 				  struct ftrace_ops *op,
 				  struct ftrace_regs *fregs)
 {
 	struct pt_regs *regs = LM_FTRACE_REGS(fregs);
-	int bit = ftrace_test_recursion_trylock(ip, pip);
 
-	if (bit < 0) {
+	preempt_disable_notrace();
+	if (unlikely(__this_cpu_read(lm_in_hook))) {
 		lm_count(LM_CNT_hook_recursion);
-		return;
+		goto out;
 	}
+	__this_cpu_write(lm_in_hook, true);
 	if (ip == lm_hook_ip[LM_H_WAIT_QUEUE])
 		lm_on_wait_queue(pip, regs);
 	else if (ip == lm_hook_ip[LM_H_UNQUEUE])
@@ -625,7 +621,9 @@ static void notrace lm_hook_entry(unsigned long ip, unsigned long pip,
 		lm_on_wake_mark(pip, regs);
 	else if (ip == lm_hook_ip[LM_H_UNLOCK_PI])
 		lm_on_unlock_pi(pip, regs);
-	ftrace_test_recursion_unlock(bit);
+	__this_cpu_write(lm_in_hook, false);
+out:
+	preempt_enable_notrace();
 }
 
 static struct ftrace_ops lm_ftrace_ops;

@@ -16,12 +16,29 @@
 #include <linux/mm.h>
 #include <linux/random.h>
 #include <linux/siphash.h>
+#include <linux/smp.h>
 #include <linux/string.h>
 #include <linux/vmalloc.h>
 #include "lockmon.h"
 
 static struct lm_table lm_futexes;
 static siphash_key_t lm_id_key;
+
+/*
+ * EAGAIN returns are the cheapest futex event and the most frequent, so
+ * they are counted per CPU first, in a small direct-mapped cache of
+ * private futexes, and moved to the futex table when a slot is taken by
+ * another futex, or when the locks file is read (lm_stats_flush_again()).
+ */
+#define LM_AGAIN_BITS	6
+
+struct lm_again {
+	u64 mm, uaddr;
+	pid_t tgid;
+	u32 count;
+};
+
+static DEFINE_PER_CPU(struct lm_again [1 << LM_AGAIN_BITS], lm_agains);
 
 /**
  * lm_fkey_private() - the kernel's key for a private futex
@@ -129,6 +146,81 @@ void lm_futex_unlock(u32 idx, unsigned long flags)
 
 	lm_bucket_takeback(b);	/* from lm_futex_lock() */
 	lm_bucket_unlock(b, flags);
+}
+
+/* Move a cached count to the futex table; interrupts are off. */
+static void lm_again_flush_slot(struct lm_again *a)
+{
+	unsigned long flags;
+	struct lm_futex *f;
+	struct lm_fkey k;
+	u32 idx;
+
+	k.ptr = a->mm;
+	k.word = a->uaddr & PAGE_MASK;
+	k.offset = a->uaddr & ~PAGE_MASK;
+	f = lm_futex_lock(&k, true, &idx, &flags);
+	if (f) {
+		f->again += a->count;
+		if (!f->tgid) {
+			f->tgid = a->tgid;
+			f->uaddr = a->uaddr;
+		}
+		lm_futex_unlock(idx, flags);
+	}
+	a->count = 0;
+}
+
+/**
+ * lm_futex_add_again() - count an EAGAIN return on a private futex
+ * @mm: the process's mm
+ * @uaddr: the futex word's address
+ * @tgid: the process
+ *
+ * Probe context, preemption off: one per-CPU slot is updated with
+ * interrupts off, so a flush from another CPU's IPI sees it whole.
+ */
+void lm_futex_add_again(struct mm_struct *mm, u64 uaddr, pid_t tgid)
+{
+	u64 key = (u64)(unsigned long)mm;
+	struct lm_again *a;
+	unsigned long flags;
+
+	a = &this_cpu_ptr(&lm_agains)[0][hash_64(key ^ uaddr, LM_AGAIN_BITS)];
+	local_irq_save(flags);
+	if (a->mm != key || a->uaddr != uaddr) {
+		if (a->count)
+			lm_again_flush_slot(a);
+		a->mm = key;
+		a->uaddr = uaddr;
+		a->tgid = tgid;
+	}
+	a->count++;
+	local_irq_restore(flags);
+}
+
+static void lm_again_flush_cpu(void *clear)
+{
+	struct lm_again *a = this_cpu_ptr(&lm_agains)[0];
+	unsigned int i;
+
+	for (i = 0; i < (1U << LM_AGAIN_BITS); i++) {
+		if (a[i].count && !clear)
+			lm_again_flush_slot(&a[i]);
+		if (clear)
+			memset(&a[i], 0, sizeof(a[i]));
+	}
+}
+
+/**
+ * lm_stats_flush_again() - move every CPU's cached EAGAIN counts to the
+ *	futex table
+ *
+ * Process context: one IPI per CPU.
+ */
+void lm_stats_flush_again(void)
+{
+	on_each_cpu(lm_again_flush_cpu, NULL, 1);
 }
 
 static void lm_bloom_bits(pid_t tid, unsigned int *a, unsigned int *b)
@@ -300,6 +392,7 @@ void lm_stats_forget_waiters(void)
  */
 void lm_stats_reset(void)
 {
+	on_each_cpu(lm_again_flush_cpu, (void *)1, 1);
 	lm_table_reset(&lm_futexes);
 	lm_counters_reset();
 }
