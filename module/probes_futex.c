@@ -657,20 +657,37 @@ static int lm_sym_addr(const char *sym, unsigned long *addr,
 	return 0;
 }
 
+/*
+ * Looked up at the first enable and kept: addresses do not change while
+ * the kernel runs, and each lookup costs a kprobe registration.
+ */
+static unsigned long lm_sym_cache[LM_NR_HOOKS];
+static unsigned long lm_setup_cache[2];
+
 /* Put one function under lm_ftrace_ops's filter. */
 static int lm_hook_add(enum lm_hook_id id)
 {
 	struct lm_hook *h = &lm_hooks[id];
 	int err;
 
-	if (id == LM_H_Q_UNLOCK &&
-	    lm_sym_addr(LM_SYM_FUTEX_WAIT_SETUP, &lm_setup_start, &lm_setup_size)) {
-		lm_setup_size = 0;
-		return -ENOENT;
+	if (id == LM_H_Q_UNLOCK) {
+		if (!lm_setup_cache[1] &&
+		    lm_sym_addr(LM_SYM_FUTEX_WAIT_SETUP, &lm_setup_cache[0],
+				&lm_setup_cache[1])) {
+			lm_setup_cache[1] = 0;
+			return -ENOENT;
+		}
+		lm_setup_start = lm_setup_cache[0];
+		lm_setup_size = lm_setup_cache[1];
 	}
-	err = lm_sym_addr(h->sym, &lm_hook_ip[id], NULL);
-	if (err)
-		return err;
+	if (!lm_sym_cache[id]) {
+		err = lm_sym_addr(h->sym, &lm_sym_cache[id], NULL);
+		if (err) {
+			lm_sym_cache[id] = 0;
+			return err;
+		}
+	}
+	lm_hook_ip[id] = lm_sym_cache[id];
 	/* not traceable (notrace, or inlined away): no ftrace site */
 	if (ftrace_set_filter_ip(&lm_ftrace_ops, lm_hook_ip[id], 0, 0)) {
 		lm_hook_ip[id] = 0;
