@@ -77,29 +77,14 @@ TEST(commands_take_effect)
 	free(c);
 }
 
-/* futex_ symbols in a list file: kprobes, or ftrace's enabled functions */
-static int futex_lines(const char *path)
-{
-	char *l = lm_read(path);
-	const char *p;
-	int n = 0;
-
-	if (!l)
-		return -1;
-	for (p = l; (p = strstr(p, "futex_")); p++)
-		n++;
-	free(l);
-	return n;
-}
-
 static int probes_registered(void)
 {
-	return futex_lines("/sys/kernel/debug/kprobes/list");
+	return lm_futex_fns_in("/sys/kernel/debug/kprobes/list");
 }
 
 static int hooks_registered(void)
 {
-	return futex_lines("/sys/kernel/tracing/enabled_functions");
+	return lm_futex_fns_in("/sys/kernel/tracing/enabled_functions");
 }
 
 /* Nothing of lockmon's runs on a context switch or a wakeup. */

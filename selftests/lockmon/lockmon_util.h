@@ -138,6 +138,25 @@ static inline char *lm_read(const char *path)
 	return buf;
 }
 
+/*
+ * How many futex_ functions a kernel list file names: the kprobes list,
+ * or ftrace's enabled_functions (lockmon's hooks and its kretprobes on
+ * ftrace). -1 when the file cannot be read.
+ */
+static inline int lm_futex_fns_in(const char *path)
+{
+	char *l = lm_read(path);
+	const char *p;
+	int n = 0;
+
+	if (!l)
+		return -1;
+	for (p = l; (p = strstr(p, "futex_")); p++)
+		n++;
+	free(l);
+	return n;
+}
+
 static inline char *lm_read_lm(const char *name)
 {
 	char path[256];

@@ -59,21 +59,6 @@ static int kprobes_on(char sym[][64], int nsym)
 	return n;
 }
 
-/* How many futex functions carry an ftrace hook (lockmon's: "hook_" lines). */
-static int hooks_on(void)
-{
-	char *l = lm_read(TRACEFS "/enabled_functions");
-	const char *p;
-	int n = 0;
-
-	if (!l)
-		return -1;
-	for (p = l; (p = strstr(p, "futex_")); p++)
-		n++;
-	free(l);
-	return n;
-}
-
 /* ---- workloads -------------------------------------------------------- */
 
 struct load {
@@ -192,7 +177,7 @@ TEST_F_TIMEOUT(cycles, load_unload_under_contention, 600)
 			nsym = probed_symbols(sym, 16);
 			ASSERT_LE(2, nsym);
 			ASSERT_EQ(nsym, kprobes_on(sym, nsym));
-			ASSERT_LE(2, hooks_on());
+			ASSERT_LE(2, lm_futex_fns_in(TRACEFS "/enabled_functions"));
 		}
 		/* the probes see the contention before we pull them out */
 		ASSERT_TRUE(lm_wait_until(stat_of("blocked") > 0, 10000))
@@ -210,7 +195,7 @@ TEST_F_TIMEOUT(cycles, load_unload_under_contention, 600)
 		ASSERT_FALSE(lm_loaded());
 		ASSERT_EQ(0, kprobes_on(sym, nsym))
 			TH_LOG("cycle %d: lockmon probes left after unload", i);
-		ASSERT_EQ(0, hooks_on())
+		ASSERT_EQ(0, lm_futex_fns_in(TRACEFS "/enabled_functions"))
 			TH_LOG("cycle %d: lockmon hooks left after unload", i);
 		/* the workload keeps running across the cycle */
 		ASSERT_TRUE(lm_wait_until(self->l->ops != before, 10000));
