@@ -343,11 +343,16 @@ TEST(condvar_is_event_like)
 	row = lm_find_lock(t, getpid(), &w.c, sizeof(w.c));
 	ASSERT_LE(0, row) TH_LOG("no futex inside the condvar");
 	EXPECT_STREQ("event", lm_cell(t, row, "class"));
-	/* 2 first waits, then one more per item; glibc uses 2 futex words */
+	/*
+	 * Each item was signalled while both consumers were seen blocked on
+	 * the condvar, so each ended at least one blocking wait (glibc uses 2
+	 * futex words). One CI run counted 21 where 2 + 20 were expected:
+	 * glibc's condvar may hand a signal to a waiter on its way in.
+	 */
 	for (r = 0; r < t->nrows; r++)
 		if (lm_row_has(t, r, getpid(), &w.c, sizeof(w.c)))
 			blocked += lm_ucell(t, r, "blocked");
-	EXPECT_LE(22, blocked);
+	EXPECT_LE(20, blocked);
 	lm_table_free(t);
 }
 
