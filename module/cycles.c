@@ -33,13 +33,13 @@ static bool lm_self_deadlock(const struct lm_task *self)
 static bool lm_task_blocked(pid_t tid)
 {
 	unsigned long flags;
-	struct lm_task *t = lm_task_lock(tid, false, &flags);
+	struct lm_bucket *b;
+	struct lm_task *t;
 	bool blocked;
 
-	if (!t)
-		return false;
-	blocked = t->state == LM_T_WAITING && !t->woken;
-	lm_task_unlock(t, flags);
+	b = lm_task_lock(tid, false, &flags, &t);
+	blocked = t && t->state == LM_T_WAITING && !t->woken;
+	lm_bucket_unlock(b, flags);
 	return blocked;
 }
 
@@ -56,15 +56,14 @@ void lm_wait_set_stack(const struct lm_task *t, u32 stack_id)
 {
 	unsigned long flags;
 	struct lm_task *slot;
+	struct lm_bucket *b;
 
 	if (!stack_id)
 		return;
-	slot = lm_task_lock(t->tid, false, &flags);
-	if (slot) {
-		if (slot->state == LM_T_WAITING && slot->since == t->since)
-			slot->stack_id = stack_id;
-		lm_task_unlock(slot, flags);
-	}
+	b = lm_task_lock(t->tid, false, &flags, &slot);
+	if (slot && slot->state == LM_T_WAITING && slot->since == t->since)
+		slot->stack_id = stack_id;
+	lm_bucket_unlock(b, flags);
 	lm_findings_set_stack(t->tid, t->futex_id, stack_id);
 	trace_lockmon_wait_stack(t->tid, t->tgid, t->futex_id, stack_id);
 }

@@ -85,16 +85,15 @@ static void lm_finding_mark(const struct lm_finding *f)
 {
 	unsigned long flags;
 	struct lm_task *slot;
+	struct lm_bucket *b;
 	unsigned int i;
 
 	for (i = 0; i < f->nr; i++) {
-		slot = lm_task_lock(f->t[i].tid, false, &flags);
-		if (!slot)
-			continue;
-		if (slot->state == LM_T_WAITING &&
+		b = lm_task_lock(f->t[i].tid, false, &flags, &slot);
+		if (slot && slot->state == LM_T_WAITING &&
 		    slot->futex_id == f->t[i].futex_id)
 			slot->reported |= BIT(f->kind);
-		lm_task_unlock(slot, flags);
+		lm_bucket_unlock(b, flags);
 	}
 }
 

@@ -145,8 +145,14 @@ void lm_waits_reset(void);
 size_t lm_waits_bytes(void);
 unsigned int lm_waits_nr_chunks(void);
 
-struct lm_task *lm_task_lock(pid_t tid, bool create, unsigned long *flags);
-void lm_task_unlock(struct lm_task *t, unsigned long flags);
+/*
+ * The lock calls return the bucket locked whether or not they found the
+ * entry, and lm_bucket_unlock() (table.h) releases it: the lock is never
+ * held on some returns only, so sparse checks every caller's pairing.
+ */
+struct lm_bucket *lm_task_lock(pid_t tid, bool create, unsigned long *flags,
+			       struct lm_task **tp)
+	__acquires(lm_bucket);
 bool lm_task_copy(pid_t tid, struct lm_task *out);
 void lm_task_forget(pid_t tid);
 /* Copy chunk @c's tracked tasks into @out; returns how many. */
@@ -191,10 +197,13 @@ unsigned int lm_stats_nr_chunks(void);
 
 void lm_fkey_private(struct lm_fkey *k, struct mm_struct *mm, u64 uaddr);
 u64 lm_fkey_id(const struct lm_fkey *k);
-struct lm_futex *lm_futex_lock(const struct lm_fkey *k, bool create,
-			       u32 *idx, unsigned long *flags);
-struct lm_futex *lm_futex_lock_idx(u32 idx, unsigned long *flags);
-void lm_futex_unlock(u32 idx, unsigned long flags);
+struct lm_bucket *lm_futex_lock(const struct lm_fkey *k, bool create,
+				u32 *idx, unsigned long *flags,
+				struct lm_futex **fp)
+	__acquires(lm_bucket);
+struct lm_bucket *lm_futex_lock_idx(u32 idx, unsigned long *flags,
+				    struct lm_futex **fp)
+	__acquires(lm_bucket);
 void lm_futex_add_waiter(struct lm_futex *f, pid_t tid);
 bool lm_futex_had_waiter(struct lm_futex *f, pid_t tid);
 void lm_futex_add_wait(struct lm_futex *f, u64 ns, int result);

@@ -125,24 +125,24 @@ mismatch:
 static void lm_wait_account(struct lm_task *t, u64 now, int result)
 {
 	unsigned long flags;
+	struct lm_bucket *b;
 	struct lm_futex *f;
 	bool handoff = t->woken && t->wake_ns && now > t->wake_ns &&
 		       result == LOCKMON_WAIT_WOKEN;
 
-	f = lm_futex_lock_idx(t->futex_idx, &flags);
-	if (!f)
-		goto out;
-	lm_futex_add_wait(f, now - t->since, result);
-	if (handoff) {
-		u64 h = now - t->wake_ns;
+	b = lm_futex_lock_idx(t->futex_idx, &flags, &f);
+	if (f) {
+		lm_futex_add_wait(f, now - t->since, result);
+		if (handoff) {
+			u64 h = now - t->wake_ns;
 
-		f->hand_ns += h;
-		f->hand_count++;
-		if (h > f->hand_max_ns)
-			f->hand_max_ns = h;
+			f->hand_ns += h;
+			f->hand_count++;
+			if (h > f->hand_max_ns)
+				f->hand_max_ns = h;
+		}
 	}
-	lm_futex_unlock(t->futex_idx, flags);
-out:
+	lm_bucket_unlock(b, flags);
 	if (handoff)
 		lm_count(LM_CNT_handoffs);
 }
@@ -150,9 +150,11 @@ out:
 /*
  * A blocking wait is over: account it, then, outside every lock, take the
  * waiter's stack if sampling picks this wait and emit the event. @t is
- * locked and is unlocked here.
+ * locked (its bucket @tb) and is unlocked here.
  */
-static void lm_wait_finish(struct lm_task *t, unsigned long tflags, int result)
+static void lm_wait_finish(struct lm_task *t, struct lm_bucket *tb,
+			   unsigned long tflags, int result)
+	__releases(lm_bucket)
 {
 	u64 now = lm_now();
 	pid_t tid = t->tid, tgid = t->tgid;
@@ -167,7 +169,7 @@ static void lm_wait_finish(struct lm_task *t, unsigned long tflags, int result)
 	t->wake_ns = 0;
 	t->owner = 0;
 	t->timer = NULL;
-	lm_task_unlock(t, tflags);
+	lm_bucket_unlock(tb, tflags);
 
 	weight = lm_stack_weight(ns, &take);
 	if (take && !stack_id)
@@ -178,21 +180,26 @@ static void lm_wait_finish(struct lm_task *t, unsigned long tflags, int result)
 }
 
 /* The kernel refused a PI lock: the finding needs the wait as it was. */
-static noinline void lm_wait_refused(struct lm_task *t, unsigned long tflags)
+static noinline void lm_wait_refused(struct lm_task *t, struct lm_bucket *tb,
+				     unsigned long tflags)
+	__releases(lm_bucket)
 {
 	struct lm_task me = *t;
 
-	lm_wait_finish(t, tflags, LOCKMON_WAIT_DEADLK);
+	lm_wait_finish(t, tb, tflags, LOCKMON_WAIT_DEADLK);
 	lm_graph_pi_edeadlk(&me);
 }
 
 /*
  * The task blocks on @k: record it on the futex and the task, resolve the
- * owner and follow the chain. @t is locked and is unlocked here.
+ * owner and follow the chain. @t is locked (its bucket @tb) and is
+ * unlocked here.
  */
-static void lm_block(struct lm_task *t, unsigned long tflags,
-		     const struct lm_fkey *k, bool inode)
+static void lm_block(struct lm_task *t, struct lm_bucket *tb,
+		     unsigned long tflags, const struct lm_fkey *k, bool inode)
+	__releases(lm_bucket)
 {
+	struct lm_bucket *b;
 	struct lm_futex *f;
 	unsigned long flags;
 	u8 how, kind;
@@ -200,7 +207,7 @@ static void lm_block(struct lm_task *t, unsigned long tflags,
 	u32 idx;
 
 	lm_count(LM_CNT_blocked);
-	f = lm_futex_lock(k, true, &idx, &flags);
+	b = lm_futex_lock(k, true, &idx, &flags, &f);
 	/* a futex already seen as a glibc mutex needs no liveness check */
 	owner = lm_resolve_owner(t->uaddr, t->pi, inode,
 				 t->pi || !t->val_known ? -1 : t->val,
@@ -231,11 +238,10 @@ static void lm_block(struct lm_task *t, unsigned long tflags,
 		f->owner = owner;
 		f->owner_how = how;
 		t->futex_id = f->id;
-		lm_futex_unlock(idx, flags);
-	} else {
-		idx = LM_NONE;
-		t->futex_id = lm_fkey_id(k);
 	}
+	lm_bucket_unlock(b, flags);
+	if (!f)
+		t->futex_id = lm_fkey_id(k);
 	t->state = LM_T_WAITING;
 	t->since = lm_now();
 	t->futex_idx = idx;
@@ -250,7 +256,7 @@ static void lm_block(struct lm_task *t, unsigned long tflags,
 	memcpy(t->comm, current->comm, sizeof(t->comm));
 	trace_lockmon_wait_begin(t->tid, t->tgid, t->futex_id, t->uaddr,
 				 owner, how, t->timed, 0);
-	lm_task_unlock(t, tflags);
+	lm_bucket_unlock(tb, tflags);
 
 	/* the slot itself is copied only if the owner is blocked too */
 	lm_graph_check_block(current->pid, owner, how, kind);
@@ -262,6 +268,7 @@ static void lm_on_wait_queue(unsigned long pip, struct pt_regs *regs)
 	const struct lm_futex_q_head *q = (void *)regs_get_kernel_argument(regs, 1);
 	const void *timer = (void *)regs_get_kernel_argument(regs, 2);
 	unsigned long flags, uaddr, op, val = 0;
+	struct lm_bucket *b;
 	struct lm_task *t;
 	struct lm_fkey k;
 	bool inode;
@@ -269,9 +276,11 @@ static void lm_on_wait_queue(unsigned long pip, struct pt_regs *regs)
 	lm_count(LM_CNT_waits);
 	if (lm_filtered(current))
 		return;
-	t = lm_task_lock(current->pid, true, &flags);
-	if (!t)
+	b = lm_task_lock(current->pid, true, &flags, &t);
+	if (!t) {
+		lm_bucket_unlock(b, flags);
 		return;
+	}
 	if (t->state != LM_T_ENTERED || t->via != LM_VIA_REQUEUE_PI) {
 		/* futex_wait(): no hook saw it enter */
 		if (t->state == LM_T_WAITING)
@@ -285,7 +294,7 @@ static void lm_on_wait_queue(unsigned long pip, struct pt_regs *regs)
 	}
 	t->timer = timer;
 	inode = lm_key_from_q(q, t, &k);
-	lm_block(t, flags, &k, inode);
+	lm_block(t, b, flags, &k, inode);
 }
 
 /*
@@ -298,14 +307,13 @@ static void lm_on_unqueue(unsigned long pip, struct pt_regs *regs)
 {
 	const struct lm_futex_q_head *q = (void *)regs_get_kernel_argument(regs, 0);
 	unsigned long flags;
+	struct lm_bucket *b;
 	struct lm_task *t;
 	int result;
 
-	t = lm_task_lock(current->pid, false, &flags);
-	if (!t)
-		return;
-	if (t->state != LM_T_WAITING || t->via != LM_VIA_WAIT) {
-		lm_task_unlock(t, flags);
+	b = lm_task_lock(current->pid, false, &flags, &t);
+	if (!t || t->state != LM_T_WAITING || t->via != LM_VIA_WAIT) {
+		lm_bucket_unlock(b, flags);
 		return;
 	}
 	if (!READ_ONCE(q->lock_ptr)) {
@@ -318,7 +326,7 @@ static void lm_on_unqueue(unsigned long pip, struct pt_regs *regs)
 		lm_count(LM_CNT_spurious);
 		result = LOCKMON_WAIT_WOKEN;
 	}
-	lm_wait_finish(t, flags, result);
+	lm_wait_finish(t, b, flags, result);
 }
 
 /* Where futex_wait_setup() lies, to tell its futex_q_unlock() calls. */
@@ -356,6 +364,7 @@ static void lm_on_wake_mark(unsigned long pip, struct pt_regs *regs)
 	const struct lm_futex_q_head *q = (void *)regs_get_kernel_argument(regs, 1);
 	struct task_struct *wakee = q->task;
 	unsigned long flags;
+	struct lm_bucket *b;
 	struct lm_futex *f;
 	struct lm_task *t;
 	struct lm_fkey k;
@@ -366,24 +375,22 @@ static void lm_on_wake_mark(unsigned long pip, struct pt_regs *regs)
 	k.ptr = q->key.both.ptr;
 	k.word = q->key.both.word;
 	k.offset = q->key.both.offset;
-	f = lm_futex_lock(&k, false, &idx, &flags);
+	b = lm_futex_lock(&k, false, &idx, &flags, &f);
 	if (f) {
 		f->wakes++;
 		if (lm_futex_had_waiter(f, current->pid))
 			f->mutual_wakes++;
 		f->last_waker = current->pid;
 		id = f->id;
-		lm_futex_unlock(idx, flags);
 	}
-	t = lm_task_lock(wakee->pid, false, &flags);
-	if (!t)
-		return;
-	if (t->state == LM_T_WAITING && !t->woken) {
+	lm_bucket_unlock(b, flags);
+	b = lm_task_lock(wakee->pid, false, &flags, &t);
+	if (t && t->state == LM_T_WAITING && !t->woken) {
 		t->woken = 1;
 		t->wake_ns = lm_now();
 		t->last_waker = current->pid;
 	}
-	lm_task_unlock(t, flags);
+	lm_bucket_unlock(b, flags);
 	if (id)
 		trace_lockmon_wake(current->pid, wakee->pid, id);
 }
@@ -392,18 +399,19 @@ static void lm_on_wake_mark(unsigned long pip, struct pt_regs *regs)
 static void lm_on_unlock_pi(unsigned long pip, struct pt_regs *regs)
 {
 	unsigned long flags;
+	struct lm_bucket *b;
 	struct lm_futex *f;
 	struct lm_fkey k;
 	u32 idx;
 
 	lm_fkey_private(&k, current->mm, regs_get_kernel_argument(regs, 0));
-	f = lm_futex_lock(&k, false, &idx, &flags);
-	if (!f)
-		return;
-	f->wakes++;
-	f->mutual_wakes++;
-	f->last_waker = current->pid;
-	lm_futex_unlock(idx, flags);
+	b = lm_futex_lock(&k, false, &idx, &flags, &f);
+	if (f) {
+		f->wakes++;
+		f->mutual_wakes++;
+		f->last_waker = current->pid;
+	}
+	lm_bucket_unlock(b, flags);
 }
 
 /* ---- the kretprobes ------------------------------------------------- */
@@ -414,21 +422,21 @@ static int lm_rp_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 	/* the probed functions return int: the upper half of rax is junk */
 	int result = lm_result((int)regs_return_value(regs));
 	unsigned long flags;
+	struct lm_bucket *b;
 	struct lm_task *t;
 
-	t = lm_task_lock(current->pid, false, &flags);
-	if (!t)
-		return 0;
-	if (t->state == LM_T_WAITING && t->via != LM_VIA_WAIT) {
+	b = lm_task_lock(current->pid, false, &flags, &t);
+	if (t && t->state == LM_T_WAITING && t->via != LM_VIA_WAIT) {
 		if (result == LOCKMON_WAIT_DEADLK)
-			lm_wait_refused(t, flags);
+			lm_wait_refused(t, b, flags);
 		else
-			lm_wait_finish(t, flags, result);
+			lm_wait_finish(t, b, flags, result);
 		return 0;
 	}
 	/* requeue_pi's EAGAIN was counted by lm_on_q_unlock() */
-	t->state = LM_T_IDLE;
-	lm_task_unlock(t, flags);
+	if (t)
+		t->state = LM_T_IDLE;
+	lm_bucket_unlock(b, flags);
 	return 0;
 }
 
@@ -439,13 +447,16 @@ static int lm_requeue_pi_entry(struct kretprobe_instance *ri,
 			       struct pt_regs *regs)
 {
 	unsigned long flags;
+	struct lm_bucket *b;
 	struct lm_task *t;
 
 	if (lm_filtered(current))
 		return 1;
-	t = lm_task_lock(current->pid, true, &flags);
-	if (!t)
+	b = lm_task_lock(current->pid, true, &flags, &t);
+	if (!t) {
+		lm_bucket_unlock(b, flags);
 		return 1;
+	}
 	if (t->state == LM_T_WAITING)
 		lm_count(LM_CNT_bad_sequence);
 	t->tgid = current->tgid;
@@ -456,28 +467,26 @@ static int lm_requeue_pi_entry(struct kretprobe_instance *ri,
 	t->val = regs_get_kernel_argument(regs, 2);
 	t->val_known = 1;
 	t->timed = !!regs_get_kernel_argument(regs, 3);
-	lm_task_unlock(t, flags);
+	lm_bucket_unlock(b, flags);
 	return 0;
 }
 
 NOKPROBE_SYMBOL(lm_requeue_pi_entry);
 
 /*
- * Claim current's slot for a wait that blocks from the probed function's
- * entry on. Returns it locked, or NULL.
+ * A wait that blocks from the probed function's entry on: count it, and
+ * say whether the filter lets it through.
  */
-static struct lm_task *lm_enter(u8 via, u64 uaddr, bool timed,
-				unsigned long *flags)
+static bool lm_enter_wanted(u8 via)
 {
-	struct lm_task *t;
-
 	lm_count(LM_CNT_waits);
 	lm_count(via == LM_VIA_PI ? LM_CNT_pi_waits : LM_CNT_waitv_waits);
-	if (lm_filtered(current))
-		return NULL;
-	t = lm_task_lock(current->pid, true, flags);
-	if (!t)
-		return NULL;
+	return !lm_filtered(current);
+}
+
+/* ... and fill current's slot with it; @t is locked. */
+static void lm_enter(struct lm_task *t, u8 via, u64 uaddr, bool timed)
+{
 	if (t->state == LM_T_WAITING)
 		lm_count(LM_CNT_bad_sequence);
 	t->tgid = current->tgid;
@@ -486,7 +495,6 @@ static struct lm_task *lm_enter(u8 via, u64 uaddr, bool timed,
 	t->uaddr = uaddr;
 	t->timed = timed;
 	t->timer = NULL;
-	return t;
 }
 
 /*
@@ -498,19 +506,22 @@ static int lm_waitv_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	const struct futex_waitv *w = (void *)regs_get_kernel_argument(regs, 0);
 	unsigned long flags;
+	struct lm_bucket *b;
 	struct lm_task *t;
 	struct lm_fkey k;
 
-	if (!regs_get_kernel_argument(regs, 1))
+	if (!regs_get_kernel_argument(regs, 1) || !lm_enter_wanted(LM_VIA_WAITV))
 		return 1;
-	t = lm_enter(LM_VIA_WAITV, w->uaddr, !!regs_get_kernel_argument(regs, 2),
-		     &flags);
-	if (!t)
+	b = lm_task_lock(current->pid, true, &flags, &t);
+	if (!t) {
+		lm_bucket_unlock(b, flags);
 		return 1;
+	}
+	lm_enter(t, LM_VIA_WAITV, w->uaddr, !!regs_get_kernel_argument(regs, 2));
 	t->val = (u32)w->val;
 	t->val_known = 1;
 	lm_fkey_private(&k, current->mm, t->uaddr);
-	lm_block(t, flags, &k, false);
+	lm_block(t, b, flags, &k, false);
 	return 0;
 }
 
@@ -520,19 +531,24 @@ NOKPROBE_SYMBOL(lm_waitv_entry);
 static int lm_lock_pi_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	unsigned long flags;
+	struct lm_bucket *b;
 	struct lm_task *t;
 	struct lm_fkey k;
 
-	if (regs_get_kernel_argument(regs, 3))
-		return 1;	/* trylock never waits */
-	t = lm_enter(LM_VIA_PI, regs_get_kernel_argument(regs, 0),
-		     !!regs_get_kernel_argument(regs, 2), &flags);
-	if (!t)
+	/* trylock never waits */
+	if (regs_get_kernel_argument(regs, 3) || !lm_enter_wanted(LM_VIA_PI))
 		return 1;
+	b = lm_task_lock(current->pid, true, &flags, &t);
+	if (!t) {
+		lm_bucket_unlock(b, flags);
+		return 1;
+	}
+	lm_enter(t, LM_VIA_PI, regs_get_kernel_argument(regs, 0),
+		 !!regs_get_kernel_argument(regs, 2));
 	t->val_known = 0;
 	/* shared PI futexes are keyed per process too: see owners.rst */
 	lm_fkey_private(&k, current->mm, t->uaddr);
-	lm_block(t, flags, &k, false);
+	lm_block(t, b, flags, &k, false);
 	return 0;
 }
 

@@ -71,19 +71,19 @@ static void lm_scan_wait(struct lm_task *t)
 	pid_t before = t->owner;
 	unsigned long flags;
 	struct lm_task *slot;
+	struct lm_bucket *b;
 
 	if (!lm_refresh_owner(t, true) || !lm_same_wait(t))
 		return;
 	if (t->owner != before) {
 		/* keep the new owner for tasks, waitgraph and the next scan */
-		slot = lm_task_lock(t->tid, false, &flags);
+		b = lm_task_lock(t->tid, false, &flags, &slot);
 		if (slot && slot->state == LM_T_WAITING && !slot->woken &&
 		    slot->since == t->since) {
 			slot->owner = t->owner;
 			slot->owner_how = t->owner_how;
 		}
-		if (slot)
-			lm_task_unlock(slot, flags);
+		lm_bucket_unlock(b, flags);
 		trace_lockmon_owner(t->tid, t->tgid, t->futex_id, t->owner,
 				    t->owner_how);
 	}

@@ -76,12 +76,15 @@ static u32 lm_fkey_hash(const struct lm_fkey *k)
  * @k: the futex key
  * @create: claim a free entry when the futex is new
  * @idx: set to the entry's index in the table
- * @flags: saved irq flags, for lm_futex_unlock()
+ * @flags: saved irq flags, for lm_bucket_unlock()
+ * @fp: set to the entry, or NULL when it is not tracked
  *
- * Return: the locked entry, or NULL (unlocked) when it is not tracked.
+ * Return: the futex's bucket, locked in either case.
  */
-struct lm_futex *lm_futex_lock(const struct lm_fkey *k, bool create,
-			       u32 *idx, unsigned long *flags)
+struct lm_bucket *lm_futex_lock(const struct lm_fkey *k, bool create,
+				u32 *idx, unsigned long *flags,
+				struct lm_futex **fp)
+	__acquires(lm_bucket)
 {
 	struct lm_bucket *b = lm_table_bucket(&lm_futexes, lm_fkey_hash(k));
 	struct lm_futex *f;
@@ -91,67 +94,55 @@ struct lm_futex *lm_futex_lock(const struct lm_fkey *k, bool create,
 		if (f->key.ptr == k->ptr && f->key.word == k->word &&
 		    f->key.offset == k->offset)
 			goto found;
-	if (create) {
-		f = lm_table_insert(&lm_futexes, b);
-		if (f) {
-			f->key = *k;
-			f->id = lm_fkey_id(k);
-			goto found;
-		}
+	f = create ? lm_table_insert(&lm_futexes, b) : NULL;
+	if (f) {
+		f->key = *k;
+		f->id = lm_fkey_id(k);
 	}
-	lm_bucket_unlock(b, *flags);
-	return NULL;
-
 found:
-	*idx = lm_table_idx(&lm_futexes, f);
-	lm_bucket_handoff(b);	/* to lm_futex_unlock() */
-	return f;
+	*idx = f ? lm_table_idx(&lm_futexes, f) : LM_NONE;
+	*fp = f;
+	return b;
+}
+
+/* A first look, without the lock, for walks over the whole pool. */
+static bool lm_futex_in_use(u32 idx)
+{
+	const struct lm_futex *f = lm_table_entry(&lm_futexes, idx);
+
+	return f && READ_ONCE(f->tn.used);
 }
 
 /**
  * lm_futex_lock_idx() - lock a futex entry by index
  * @idx: index from lm_futex_lock()
- * @flags: saved irq flags
+ * @flags: saved irq flags, for lm_bucket_unlock()
+ * @fp: set to the entry, or NULL if it is not in use (reset, or a bad
+ *      index)
  *
- * Return: the locked entry, or NULL (unlocked) if the entry was reset.
+ * An entry not in use has no bucket of its own, and the first one is
+ * locked then, so that the caller's unlock is the same on every path.
+ *
+ * Return: the entry's bucket (or the first), locked.
  */
-struct lm_futex *lm_futex_lock_idx(u32 idx, unsigned long *flags)
+struct lm_bucket *lm_futex_lock_idx(u32 idx, unsigned long *flags,
+				    struct lm_futex **fp)
+	__acquires(lm_bucket)
 {
 	struct lm_futex *f = lm_table_entry(&lm_futexes, idx);
-	struct lm_bucket *b;
-	u32 bk;
+	u32 bk = f && READ_ONCE(f->tn.used) ? READ_ONCE(f->tn.bucket) : 0;
+	struct lm_bucket *b = &lm_futexes.buckets[bk];
 
-	if (!f || !READ_ONCE(f->tn.used))
-		return NULL;
-	bk = READ_ONCE(f->tn.bucket);
-	b = &lm_futexes.buckets[bk];
 	lm_bucket_lock(b, flags);
-	if (f->tn.used && f->tn.bucket == bk) {
-		lm_bucket_handoff(b);	/* to lm_futex_unlock() */
-		return f;
-	}
-	lm_bucket_unlock(b, *flags);
-	return NULL;
-}
-
-/**
- * lm_futex_unlock() - unlock the bucket of entry @idx
- * @idx: index of the entry
- * @flags: the flags the lock call saved
- */
-void lm_futex_unlock(u32 idx, unsigned long flags)
-{
-	struct lm_futex *f = lm_table_entry(&lm_futexes, idx);
-	struct lm_bucket *b = &lm_futexes.buckets[f->tn.bucket];
-
-	lm_bucket_takeback(b);	/* from lm_futex_lock() */
-	lm_bucket_unlock(b, flags);
+	*fp = f && f->tn.used && f->tn.bucket == bk ? f : NULL;
+	return b;
 }
 
 /* Move a cached count to the futex table; interrupts are off. */
 static void lm_again_flush_slot(struct lm_again *a)
 {
 	unsigned long flags;
+	struct lm_bucket *b;
 	struct lm_futex *f;
 	struct lm_fkey k;
 	u32 idx;
@@ -159,15 +150,15 @@ static void lm_again_flush_slot(struct lm_again *a)
 	k.ptr = a->mm;
 	k.word = a->uaddr & PAGE_MASK;
 	k.offset = a->uaddr & ~PAGE_MASK;
-	f = lm_futex_lock(&k, true, &idx, &flags);
+	b = lm_futex_lock(&k, true, &idx, &flags, &f);
 	if (f) {
 		f->again += a->count;
 		if (!f->tgid) {
 			f->tgid = a->tgid;
 			f->uaddr = a->uaddr;
 		}
-		lm_futex_unlock(idx, flags);
 	}
+	lm_bucket_unlock(b, flags);
 	a->count = 0;
 }
 
@@ -335,12 +326,15 @@ unsigned int lm_stats_copy_chunk(unsigned int c, struct lm_futex *out)
 	unsigned int i, n = 0;
 
 	for (i = c * LM_CHUNK; i < (c + 1) * LM_CHUNK && i < lm_futexes.nr; i++) {
-		struct lm_futex *f = lm_futex_lock_idx(i, &flags);
+		struct lm_bucket *b;
+		struct lm_futex *f;
 
-		if (!f)
+		if (!lm_futex_in_use(i))
 			continue;
-		out[n++] = *f;
-		lm_futex_unlock(i, flags);
+		b = lm_futex_lock_idx(i, &flags, &f);
+		if (f)
+			out[n++] = *f;
+		lm_bucket_unlock(b, flags);
 	}
 	return n;
 }
@@ -374,16 +368,19 @@ size_t lm_stats_bytes(void)
 void lm_stats_forget_waiters(void)
 {
 	unsigned long flags;
+	struct lm_bucket *b;
 	struct lm_futex *f;
 	unsigned int i;
 
 	for (i = 0; i < lm_futexes.nr; i++) {
-		f = lm_futex_lock_idx(i, &flags);
-		if (!f)
+		if (!lm_futex_in_use(i))
 			continue;
-		f->waiters = 0;
-		f->owner = 0;
-		lm_futex_unlock(i, flags);
+		b = lm_futex_lock_idx(i, &flags, &f);
+		if (f) {
+			f->waiters = 0;
+			f->owner = 0;
+		}
+		lm_bucket_unlock(b, flags);
 	}
 }
 

@@ -67,26 +67,21 @@ static inline u32 lm_table_idx(struct lm_table *t, const void *e)
 	return (u32)((e - t->pool) / t->size);
 }
 
+/*
+ * Sparse names the context "lm_bucket", whichever bucket it is: it counts
+ * contexts, it cannot tell one lock instance from another.
+ */
 static inline void lm_bucket_lock(struct lm_bucket *b, unsigned long *flags)
-	__acquires(&b->lock)
+	__acquires(lm_bucket)
 {
 	raw_spin_lock_irqsave(&b->lock, *flags);
 }
 
 static inline void lm_bucket_unlock(struct lm_bucket *b, unsigned long flags)
-	__releases(&b->lock)
+	__releases(lm_bucket)
 {
 	raw_spin_unlock_irqrestore(&b->lock, flags);
 }
-
-/*
- * A lookup that returns its entry with the bucket held hands the lock to
- * its caller, and the table's unlock takes it back: sparse 0.6.4 cannot
- * follow a lock held only on some returns (not even __cond_lock()), so
- * these two mark the hand-over in the one place it happens.
- */
-#define lm_bucket_handoff(b)	__release(&(b)->lock)
-#define lm_bucket_takeback(b)	__acquire(&(b)->lock)
 
 /* Walk bucket @b's chain; @e is a pointer to the entry type. */
 #define lm_table_for_each(e, b) \

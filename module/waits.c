@@ -25,12 +25,15 @@ static struct lm_bucket *lm_task_bucket(pid_t tid)
  * lm_task_lock() - find a task's slot and lock its bucket
  * @tid: thread id
  * @create: claim a free slot when the task is not tracked yet
- * @flags: saved irq flags, for lm_task_unlock()
+ * @flags: saved irq flags, for lm_bucket_unlock()
+ * @tp: set to the slot, or NULL when the task is not tracked and @create
+ *      is false or the pool is empty
  *
- * Return: the locked slot, or NULL (bucket unlocked) when the task is not
- * tracked and @create is false or the pool is empty.
+ * Return: the task's bucket, locked in either case.
  */
-struct lm_task *lm_task_lock(pid_t tid, bool create, unsigned long *flags)
+struct lm_bucket *lm_task_lock(pid_t tid, bool create, unsigned long *flags,
+			       struct lm_task **tp)
+	__acquires(lm_bucket)
 {
 	struct lm_bucket *b = lm_task_bucket(tid);
 	struct lm_task *t;
@@ -39,33 +42,14 @@ struct lm_task *lm_task_lock(pid_t tid, bool create, unsigned long *flags)
 	lm_table_for_each(t, b)
 		if (t->tid == tid)
 			goto found;
-	if (create) {
-		t = lm_table_insert(&lm_tasks, b);
-		if (t) {
-			t->tid = tid;
-			t->futex_idx = LM_NONE;
-			goto found;
-		}
+	t = create ? lm_table_insert(&lm_tasks, b) : NULL;
+	if (t) {
+		t->tid = tid;
+		t->futex_idx = LM_NONE;
 	}
-	lm_bucket_unlock(b, *flags);
-	return NULL;
-
 found:
-	lm_bucket_handoff(b);	/* to lm_task_unlock() */
-	return t;
-}
-
-/**
- * lm_task_unlock() - unlock the bucket of a slot from lm_task_lock()
- * @t: the slot
- * @flags: the flags lm_task_lock() saved
- */
-void lm_task_unlock(struct lm_task *t, unsigned long flags)
-{
-	struct lm_bucket *b = &lm_tasks.buckets[t->tn.bucket];
-
-	lm_bucket_takeback(b);	/* from lm_task_lock() */
-	lm_bucket_unlock(b, flags);
+	*tp = t;
+	return b;
 }
 
 /**
@@ -78,13 +62,14 @@ void lm_task_unlock(struct lm_task *t, unsigned long flags)
 bool lm_task_copy(pid_t tid, struct lm_task *out)
 {
 	unsigned long flags;
-	struct lm_task *t = lm_task_lock(tid, false, &flags);
+	struct lm_bucket *b;
+	struct lm_task *t;
 
-	if (!t)
-		return false;
-	*out = *t;
-	lm_task_unlock(t, flags);
-	return true;
+	b = lm_task_lock(tid, false, &flags, &t);
+	if (t)
+		*out = *t;
+	lm_bucket_unlock(b, flags);
+	return t;
 }
 
 /**
@@ -95,28 +80,27 @@ bool lm_task_copy(pid_t tid, struct lm_task *out)
  */
 void lm_task_forget(pid_t tid)
 {
-	unsigned long flags, fflags;
-	struct lm_task *t = lm_task_lock(tid, false, &flags);
+	unsigned long flags;
 	struct lm_bucket *b;
 	struct lm_futex *f;
+	struct lm_task *t;
 	u32 idx;
 
-	if (!t)
+	b = lm_task_lock(tid, false, &flags, &t);
+	if (!t) {
+		lm_bucket_unlock(b, flags);
 		return;
+	}
 	idx = t->state == LM_T_WAITING ? t->futex_idx : LM_NONE;
-	b = &lm_tasks.buckets[t->tn.bucket];
 	lm_table_remove(&lm_tasks, t);
-	lm_bucket_takeback(b);	/* from lm_task_lock() */
 	lm_bucket_unlock(b, flags);
 	lm_count(LM_CNT_tasks_exited);
 	if (idx == LM_NONE)
 		return;
-	f = lm_futex_lock_idx(idx, &fflags);
-	if (f) {
-		if (f->waiters)
-			f->waiters--;
-		lm_futex_unlock(idx, fflags);
-	}
+	b = lm_futex_lock_idx(idx, &flags, &f);
+	if (f && f->waiters)
+		f->waiters--;
+	lm_bucket_unlock(b, flags);
 }
 
 /**
