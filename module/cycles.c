@@ -65,7 +65,8 @@ void lm_wait_set_stack(const struct lm_task *t, u32 stack_id)
 		slot->stack_id = stack_id;
 	lm_bucket_unlock(b, flags);
 	lm_findings_set_stack(t->tid, t->futex_id, stack_id);
-	trace_lockmon_wait_stack(t->tid, t->tgid, t->futex_id, stack_id);
+	trace_lockmon_wait_stack(t->tid, t->tgid, t->futex_id, t->owner,
+				 t->owner_how, stack_id);
 }
 
 /* Probe context builds its chain here: the scan has a buffer of its own. */

@@ -85,7 +85,7 @@ static void lm_scan_wait(struct lm_task *t)
 		}
 		lm_bucket_unlock(b, flags);
 		trace_lockmon_owner(t->tid, t->tgid, t->futex_id, t->owner,
-				    t->owner_how);
+				    t->owner_how, t->stack_id);
 	}
 	lm_scan_orphan(t);
 	lm_graph_check(t, true);

@@ -116,32 +116,6 @@ TRACE_EVENT(lockmon_wait_end,
 		  __entry->stack_id, __entry->weight_ns)
 );
 
-/* The scan, or a cycle found, gave a wait that is still under way a stack. */
-TRACE_EVENT(lockmon_wait_stack,
-
-	TP_PROTO(pid_t tid, pid_t tgid, u64 futex_id, u32 stack_id),
-
-	TP_ARGS(tid, tgid, futex_id, stack_id),
-
-	TP_STRUCT__entry(
-		__field(pid_t,	tid)
-		__field(pid_t,	tgid)
-		__field(u64,	futex_id)
-		__field(u32,	stack_id)
-	),
-
-	TP_fast_assign(
-		__entry->tid = tid;
-		__entry->tgid = tgid;
-		__entry->futex_id = futex_id;
-		__entry->stack_id = stack_id;
-	),
-
-	TP_printk("tid=%d tgid=%d futex=%016llx stack=%u",
-		  __entry->tid, __entry->tgid, __entry->futex_id,
-		  __entry->stack_id)
-);
-
 TRACE_EVENT(lockmon_wake,
 
 	TP_PROTO(pid_t waker, pid_t wakee, u64 futex_id),
@@ -205,17 +179,25 @@ TRACE_EVENT(lockmon_finding,
 		  lm_show_how(__entry->owner_how))
 );
 
-TRACE_EVENT(lockmon_owner,
+/*
+ * A wait still under way changed: the scan found it a new owner
+ * (lockmon_owner), or the scan or a cycle found gave it a stack
+ * (lockmon_wait_stack). Both carry the wait's owner and stack as they
+ * are now.
+ */
+DECLARE_EVENT_CLASS(lockmon_wait_update,
 
-	TP_PROTO(pid_t tid, pid_t tgid, u64 futex_id, pid_t owner, u8 owner_how),
+	TP_PROTO(pid_t tid, pid_t tgid, u64 futex_id, pid_t owner, u8 owner_how,
+		 u32 stack_id),
 
-	TP_ARGS(tid, tgid, futex_id, owner, owner_how),
+	TP_ARGS(tid, tgid, futex_id, owner, owner_how, stack_id),
 
 	TP_STRUCT__entry(
 		__field(pid_t,	tid)
 		__field(pid_t,	tgid)
 		__field(u64,	futex_id)
 		__field(pid_t,	owner)
+		__field(u32,	stack_id)
 		__field(u8,	owner_how)
 	),
 
@@ -224,12 +206,30 @@ TRACE_EVENT(lockmon_owner,
 		__entry->tgid = tgid;
 		__entry->futex_id = futex_id;
 		__entry->owner = owner;
+		__entry->stack_id = stack_id;
 		__entry->owner_how = owner_how;
 	),
 
-	TP_printk("tid=%d tgid=%d futex=%016llx owner=%d how=%s",
+	TP_printk("tid=%d tgid=%d futex=%016llx owner=%d how=%s stack=%u",
 		  __entry->tid, __entry->tgid, __entry->futex_id,
-		  __entry->owner, lm_show_how(__entry->owner_how))
+		  __entry->owner, lm_show_how(__entry->owner_how),
+		  __entry->stack_id)
+);
+
+DEFINE_EVENT(lockmon_wait_update, lockmon_owner,
+
+	TP_PROTO(pid_t tid, pid_t tgid, u64 futex_id, pid_t owner, u8 owner_how,
+		 u32 stack_id),
+
+	TP_ARGS(tid, tgid, futex_id, owner, owner_how, stack_id)
+);
+
+DEFINE_EVENT(lockmon_wait_update, lockmon_wait_stack,
+
+	TP_PROTO(pid_t tid, pid_t tgid, u64 futex_id, pid_t owner, u8 owner_how,
+		 u32 stack_id),
+
+	TP_ARGS(tid, tgid, futex_id, owner, owner_how, stack_id)
 );
 
 TRACE_EVENT(lockmon_stall,
