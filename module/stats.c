@@ -26,11 +26,15 @@ static siphash_key_t lm_id_key;
 
 /*
  * EAGAIN returns are the cheapest futex event and the most frequent, so
- * they are counted per CPU first, in a small direct-mapped cache of
- * private futexes, and moved to the futex table when a slot is taken by
- * another futex, or when the locks file is read (lm_stats_flush_again()).
+ * they are counted per CPU first, in a 4-way set-associative cache of
+ * private futexes (1,024 per CPU, 24 KiB), and moved to the futex table
+ * when a way is taken by another futex, or when the locks file is read
+ * (lm_stats_flush_again()). A miss takes an empty way, else the way with
+ * the smallest count, so the hot futexes of an EAGAIN storm stay cached
+ * even while more futexes than ways cycle through a set.
  */
-#define LM_AGAIN_BITS	6
+#define LM_AGAIN_SET_BITS	8
+#define LM_AGAIN_WAYS		4
 
 struct lm_again {
 	u64 mm, uaddr;
@@ -38,7 +42,11 @@ struct lm_again {
 	u32 count;
 };
 
-static DEFINE_PER_CPU(struct lm_again [1 << LM_AGAIN_BITS], lm_agains);
+struct lm_again_cache {
+	struct lm_again set[1 << LM_AGAIN_SET_BITS][LM_AGAIN_WAYS];
+};
+
+static struct lm_again_cache __percpu *lm_agains;
 
 /**
  * lm_fkey_private() - the kernel's key for a private futex
@@ -174,28 +182,38 @@ static void lm_again_flush_slot(struct lm_again *a)
 void lm_futex_add_again(struct mm_struct *mm, u64 uaddr, pid_t tgid)
 {
 	u64 key = (u64)(unsigned long)mm;
-	struct lm_again *a;
+	struct lm_again *set, *a;
 	unsigned long flags;
+	unsigned int i;
 
-	a = &this_cpu_ptr(&lm_agains)[0][hash_64(key ^ uaddr, LM_AGAIN_BITS)];
+	set = this_cpu_ptr(lm_agains)->set[hash_64(key ^ uaddr,
+						   LM_AGAIN_SET_BITS)];
 	local_irq_save(flags);
-	if (a->mm != key || a->uaddr != uaddr) {
-		if (a->count)
-			lm_again_flush_slot(a);
-		a->mm = key;
-		a->uaddr = uaddr;
-		a->tgid = tgid;
+	for (i = 0; i < LM_AGAIN_WAYS; i++) {
+		a = &set[i];
+		if (a->mm == key && a->uaddr == uaddr)
+			goto hit;
 	}
+	a = &set[0];
+	for (i = 1; i < LM_AGAIN_WAYS && a->count; i++)
+		if (set[i].count < a->count)
+			a = &set[i];
+	if (a->count)
+		lm_again_flush_slot(a);
+	a->mm = key;
+	a->uaddr = uaddr;
+	a->tgid = tgid;
+hit:
 	a->count++;
 	local_irq_restore(flags);
 }
 
 static void lm_again_flush_cpu(void *clear)
 {
-	struct lm_again *a = this_cpu_ptr(&lm_agains)[0];
+	struct lm_again *a = this_cpu_ptr(lm_agains)->set[0];
 	unsigned int i;
 
-	for (i = 0; i < (1U << LM_AGAIN_BITS); i++) {
+	for (i = 0; i < (1U << LM_AGAIN_SET_BITS) * LM_AGAIN_WAYS; i++) {
 		if (a[i].count && !clear)
 			lm_again_flush_slot(&a[i]);
 		if (clear)
@@ -350,13 +368,14 @@ unsigned int lm_stats_nr_chunks(void)
 }
 
 /**
- * lm_stats_bytes() - memory held by the futex table
+ * lm_stats_bytes() - memory held by the futex table and the EAGAIN caches
  *
  * Return: bytes.
  */
 size_t lm_stats_bytes(void)
 {
-	return lm_table_bytes(lm_max_futexes, sizeof(struct lm_futex));
+	return lm_table_bytes(lm_max_futexes, sizeof(struct lm_futex)) +
+	       num_possible_cpus() * sizeof(struct lm_again_cache);
 }
 
 /**
@@ -401,9 +420,17 @@ void lm_stats_reset(void)
  */
 int lm_stats_init(void)
 {
+	int err;
+
 	get_random_bytes(&lm_id_key, sizeof(lm_id_key));
-	return lm_table_init(&lm_futexes, "futexes", lm_max_futexes,
-			     sizeof(struct lm_futex), LM_CNT_futex_table_full);
+	lm_agains = alloc_percpu(struct lm_again_cache);
+	if (!lm_agains)
+		return -ENOMEM;
+	err = lm_table_init(&lm_futexes, "futexes", lm_max_futexes,
+			    sizeof(struct lm_futex), LM_CNT_futex_table_full);
+	if (err)
+		free_percpu(lm_agains);
+	return err;
 }
 
 /**
@@ -412,4 +439,5 @@ int lm_stats_init(void)
 void lm_stats_exit(void)
 {
 	lm_table_exit(&lm_futexes);
+	free_percpu(lm_agains);
 }

@@ -63,12 +63,15 @@ int lm_table_init(struct lm_table *t, const char *name, u32 nr, size_t size,
 	}
 	for (i = 0; i < (1U << t->bits); i++) {
 		raw_spin_lock_init(&t->buckets[i].lock);
+		lockdep_set_class_and_name(&t->buckets[i].lock,
+					   &t->bucket_class, name);
 		INIT_HLIST_HEAD(&t->buckets[i].head);
 	}
 	for_each_possible_cpu(cpu) {
 		struct lm_table_free *f = per_cpu_ptr(t->free, cpu);
 
 		raw_spin_lock_init(&f->lock);
+		lockdep_set_class_and_name(&f->lock, &t->free_class, name);
 		INIT_HLIST_HEAD(&f->head);
 	}
 	atomic_set(&t->fresh, 0);

@@ -14,6 +14,7 @@
 #define LOCKMON_TABLE_H
 
 #include <linux/list.h>
+#include <linux/lockdep.h>
 #include <linux/percpu.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
@@ -44,6 +45,12 @@ struct lm_table {
 	struct lm_bucket *buckets;
 	struct lm_table_free __percpu *free;
 	unsigned int full;		/* enum lm_counter of refused inserts */
+	/*
+	 * A lock class per table, not one for every bucket of every table:
+	 * a futex bucket is taken inside a task bucket, which lockdep
+	 * would otherwise report as recursive locking.
+	 */
+	struct lock_class_key bucket_class, free_class;
 };
 
 int lm_table_init(struct lm_table *t, const char *name, u32 nr, size_t size,
