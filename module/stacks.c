@@ -250,12 +250,27 @@ u32 lm_stack_capture_task(struct task_struct *p)
 {
 	struct lm_uread r = { .task = p };
 	u64 ips[LOCKMON_MAX_STACK];
+	struct pt_regs regs;
 	unsigned int nr;
+	bool live;
 
 	might_sleep();
 	if (p->flags & PF_KTHREAD)
 		return 0;
-	nr = lm_walk_user(&r, task_pt_regs(p), &lm_task_words, ips);
+	/*
+	 * The user registers are on the task's kernel stack, which an exiting
+	 * task frees after exit_mm(); exit_mm() clears ->mm under task_lock().
+	 * So while that lock is held and ->mm is set, the stack is there.
+	 * (put_task_stack() is not exported, so the stack cannot be pinned.)
+	 */
+	task_lock(p);
+	live = p->mm;
+	if (live)
+		regs = *task_pt_regs(p);
+	task_unlock(p);
+	if (!live)
+		return 0;
+	nr = lm_walk_user(&r, &regs, &lm_task_words, ips);
 	return lm_stack_store(p->tgid, ips, nr);
 }
 
