@@ -329,8 +329,8 @@ FIXTURE_TEARDOWN(fuzz)
 
 TEST_F_TIMEOUT(fuzz, random_and_boundary_writes, 600)
 {
-	const char *e = getenv("LOCKMON_FUZZ_WRITES");
-	long writes = e ? atol(e) : 100000, i, accepted = 0, refused = 0;
+	long writes = lm_scaled("LOCKMON_FUZZ_WRITES", 100000), i;
+	long accepted = 0, refused = 0;
 	uint64_t seed = seed_from_env(), t0 = lm_now_ns();
 	unsigned char buf[4096 + 64];
 	char want[256], got[256], hex[300];

@@ -79,6 +79,26 @@ static inline const char *lm_beside_exe(char *path, size_t size, const char *rel
 	return path;
 }
 
+/*
+ * LOCKMON_SCALE=N divides the suite's long loops (load/unload cycles,
+ * thread churn, fuzz writes) by N, at least 1 iteration each: a debug
+ * kernel is 5-10 times slower and finds a bug in fewer rounds. An
+ * explicit count (LOCKMON_CYCLES and the like) is taken as it is.
+ */
+static inline long lm_scaled(const char *count_env, long n)
+{
+	const char *e = getenv(count_env);
+	long scale;
+
+	if (e)
+		return atol(e);
+	e = getenv("LOCKMON_SCALE");
+	scale = e ? atol(e) : 1;
+	if (scale <= 1)
+		return n;
+	return n / scale > 0 ? n / scale : 1;
+}
+
 /* Path of lockmon.ko: $LOCKMON_KO, else the build tree two levels above the test binary. */
 static inline const char *lm_ko(void)
 {

@@ -160,12 +160,12 @@ FIXTURE_TEARDOWN(cycles)
 
 TEST_F_TIMEOUT(cycles, load_unload_under_contention, 600)
 {
-	const char *env = getenv("LOCKMON_CYCLES");
-	int cycles = env ? atoi(env) : 50, i, nsym = 0;
+	int cycles = lm_scaled("LOCKMON_CYCLES", 50), i, nsym = 0;
 	char sym[16][64];
 	uint64_t t0 = lm_now_ns(), t;
 
-	ASSERT_LT(0, cycles) TH_LOG("LOCKMON_CYCLES=%s is not a count", env);
+	ASSERT_LT(0, cycles) TH_LOG("LOCKMON_CYCLES=%s is not a count",
+				    getenv("LOCKMON_CYCLES"));
 	if (access(KPROBE_LIST, R_OK))
 		SKIP(return, "no %s: kernel without CONFIG_KPROBES debugfs", KPROBE_LIST);
 

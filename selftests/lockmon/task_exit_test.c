@@ -124,8 +124,7 @@ FIXTURE_TEARDOWN(churn)
 
 TEST_F_TIMEOUT(churn, hundred_thousand_threads_leave_nothing, 600)
 {
-	const char *env = getenv("LOCKMON_CHURN_BATCHES");
-	int batches = env ? atoi(env) : 100, b, i;
+	int batches = lm_scaled("LOCKMON_CHURN_BATCHES", 100), b, i;
 	struct probe_waiter *pw = calloc(PROBES, sizeof(*pw));
 	struct churn *c = calloc(1, sizeof(*c));
 	pthread_t *th = calloc(1000, sizeof(*th)), pth[PROBES];
