@@ -417,12 +417,11 @@ int lmr_table_split(char *text, struct lmr_table *t, lmr_row_fn fn, void *ctx)
 	return 0;
 }
 
-int lmr_cell_parse(const struct lmr_table *t, unsigned int i, char **tok,
-		   int n, void *dst)
+int lmr_cell_read(const struct lmr_table *t, const struct lmr_column *c,
+		  char **tok, int n, void *dst)
 {
-	const struct lmr_column *c = &t->schema->col[i];
+	int at = t->idx[c - t->schema->col];
 	struct lmr_cells cells;
-	int at = t->idx[i];
 
 	if (at < 0)
 		return 0;
@@ -436,12 +435,13 @@ int lmr_cell_parse(const struct lmr_table *t, unsigned int i, char **tok,
 
 int lmr_row_fill(const struct lmr_table *t, char **tok, int n, void *row)
 {
+	const struct lmr_column *c;
 	unsigned int i;
 	int err;
 
 	for (i = 0; i < t->schema->nr; i++) {
-		err = lmr_cell_parse(t, i, tok, n,
-				     (char *)row + t->schema->col[i].off);
+		c = &t->schema->col[i];
+		err = lmr_cell_read(t, c, tok, n, (char *)row + c->off);
 		if (err)
 			return err;
 	}
@@ -455,14 +455,12 @@ int lmr_cell_number(const struct lmr_table *t, const struct lmr_column *c,
 		u64 u64;
 		u32 u32;
 		bool flag;
-		unsigned char b[8];
 	} x = { 0 };
-	unsigned int i = (unsigned int)(c - t->schema->col);
 	int err;
 
-	if (!c->num || c->size > sizeof(x))
+	if (!c->num || c->size > sizeof(x) || t->idx[c - t->schema->col] < 0)
 		return -EINVAL;
-	err = lmr_cell_parse(t, i, tok, n, &x);
+	err = lmr_cell_read(t, c, tok, n, &x);
 	if (err)
 		return err;
 	if (c->size == sizeof(u64))

@@ -280,6 +280,9 @@ const struct lmr_column *lmr_column_find(const struct lmr_schema *s,
 					 const char *name);
 /* parse @text (in place) with @t->schema set; @t then names the header */
 int lmr_table_split(char *text, struct lmr_table *t, lmr_row_fn fn, void *ctx);
+/* the row's cell(s) of column @c into @dst, its member's type */
+int lmr_cell_read(const struct lmr_table *t, const struct lmr_column *c,
+		  char **tok, int n, void *dst);
 /* the row's cells of every schema column into its members in @row */
 int lmr_row_fill(const struct lmr_table *t, char **tok, int n, void *row);
 /* a figure column's cell of the row */
