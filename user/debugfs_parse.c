@@ -13,7 +13,6 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <lockmon/columns.h>
 #include "lockmon-report.h"
 
 static char lmr_why[160];

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 #include <uapi/linux/lockmon.h>
+#include <lockmon/columns.h>
 #include "record_format.h"
 
 #define LMR_SCHEMA	"lockmon-report/1"
@@ -80,33 +81,58 @@ struct lmr_procs {
 	u64 uaddr2;
 };
 
+/* The ips... column of stacks. */
+struct lmr_ips {
+	unsigned int nr;
+	u64 ip[LOCKMON_MAX_STACK];
+};
+
 #define LMR_HIST	64		/* buckets of the hist column we keep */
 
 /*
- * The members of a lock read from the locks file are named by its column
- * list (include/lockmon/columns.h): debugfs_parse.c fills them by name.
+ * The member of a row struct for each column type of
+ * include/lockmon/columns.h. A procs or ips column is a struct whose
+ * members can also be named on their own (l->tgid, s->ip[i]).
+ */
+#define LMR_DECL_hex64(f)	u64 f;
+#define LMR_DECL_addr(f)	u64 f;
+#define LMR_DECL_u64(f)		u64 f;
+#define LMR_DECL_u32(f)		u32 f;
+#define LMR_DECL_flag(f)	bool f;
+#define LMR_DECL_pid(f)		pid_t f;
+#define LMR_DECL_word(f)	char f[LMR_WORD_LEN];
+#define LMR_DECL_comm(f)	char f[16];
+#define LMR_DECL_hist(f)	unsigned int f[LMR_HIST];
+#define LMR_DECL_opthex(f)	u64 f;
+#define LMR_DECL_cycle(f)	bool f;
+#define LMR_DECL_procs(f)						\
+	union {								\
+		struct lmr_procs f;					\
+		struct {						\
+			pid_t tgid;					\
+			u64 uaddr;					\
+			pid_t tgid2;					\
+			u64 uaddr2;					\
+		};							\
+	};
+#define LMR_DECL_ips(f)							\
+	union {								\
+		struct lmr_ips f;					\
+		struct {						\
+			unsigned int nr;				\
+			u64 ip[LOCKMON_MAX_STACK];			\
+		};							\
+	};
+#define LMR_COLUMN_MEMBER(name, type, since, get, field) LMR_DECL_##type(field)
+
+/*
+ * A lock: the members of the locks file's columns come from its column
+ * list, named by its field argument (id, procs, klass, waits, total_ns,
+ * ...; Documentation/debugfs.rst says what each holds). A recording fills
+ * the same members from events, all but avg_ns and hist.
  */
 struct lmr_lock {
-	u64 id;				/* futex id: a keyed hash, not a pointer */
-	union {				/* the procs column, and its parts */
-		struct lmr_procs procs;
-		struct {
-			pid_t tgid;	/* first process seen using it */
-			u64 uaddr;	/* its address there */
-			pid_t tgid2;	/* the second, for a shared futex */
-			u64 uaddr2;
-		};
-	};
-	char klass[LMR_WORD_LEN];	/* lock, event, unknown */
-	bool pi;
-	u64 waits, again, timeouts, signals, wakes;
-	u64 total_ns, max_ns;
-	u64 avg_ns;			/* debugfs only: views divide themselves */
-	u64 handoff_avg_ns, handoff_max_ns;
-	u32 waiters, distinct;
-	pid_t owner;
-	char owner_how[LMR_WORD_LEN];
-	unsigned int hist[LMR_HIST];	/* debugfs only: waits per log2(ns) */
+	LOCKMON_LOCKS_COLUMNS(LMR_COLUMN_MEMBER)
 	/* recordings only */
 	u64 handoff_total_ns, handoff_count, mutual_wakes;
 	bool owner_seen;		/* a glibc or PI owner was read */
@@ -150,22 +176,9 @@ struct lmr_finding {
 	u64 stall_blocked_ns;		/* since the oldest wait began */
 };
 
-/* The ips... column of stacks. */
-struct lmr_ips {
-	unsigned int nr;
-	u64 ip[LOCKMON_MAX_STACK];
-};
-
+/* A user stack: the members of the stacks file's columns. */
 struct lmr_stack {
-	u32 id;
-	pid_t tgid;
-	union {				/* the ips... column, and its parts */
-		struct lmr_ips ips;
-		struct {
-			unsigned int nr;
-			u64 ip[LOCKMON_MAX_STACK];
-		};
-	};
+	LOCKMON_STACKS_COLUMNS(LMR_COLUMN_MEMBER)
 };
 
 struct lmr_stat {

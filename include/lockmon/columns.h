@@ -14,12 +14,17 @@
  * get    module/debugfs.c: the cell's value, an expression of the row
  *        being printed (r) and its snapshot (s)
  * field  lockmon-report: the member of its row struct the cell is read into
+ *        (struct lmr_lock and struct lmr_stack declare theirs from here)
  *
  * The module prints the header line and each row from the list
  * (lm_<table>_show()); lockmon-report reads the cells by the names of the
  * header line into those members (user/debugfs_parse.c), and so do the
  * selftests through it. Only the expansion site sees get or field, so
  * neither side compiles the other's.
+ *
+ * A new column goes at the end of its list (readers older than it find
+ * columns by name, but scripts may not), with since set to the
+ * LOCKMON_ABI_MINOR it bumps in include/uapi/linux/lockmon.h.
  *
  * Types, as the module writes them:
  *
