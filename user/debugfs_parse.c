@@ -143,8 +143,9 @@ int lmr_parse_version(const char *text, char *ver, size_t len,
 /* ---- cells: one parser per column type of include/lockmon/columns.h --- */
 
 /*
- * Each reads the cell @c->tok[0] (an ips column: the @n cells to the end of the
- * row) into the member @dst of @size bytes; 0, or -EINVAL when malformed.
+ * Each reads the cell @c->tok[0] (an ips column: the @c->n cells to the
+ * end of the row) into the member @dst of @c->size bytes; 0, or -EINVAL
+ * when malformed.
  */
 static int cell_hex64(const struct lmr_cells *c, void *dst)
 {
