@@ -18,6 +18,7 @@
 #include <linux/string.h>
 #include <linux/timekeeping.h>
 #include <linux/uaccess.h>
+#include <lockmon/columns.h>
 #include "control.h"
 #include "lockmon.h"
 #include "version.h"
@@ -35,22 +36,22 @@ struct lm_snap {
 	const char *const *cols;	/* column names, NULL-terminated */
 };
 
-/* Column names, printed as the header line of each table file. */
+/*
+ * The header line of each table file: the names of its columns, from the
+ * lists in include/lockmon/columns.h that lm_*_show() print by.
+ */
+#define LM_COL_NAME(name, type, since, get, field)	name,
+
 static const char *const lm_locks_cols[] = {
-	"futex", "class", "pi", "procs", "blocked", "again", "timeouts",
-	"signals", "wakes", "total_ns", "max_ns", "avg_ns", "handoff_avg_ns",
-	"handoff_max_ns", "waiters", "distinct", "owner", "owner_how", "hist",
-	NULL
+	LOCKMON_LOCKS_COLUMNS(LM_COL_NAME) NULL
 };
 
 static const char *const lm_tasks_cols[] = {
-	"tid", "tgid", "comm", "futex", "uaddr", "kind", "wait_ns", "owner",
-	"owner_how", "timed", "woken", "last_waker", "stack", NULL
+	LOCKMON_TASKS_COLUMNS(LM_COL_NAME) NULL
 };
 
 static const char *const lm_graph_cols[] = {
-	"waiter", "tgid", "comm", "futex", "uaddr", "owner", "owner_how",
-	"owner_waits_on", "cycle", NULL
+	LOCKMON_WAITGRAPH_COLUMNS(LM_COL_NAME) NULL
 };
 
 /* deadlocks is not a table: one "finding" line, then its task lines */
@@ -60,7 +61,7 @@ static const char *const lm_findings_cols[] = {
 };
 
 static const char *const lm_stacks_cols[] = {
-	"stack", "tgid", "ips...", NULL
+	LOCKMON_STACKS_COLUMNS(LM_COL_NAME) NULL
 };
 
 static void *lm_snap_start(struct seq_file *m, loff_t *pos)
@@ -133,8 +134,60 @@ static int lm_snap_release(struct inode *inode, struct file *file)
 	return seq_release_private(inode, file);
 }
 
+/*
+ * One printer per column type of include/lockmon/columns.h, each after a
+ * blank unless it prints the row's first cell (*n counts them).
+ */
+static void lm_col_sep(struct seq_file *m, unsigned int *n)
+{
+	if ((*n)++)
+		seq_putc(m, ' ');
+}
+
+static void lm_put_hex64(struct seq_file *m, unsigned int *n, u64 v)
+{
+	lm_col_sep(m, n);
+	seq_printf(m, "%016llx", v);
+}
+
+static void lm_put_addr(struct seq_file *m, unsigned int *n, u64 v)
+{
+	lm_col_sep(m, n);
+	seq_printf(m, "0x%llx", v);
+}
+
+static void lm_put_u64(struct seq_file *m, unsigned int *n, u64 v)
+{
+	lm_col_sep(m, n);
+	seq_printf(m, "%llu", v);
+}
+
+static void lm_put_u32(struct seq_file *m, unsigned int *n, u32 v)
+{
+	lm_col_sep(m, n);
+	seq_printf(m, "%u", v);
+}
+
+static void lm_put_flag(struct seq_file *m, unsigned int *n, unsigned int v)
+{
+	lm_col_sep(m, n);
+	seq_printf(m, "%u", v);
+}
+
+static void lm_put_pid(struct seq_file *m, unsigned int *n, pid_t v)
+{
+	lm_col_sep(m, n);
+	seq_printf(m, "%d", v);
+}
+
+static void lm_put_word(struct seq_file *m, unsigned int *n, const char *v)
+{
+	lm_col_sep(m, n);
+	seq_puts(m, v);
+}
+
 /* comm may hold blanks; keep one word per column */
-static void lm_put_comm(struct seq_file *m, const char *comm)
+static void lm_put_comm(struct seq_file *m, unsigned int *n, const char *comm)
 {
 	char c[TASK_COMM_LEN];
 	int i;
@@ -142,7 +195,56 @@ static void lm_put_comm(struct seq_file *m, const char *comm)
 	for (i = 0; i < TASK_COMM_LEN - 1 && comm[i]; i++)
 		c[i] = isgraph(comm[i]) ? comm[i] : '_';
 	c[i] = 0;
-	seq_printf(m, "%s", i ? c : "-");
+	lm_put_word(m, n, i ? c : "-");
+}
+
+static void lm_put_procs(struct seq_file *m, unsigned int *n,
+			 const struct lm_futex *f)
+{
+	lm_col_sep(m, n);
+	seq_printf(m, "%d:0x%llx", f->tgid, f->uaddr);
+	if (f->tgid2)
+		seq_printf(m, ",%d:0x%llx", f->tgid2, f->uaddr2);
+}
+
+static void lm_put_hist(struct seq_file *m, unsigned int *n, const u32 *hist)
+{
+	bool first = true;
+	unsigned int i;
+
+	lm_col_sep(m, n);
+	for (i = 0; i < LM_HIST; i++) {
+		if (!hist[i])
+			continue;
+		seq_printf(m, "%s%u:%u", first ? "" : ",", i, hist[i]);
+		first = false;
+	}
+	if (first)
+		seq_putc(m, '-');
+}
+
+static void lm_put_opthex(struct seq_file *m, unsigned int *n, const u64 *v)
+{
+	if (v)
+		lm_put_hex64(m, n, *v);
+	else
+		lm_put_word(m, n, "-");
+}
+
+static void lm_put_cycle(struct seq_file *m, unsigned int *n, bool on)
+{
+	lm_put_word(m, n, on ? "CYCLE" : "-");
+}
+
+/*
+ * C() of a column list: print the column's cell of row r. A list expands
+ * to a comma expression, which the row's newline ends.
+ */
+#define LM_COL_PUT(name, type, since, get, field)	lm_put_##type(m, &n, get),
+
+static u64 lm_avg(u64 sum, u64 count)
+{
+	return count ? div64_u64(sum, count) : 0;
 }
 
 /* ---- locks ----------------------------------------------------------- */
@@ -191,29 +293,10 @@ static int lm_locks_fill(struct lm_snap *s)
 
 static int lm_locks_show(struct seq_file *m, struct lm_snap *s, void *row)
 {
-	const struct lm_futex *f = row;
-	bool first = true;
-	unsigned int i;
+	const struct lm_futex *r = row;
+	unsigned int n = 0;
 
-	seq_printf(m, "%016llx %s %u %d:0x%llx", f->id,
-		   lm_class_names[lm_futex_class(f)], f->pi, f->tgid, f->uaddr);
-	if (f->tgid2)
-		seq_printf(m, ",%d:0x%llx", f->tgid2, f->uaddr2);
-	seq_printf(m, " %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %u %u %d %s ",
-		   f->blocked, f->again, f->timeouts, f->signals, f->wakes,
-		   f->total_ns, f->max_ns,
-		   f->blocked ? div64_u64(f->total_ns, f->blocked) : 0,
-		   f->hand_count ? div64_u64(f->hand_ns, f->hand_count) : 0,
-		   f->hand_max_ns, f->waiters, f->distinct,
-		   f->waiters ? f->owner : 0,
-		   lm_owner_how_name(f->waiters ? f->owner_how : 0));
-	for (i = 0; i < LM_HIST; i++) {
-		if (!f->hist[i])
-			continue;
-		seq_printf(m, "%s%u:%u", first ? "" : ",", i, f->hist[i]);
-		first = false;
-	}
-	seq_puts(m, first ? "-\n" : "\n");
+	LOCKMON_LOCKS_COLUMNS(LM_COL_PUT) seq_putc(m, '\n');
 	return 0;
 }
 
@@ -255,15 +338,10 @@ static int lm_tasks_fill(struct lm_snap *s)
 
 static int lm_tasks_show(struct seq_file *m, struct lm_snap *s, void *row)
 {
-	const struct lm_task *t = row;
+	const struct lm_task *r = row;
+	unsigned int n = 0;
 
-	seq_printf(m, "%d %d ", t->tid, t->tgid);
-	lm_put_comm(m, t->comm);
-	seq_printf(m, " %016llx 0x%llx %s %llu %d %s %u %u %d %u\n",
-		   t->futex_id, t->uaddr, t->pi ? "pi" : "futex",
-		   s->now > t->since ? s->now - t->since : 0, t->owner,
-		   lm_owner_how_name(t->owner_how), t->timed, t->woken,
-		   t->last_waker, t->stack_id);
+	LOCKMON_TASKS_COLUMNS(LM_COL_PUT) seq_putc(m, '\n');
 	return 0;
 }
 
@@ -302,22 +380,23 @@ static bool lm_snap_on_cycle(const struct lm_snap *s, const struct lm_task *t)
 	return false;
 }
 
+/* The futex the owner of @t waits on itself: NULL when it waits on none. */
+static const u64 *lm_graph_owner_futex(const struct lm_snap *s,
+				       const struct lm_task *t)
+{
+	const struct lm_task *o = t->owner ? lm_snap_task(s, t->owner) : NULL;
+
+	return o ? &o->futex_id : NULL;
+}
+
 static int lm_graph_show(struct seq_file *m, struct lm_snap *s, void *row)
 {
-	const struct lm_task *t = row, *o;
+	const struct lm_task *r = row;
+	unsigned int n = 0;
 
-	if (t->woken)
+	if (r->woken)
 		return 0;
-	o = t->owner ? lm_snap_task(s, t->owner) : NULL;
-	seq_printf(m, "%d %d ", t->tid, t->tgid);
-	lm_put_comm(m, t->comm);
-	seq_printf(m, " %016llx 0x%llx %d %s ", t->futex_id, t->uaddr,
-		   t->owner, lm_owner_how_name(t->owner_how));
-	if (o)
-		seq_printf(m, "%016llx", o->futex_id);
-	else
-		seq_puts(m, "-");
-	seq_printf(m, " %s\n", lm_snap_on_cycle(s, t) ? "CYCLE" : "-");
+	LOCKMON_WAITGRAPH_COLUMNS(LM_COL_PUT) seq_putc(m, '\n');
 	return 0;
 }
 
@@ -351,7 +430,7 @@ static int lm_findings_fill(struct lm_snap *s)
 static int lm_findings_show(struct seq_file *m, struct lm_snap *s, void *row)
 {
 	const struct lm_finding *f = row;
-	unsigned int i;
+	unsigned int i, n;
 
 	seq_printf(m, "finding %llu kind=%s tasks=%u time_ns=%llu latency_ns=%llu\n",
 		   f->seq, lm_finding_kind_name(f->kind), f->nr, f->time_ns,
@@ -360,7 +439,8 @@ static int lm_findings_show(struct seq_file *m, struct lm_snap *s, void *row)
 		const struct lm_finding_task *t = &f->t[i];
 
 		seq_printf(m, "  task %u tid=%d tgid=%d comm=", i, t->tid, t->tgid);
-		lm_put_comm(m, t->comm);
+		n = 0;
+		lm_put_comm(m, &n, t->comm);
 		seq_printf(m, " futex=%016llx uaddr=0x%llx owner=%d how=%s timed=%u stack=%u\n",
 			   t->futex_id, t->uaddr, t->owner,
 			   lm_owner_how_name(t->owner_how), t->timed, t->stack_id);
@@ -408,15 +488,21 @@ static int lm_stacks_fill(struct lm_snap *s)
 	return 0;
 }
 
+static void lm_put_ips(struct seq_file *m, unsigned int *n,
+		       const struct lm_stack_row *r)
+{
+	unsigned int i;
+
+	for (i = 0; i < r->nr; i++)
+		lm_put_addr(m, n, r->ip[i]);
+}
+
 static int lm_stacks_show(struct seq_file *m, struct lm_snap *s, void *row)
 {
 	const struct lm_stack_row *r = row;
-	unsigned int i;
+	unsigned int n = 0;
 
-	seq_printf(m, "%u %d", r->id, r->tgid);
-	for (i = 0; i < r->nr; i++)
-		seq_printf(m, " 0x%llx", r->ip[i]);
-	seq_putc(m, '\n');
+	LOCKMON_STACKS_COLUMNS(LM_COL_PUT) seq_putc(m, '\n');
 	return 0;
 }
 

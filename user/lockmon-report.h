@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 #include <uapi/linux/lockmon.h>
+#include <lockmon/columns.h>
 #include "record_format.h"
 
 #define LMR_SCHEMA	"lockmon-report/1"
@@ -72,27 +73,77 @@ int lmr_cli_parse(int argc, char **argv, struct lmr_opts *o,
 
 /* ---- state ------------------------------------------------------------ */
 
+/* The procs column of locks: the first two processes seen using a futex. */
+struct lmr_procs {
+	pid_t tgid;
+	u64 uaddr;
+	pid_t tgid2;			/* 0: none */
+	u64 uaddr2;
+};
+
+/* The ips... column of stacks. */
+struct lmr_ips {
+	unsigned int nr;
+	u64 ip[LOCKMON_MAX_STACK];
+};
+
+#define LMR_HIST	64		/* buckets of the hist column we keep */
+
+/*
+ * The member of a row struct for each column type of
+ * include/lockmon/columns.h. A procs or ips column is a struct whose
+ * members can also be named on their own (l->tgid, s->ip[i]).
+ */
+#define LMR_DECL_hex64(f)	u64 f;
+#define LMR_DECL_addr(f)	u64 f;
+#define LMR_DECL_u64(f)		u64 f;
+#define LMR_DECL_u32(f)		u32 f;
+#define LMR_DECL_flag(f)	bool f;
+#define LMR_DECL_pid(f)		pid_t f;
+#define LMR_DECL_word(f)	char f[LMR_WORD_LEN];
+#define LMR_DECL_comm(f)	char f[16];
+#define LMR_DECL_hist(f)	unsigned int f[LMR_HIST];
+#define LMR_DECL_opthex(f)	u64 f;
+#define LMR_DECL_cycle(f)	bool f;
+#define LMR_DECL_procs(f)						\
+	union {								\
+		struct lmr_procs f;					\
+		struct {						\
+			pid_t tgid;					\
+			u64 uaddr;					\
+			pid_t tgid2;					\
+			u64 uaddr2;					\
+		};							\
+	};
+#define LMR_DECL_ips(f)							\
+	union {								\
+		struct lmr_ips f;					\
+		struct {						\
+			unsigned int nr;				\
+			u64 ip[LOCKMON_MAX_STACK];			\
+		};							\
+	};
+#define LMR_COLUMN_MEMBER(name, type, since, get, field) LMR_DECL_##type(field)
+
+/*
+ * A lock: the members of the locks file's columns come from its column
+ * list, named by its field argument (id, procs, klass, waits, total_ns,
+ * ...; Documentation/debugfs.rst says what each holds). A recording fills
+ * the same members from events, all but avg_ns and hist.
+ */
 struct lmr_lock {
-	u64 id;				/* futex id: a keyed hash, not a pointer */
-	pid_t tgid;			/* first process seen using it */
-	u64 uaddr;			/* its address there */
-	char klass[LMR_WORD_LEN];	/* lock, event, unknown */
-	bool pi;
-	u64 waits, again, timeouts, signals, wakes;
-	u64 total_ns, max_ns;
-	u64 handoff_avg_ns, handoff_max_ns;
-	unsigned int waiters, distinct;
-	pid_t owner;
-	char owner_how[LMR_WORD_LEN];
+	LOCKMON_LOCKS_COLUMNS(LMR_COLUMN_MEMBER)
 	/* recordings only */
 	u64 handoff_total_ns, handoff_count, mutual_wakes;
 	bool owner_seen;		/* a glibc or PI owner was read */
 };
 
+/* Filled from the tasks and waitgraph files by their column lists. */
 struct lmr_task {
 	pid_t tid, tgid;
 	char comm[16];
 	u64 futex_id, uaddr;
+	char kind[LMR_WORD_LEN];	/* tasks: futex or pi */
 	u64 wait_ns;			/* live: current wait; recording: total */
 	u64 waits, max_ns;		/* recordings only */
 	pid_t owner;
@@ -125,11 +176,9 @@ struct lmr_finding {
 	u64 stall_blocked_ns;		/* since the oldest wait began */
 };
 
+/* A user stack: the members of the stacks file's columns. */
 struct lmr_stack {
-	u32 id;
-	pid_t tgid;
-	unsigned int nr;
-	u64 ip[LOCKMON_MAX_STACK];
+	LOCKMON_STACKS_COLUMNS(LMR_COLUMN_MEMBER)
 };
 
 struct lmr_stat {
@@ -195,6 +244,63 @@ int lmr_parse_uint(const char *s, unsigned long long max, unsigned long long *ou
 void lmr_fmt_ns(char *buf, size_t len, u64 ns);
 bool lmr_is_mounted(const char *path, unsigned long magic);
 void lmr_proc_comm(pid_t tid, char *comm, size_t len);
+
+/* ---- debugfs_parse.c: the text of the module's files ------------------ */
+
+#define LMR_MAX_TOK	64		/* cells of a line we look at */
+
+/* The cells of one column of a row, and the member they are read into. */
+struct lmr_cells {
+	char **tok;
+	int n;				/* 1, or the rest of the row for ips */
+	size_t size;			/* of the member */
+};
+
+/* A column of a table file, as include/lockmon/columns.h lists it. */
+struct lmr_column {
+	const char *name;		/* in the file's header line */
+	unsigned int since;		/* the ABI minor that added it */
+	int (*parse)(const struct lmr_cells *c, void *dst);
+	size_t off, size;		/* its member in the row struct */
+	int num;			/* a figure: 1, -1 if signed; else 0 */
+};
+
+struct lmr_schema {
+	const char *file;		/* locks, tasks, waitgraph, stacks */
+	const struct lmr_column *col;
+	unsigned int nr;
+};
+
+extern const struct lmr_schema lmr_schemas[];	/* ends with file NULL */
+
+/* A table file being read: where each of its schema's columns is. */
+struct lmr_table {
+	const struct lmr_schema *schema;
+	unsigned int minor;		/* the file's ABI minor */
+	int line;			/* being read, from 1 */
+	int nhdr;
+	char *hdr[LMR_MAX_TOK];		/* the header line's names */
+	int idx[LMR_MAX_TOK];		/* column i is cell idx[i]; -1: none */
+};
+
+/* called per row with its @n cells; non-zero stops the reading */
+typedef int (*lmr_row_fn)(void *ctx, const struct lmr_table *t, char **tok,
+			  int n);
+
+const char *lmr_parse_error(void);	/* why the last parse failed */
+const struct lmr_schema *lmr_schema_find(const char *file);
+const struct lmr_column *lmr_column_find(const struct lmr_schema *s,
+					 const char *name);
+/* parse @text (in place) with @t->schema set; @t then names the header */
+int lmr_table_split(char *text, struct lmr_table *t, lmr_row_fn fn, void *ctx);
+/* the row's cell(s) of column @c into @dst, its member's type */
+int lmr_cell_read(const struct lmr_table *t, const struct lmr_column *c,
+		  char **tok, int n, void *dst);
+/* the row's cells of every schema column into its members in @row */
+int lmr_row_fill(const struct lmr_table *t, char **tok, int n, void *row);
+/* a figure column's cell of the row */
+int lmr_cell_number(const struct lmr_table *t, const struct lmr_column *c,
+		    char **tok, int n, u64 *v);
 
 /* ---- debugfs_read.c: the module's files ------------------------------- */
 

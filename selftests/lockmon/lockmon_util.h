@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Helpers shared by the lockmon selftests: load and unload the module,
- * read its debugfs files, parse their rows by column name, and run a
- * workload in a child process that the test can kill.
+ * read its debugfs files, and run a workload in a child process that the
+ * test can kill. The files are parsed by lockmon-report's parsers
+ * (user/debugfs_parse.c, linked into every test), so a row the reporter
+ * would reject fails the test that reads it.
  */
 #ifndef LOCKMON_UTIL_H
 #define LOCKMON_UTIL_H
@@ -26,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <uapi/linux/lockmon.h>
+#include "../../user/lockmon-report.h"
 
 #define LM_DIR		"/sys/kernel/debug/lockmon"
 #define LM_MAX_ROWS	4096
@@ -185,24 +188,24 @@ static inline char *lm_read_lm(const char *name)
 	return lm_read(path);
 }
 
-/* Write one command to the control file; returns 0 or -errno. */
 /* A counter from the stats file ("name value" lines), or -1. */
 static inline long long lm_stat(const char *name)
 {
-	char *text = lm_read_lm("stats"), *line, *save = NULL;
-	size_t len = strlen(name);
+	struct lmr_state st = { 0 };
+	char *text = lm_read_lm("stats");
 	long long v = -1;
+	size_t i;
 
-	if (!text)
-		return -1;
-	for (line = strtok_r(text, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save))
-		if (!strncmp(line, name, len) && line[len] == ' ')
-			v = strtoll(line + len + 1, NULL, 10);
+	if (text && !lmr_parse_stats(text, &st))
+		for (i = 0; i < st.nr_stats; i++)
+			if (!strcmp(st.stats[i].name, name))
+				v = strtoll(st.stats[i].value, NULL, 10);
 	free(text);
+	lmr_state_free(&st);
 	return v;
 }
 
+/* Write one command to the control file; returns 0 or -errno. */
 static inline int lm_control(const char *cmd)
 {
 	int fd = open(LM_DIR "/control", O_WRONLY);
@@ -218,12 +221,18 @@ static inline int lm_control(const char *cmd)
 	return err;
 }
 
-/* A debugfs table parsed by the column names of its header line. */
+/*
+ * A debugfs table as lockmon-report reads it (lmr_table_split()): its
+ * header, and each row's cells, every one of them checked against the
+ * table's column list.
+ */
 struct lm_table {
 	char *buf;
+	struct lmr_table t;
 	int ncols;
 	char *cols[LM_MAX_COLS];
 	int nrows;
+	int ncells[LM_MAX_ROWS];
 	char *cell[LM_MAX_ROWS][LM_MAX_COLS];
 };
 
@@ -233,41 +242,56 @@ static inline void lm_table_free(struct lm_table *t)
 	free(t);
 }
 
-/* Parse a table file: "# lockmon abi" line, header line, rows. */
+static inline int lm_table_row(void *ctx, const struct lmr_table *lt,
+			       char **tok, int n)
+{
+	union {
+		struct lmr_lock l;
+		struct lmr_task t;
+		struct lmr_stack s;
+	} row;
+	struct lm_table *t = ctx;
+	int c, err;
+
+	memset(&row, 0, sizeof(row));
+	err = lmr_row_fill(lt, tok, n, &row);
+	if (err || t->nrows == LM_MAX_ROWS)
+		return err;
+	for (c = 0; c < n && c < LM_MAX_COLS; c++)
+		t->cell[t->nrows][c] = tok[c];
+	t->ncells[t->nrows++] = c;
+	return 0;
+}
+
+/* Read and parse the table file @name; NULL, with the reason, if bad. */
 static inline struct lm_table *lm_table(const char *name)
 {
 	struct lm_table *t = calloc(1, sizeof(*t));
-	char *line, *save = NULL, *tok, *s2;
-	int n = 0;
+	int c, err;
 
 	if (!t)
 		return NULL;
+	t->t.schema = lmr_schema_find(name);
 	t->buf = lm_read_lm(name);
-	if (!t->buf) {
-		free(t);
+	if (!t->t.schema || !t->buf) {
+		printf("# lm_table: cannot read %s\n", name);
+		lm_table_free(t);
 		return NULL;
 	}
-	for (line = strtok_r(t->buf, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save), n++) {
-		int c = 0;
-
-		if (n == 0)
-			continue;	/* abi line */
-		for (tok = strtok_r(line, " ", &s2); tok && c < LM_MAX_COLS;
-		     tok = strtok_r(NULL, " ", &s2), c++) {
-			if (n == 1)
-				t->cols[c] = tok;
-			else if (t->nrows < LM_MAX_ROWS)
-				t->cell[t->nrows][c] = tok;
-		}
-		if (n == 1)
-			t->ncols = c;
-		else if (t->nrows < LM_MAX_ROWS)
-			t->nrows++;
+	err = lmr_table_split(t->buf, &t->t, lm_table_row, t);
+	if (err) {
+		printf("# lm_table: %s: %s\n", name,
+		       err == -ENOMEM ? "out of memory" : lmr_parse_error());
+		lm_table_free(t);
+		return NULL;
 	}
+	for (c = 0; c < t->t.nhdr && c < LM_MAX_COLS; c++)
+		t->cols[c] = t->t.hdr[c];
+	t->ncols = c;
 	return t;
 }
 
+/* The cell of column @col in row @row, as the module wrote it; "" if none. */
 static inline const char *lm_cell(struct lm_table *t, int row, const char *col)
 {
 	int c;
@@ -278,30 +302,30 @@ static inline const char *lm_cell(struct lm_table *t, int row, const char *col)
 	return "";
 }
 
+/* The figure in column @col of row @row, read as its column's type says. */
 static inline unsigned long long lm_ucell(struct lm_table *t, int row,
 					  const char *col)
 {
+	const struct lmr_column *c = lmr_column_find(t->t.schema, col);
+	u64 v;
+
+	if (c && !lmr_cell_number(&t->t, c, t->cell[row], t->ncells[row], &v))
+		return v;
 	return strtoull(lm_cell(t, row, col), NULL, 0);
 }
 
-/* Does the "procs" cell of a locks row name @pid at @addr? */
+/* Does the "procs" cell of a locks row name @pid at an address in [lo, lo+len)? */
 static inline bool lm_row_has(struct lm_table *t, int row, pid_t pid,
 			      const void *lo, size_t len)
 {
-	const char *p = lm_cell(t, row, "procs");
+	const struct lmr_column *c = lmr_column_find(t->t.schema, "procs");
+	uintptr_t a = (uintptr_t)lo;
+	struct lmr_procs p;
 
-	while (p && *p) {
-		int tg = 0;
-		unsigned long long a = 0;
-
-		if (sscanf(p, "%d:0x%llx", &tg, &a) == 2 && tg == pid &&
-		    a >= (uintptr_t)lo && a < (uintptr_t)lo + len)
-			return true;
-		p = strchr(p, ',');
-		if (p)
-			p++;
-	}
-	return false;
+	if (!c || lmr_cell_read(&t->t, c, t->cell[row], t->ncells[row], &p))
+		return false;
+	return (p.tgid == pid && p.uaddr >= a && p.uaddr < a + len) ||
+	       (p.tgid2 && p.tgid2 == pid && p.uaddr2 >= a && p.uaddr2 < a + len);
 }
 
 /*
@@ -444,52 +468,48 @@ static inline bool lm_wait_scans(unsigned int n)
 /* One record of the deadlocks file. */
 struct lm_finding_rec {
 	unsigned long long seq, latency_ns;
-	char kind[16];
+	char kind[LMR_WORD_LEN];
 	int nr;
 	pid_t tid[LOCKMON_MAX_CHAIN], tgid[LOCKMON_MAX_CHAIN];
 	pid_t owner[LOCKMON_MAX_CHAIN];
 	unsigned long long uaddr[LOCKMON_MAX_CHAIN];
-	char how[LOCKMON_MAX_CHAIN][16];
+	char how[LOCKMON_MAX_CHAIN][LMR_WORD_LEN];
 };
 
-/* Parse the deadlocks file into @out; returns how many findings. */
+/* Parse the deadlocks file into @out; returns how many findings, or -1. */
 static inline int lm_findings(struct lm_finding_rec *out, int max)
 {
-	char *buf = lm_read_lm("deadlocks"), *line, *save = NULL;
-	int n = 0;
+	struct lmr_state st = { 0 };
+	char *buf = lm_read_lm("deadlocks");
+	int n, i, err;
 
 	if (!buf)
 		return -1;
-	for (line = strtok_r(buf, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		struct lm_finding_rec *f = n ? &out[n - 1] : NULL;
-		int i;
+	err = lmr_parse_deadlocks(buf, &st);
+	free(buf);
+	if (err) {
+		printf("# lm_findings: %s\n", lmr_parse_error());
+		lmr_state_free(&st);
+		return -1;
+	}
+	for (n = 0; n < max && (size_t)n < st.nr_findings; n++) {
+		const struct lmr_finding *f = &st.findings[n];
+		struct lm_finding_rec *r = &out[n];
 
-		if (!strncmp(line, "finding ", 8) && n < max) {
-			f = &out[n++];
-			memset(f, 0, sizeof(*f));
-			sscanf(line, "finding %llu kind=%15s tasks=%*d time_ns=%*u latency_ns=%llu",
-			       &f->seq, f->kind, &f->latency_ns);
-		} else if (f && sscanf(line, "  task %d", &i) == 1 &&
-			   i >= 0 && i < LOCKMON_MAX_CHAIN) {
-			const char *p;
-
-			p = strstr(line, " tid=");
-			f->tid[i] = p ? atoi(p + 5) : 0;
-			p = strstr(line, " tgid=");
-			f->tgid[i] = p ? atoi(p + 6) : 0;
-			p = strstr(line, " owner=");
-			f->owner[i] = p ? atoi(p + 7) : 0;
-			p = strstr(line, " uaddr=");
-			f->uaddr[i] = p ? strtoull(p + 7, NULL, 16) : 0;
-			p = strstr(line, " how=");
-			if (p)
-				sscanf(p + 5, "%15s", f->how[i]);
-			if (i + 1 > f->nr)
-				f->nr = i + 1;
+		memset(r, 0, sizeof(*r));
+		r->seq = f->seq;
+		r->latency_ns = f->latency_ns;
+		snprintf(r->kind, sizeof(r->kind), "%s", f->kind);
+		r->nr = (int)f->nr;
+		for (i = 0; i < r->nr; i++) {
+			r->tid[i] = f->t[i].tid;
+			r->tgid[i] = f->t[i].tgid;
+			r->owner[i] = f->t[i].owner;
+			r->uaddr[i] = f->t[i].uaddr;
+			snprintf(r->how[i], sizeof(r->how[i]), "%s", f->t[i].how);
 		}
 	}
-	free(buf);
+	lmr_state_free(&st);
 	return n;
 }
 

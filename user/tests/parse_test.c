@@ -137,6 +137,68 @@ static void bad_tables(void)
 	free(t);
 }
 
+/* Cells are found by the header's names: any order, unknown ones skipped. */
+static void column_order(void)
+{
+	const char *a = "# lockmon abi 1.2\n"
+		"futex class pi procs blocked again timeouts signals wakes total_ns max_ns avg_ns handoff_avg_ns handoff_max_ns waiters distinct owner owner_how hist\n"
+		"00000000000000aa lock 1 7:0x10,8:0x20 5 6 7 8 9 100 50 20 3 4 2 1 7 pi-word 3:5\n";
+	const char *b = "# lockmon abi 1.2\n"
+		"hist owner_how owner distinct waiters handoff_max_ns handoff_avg_ns avg_ns max_ns total_ns wakes signals timeouts again blocked procs pi class futex newer\n"
+		"3:5 pi-word 7 1 2 4 3 20 50 100 9 8 7 6 5 7:0x10,8:0x20 1 lock 00000000000000aa x\n";
+	struct lmr_state x = { 0 }, y = { 0 };
+
+	CHECK(lmr_parse_locks(a, &x) == 0 && x.nr_locks == 1);
+	CHECK(lmr_parse_locks(b, &y) == 0 && y.nr_locks == 1);
+	if (x.nr_locks == 1 && y.nr_locks == 1) {
+		CHECK(!memcmp(x.locks, y.locks, sizeof(*x.locks)));
+		CHECK(x.locks[0].id == 0xaa && x.locks[0].pi && x.locks[0].waits == 5);
+		CHECK(x.locks[0].tgid == 7 && x.locks[0].uaddr == 0x10);
+		CHECK(x.locks[0].tgid2 == 8 && x.locks[0].uaddr2 == 0x20);
+		CHECK(x.locks[0].hist[3] == 5 && x.locks[0].avg_ns == 20);
+		CHECK(!strcmp(x.locks[0].owner_how, "pi-word"));
+	}
+	lmr_state_free(&x);
+	lmr_state_free(&y);
+}
+
+/* One line of reason: which line, which column, which cell. */
+static void bad_cells(void)
+{
+	const char *hdr = "# lockmon abi 1.2\n"
+		"futex class pi procs blocked again timeouts signals wakes total_ns max_ns avg_ns handoff_avg_ns handoff_max_ns waiters distinct owner owner_how hist\n";
+	static const struct {
+		const char *row, *why;
+	} bad[] = {
+		{ "zz lock 0 7:0x10 5 6 7 8 9 100 50 20 3 4 2 1 7 none -\n",
+		  "line 3: bad futex 'zz'" },
+		{ "aa lock 0 7:0x10 5 x 7 8 9 100 50 20 3 4 2 1 7 none -\n",
+		  "line 3: bad again 'x'" },
+		{ "aa lock 0 7:0x10,8 5 6 7 8 9 100 50 20 3 4 2 1 7 none -\n",
+		  "line 3: bad procs '7:0x10,8'" },
+		{ "aa lock 0 7:0x10 5 6 7 8 9 100 50 20 3 4 2 1 7 none 99:1\n",
+		  "line 3: bad hist '99:1'" },
+		{ "aa lock 0 7:0x10 5 6 7 8 9 100 50 20 3 4 5000000000 1 7 none -\n",
+		  "line 3: bad waiters '5000000000'" },
+		{ "aa lock 0 7:0x10 5 6\n", "line 3: 6 cells for 19 columns" },
+	};
+	struct lmr_state st = { 0 };
+	char text[1024];
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "%s%s", hdr, bad[i].row);
+		CHECK(lmr_parse_locks(text, &st) == -EINVAL);
+		CHECK(!strcmp(lmr_parse_error(), bad[i].why));
+		lmr_state_free(&st);
+	}
+	CHECK(lmr_parse_locks("# lockmon abi 1.2\nfutex class\n", &st) == -EINVAL);
+	CHECK(!strcmp(lmr_parse_error(), "line 2: no column 'pi'"));
+	CHECK(lmr_parse_stacks("# lockmon abi 1.2\nstack ips... tgid\n", &st) == -EINVAL);
+	CHECK(!strcmp(lmr_parse_error(), "line 2: column 'ips...' is not the last"));
+	lmr_state_free(&st);
+}
+
 static void durations(void)
 {
 	u64 ns;
@@ -535,6 +597,8 @@ int main(void)
 	RUN(deadlocks_file);
 	RUN(stacks_and_stats);
 	RUN(bad_tables);
+	RUN(column_order);
+	RUN(bad_cells);
 	RUN(durations);
 	RUN(record_roundtrip);
 	RUN(record_damaged);

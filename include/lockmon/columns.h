@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * lockmon: the columns of the debugfs table files, one list per file.
+ *
+ * Each list is an X-macro: LOCKMON_<TABLE>_COLUMNS(C) expands C() once per
+ * column, in the order the module prints them:
+ *
+ *	C(name, type, since, get, field)
+ *
+ * name   the column's name in the file's header line
+ * type   how its cell is written and read (below)
+ * since  the ABI minor version that added it; a reader accepts a file of
+ *        an older minor without it
+ * get    module/debugfs.c: the cell's value, an expression of the row
+ *        being printed (r) and its snapshot (s)
+ * field  lockmon-report: the member of its row struct the cell is read into
+ *        (struct lmr_lock and struct lmr_stack declare theirs from here)
+ *
+ * The module prints the header line and each row from the list
+ * (lm_<table>_show()); lockmon-report reads the cells by the names of the
+ * header line into those members (user/debugfs_parse.c), and so do the
+ * selftests through it. Only the expansion site sees get or field, so
+ * neither side compiles the other's.
+ *
+ * A new column goes at the end of its list (readers older than it find
+ * columns by name, but scripts may not), with since set to the
+ * LOCKMON_ABI_MINOR it bumps in include/uapi/linux/lockmon.h.
+ *
+ * Types, as the module writes them:
+ *
+ * hex64    %016llx: a futex id
+ * addr     0x%llx: a user address
+ * u64      %llu
+ * u32      %u
+ * flag     %u: a truth value, 0 or 1
+ * pid      %d
+ * word     one word without blanks
+ * comm     a task's comm, blanks as '_', "-" when empty
+ * procs    TGID:0xUADDR[,TGID:0xUADDR]: the (at most two) users of a futex
+ * hist     BUCKET:COUNT[,BUCKET:COUNT...] of the non-empty log2(ns)
+ *          buckets, or "-"
+ * opthex   %016llx, or "-" for none
+ * cycle    "CYCLE" or "-"
+ * ips      0x%llx cells, one per frame, to the end of the line: last only
+ */
+#ifndef _LOCKMON_COLUMNS_H
+#define _LOCKMON_COLUMNS_H
+
+/* locks: one row per futex with a blocking wait (struct lm_futex) */
+#define LOCKMON_LOCKS_COLUMNS(C)					\
+	C("futex", hex64, 0, r->id, id)					\
+	C("class", word, 0, lm_class_names[lm_futex_class(r)], klass)	\
+	C("pi", flag, 0, r->pi, pi)					\
+	C("procs", procs, 0, r, procs)					\
+	C("blocked", u64, 0, r->blocked, waits)				\
+	C("again", u64, 0, r->again, again)				\
+	C("timeouts", u64, 0, r->timeouts, timeouts)			\
+	C("signals", u64, 0, r->signals, signals)			\
+	C("wakes", u64, 0, r->wakes, wakes)				\
+	C("total_ns", u64, 0, r->total_ns, total_ns)			\
+	C("max_ns", u64, 0, r->max_ns, max_ns)				\
+	C("avg_ns", u64, 0, lm_avg(r->total_ns, r->blocked), avg_ns)	\
+	C("handoff_avg_ns", u64, 0, lm_avg(r->hand_ns, r->hand_count),	\
+	  handoff_avg_ns)						\
+	C("handoff_max_ns", u64, 0, r->hand_max_ns, handoff_max_ns)	\
+	C("waiters", u32, 0, r->waiters, waiters)			\
+	C("distinct", u32, 0, r->distinct, distinct)			\
+	C("owner", pid, 0, r->waiters ? r->owner : 0, owner)		\
+	C("owner_how", word, 0,						\
+	  lm_owner_how_name(r->waiters ? r->owner_how : 0), owner_how)	\
+	C("hist", hist, 0, r->hist, hist)
+
+/* tasks: one row per task blocked in a futex wait (struct lm_task) */
+#define LOCKMON_TASKS_COLUMNS(C)					\
+	C("tid", pid, 0, r->tid, tid)					\
+	C("tgid", pid, 0, r->tgid, tgid)				\
+	C("comm", comm, 0, r->comm, comm)				\
+	C("futex", hex64, 0, r->futex_id, futex_id)			\
+	C("uaddr", addr, 0, r->uaddr, uaddr)				\
+	C("kind", word, 0, r->pi ? "pi" : "futex", kind)		\
+	C("wait_ns", u64, 0, s->now > r->since ? s->now - r->since : 0,	\
+	  wait_ns)							\
+	C("owner", pid, 0, r->owner, owner)				\
+	C("owner_how", word, 0, lm_owner_how_name(r->owner_how),	\
+	  owner_how)							\
+	C("timed", flag, 0, r->timed, timed)				\
+	C("woken", flag, 0, r->woken, woken)				\
+	C("last_waker", pid, 0, r->last_waker, last_waker)		\
+	C("stack", u32, 0, r->stack_id, stack_id)
+
+/* waitgraph: one wait-for edge per blocked, unwoken task (struct lm_task) */
+#define LOCKMON_WAITGRAPH_COLUMNS(C)					\
+	C("waiter", pid, 0, r->tid, tid)				\
+	C("tgid", pid, 0, r->tgid, tgid)				\
+	C("comm", comm, 0, r->comm, comm)				\
+	C("futex", hex64, 0, r->futex_id, futex_id)			\
+	C("uaddr", addr, 0, r->uaddr, uaddr)				\
+	C("owner", pid, 0, r->owner, owner)				\
+	C("owner_how", word, 0, lm_owner_how_name(r->owner_how),	\
+	  owner_how)							\
+	C("owner_waits_on", opthex, 0, lm_graph_owner_futex(s, r),	\
+	  owner_waits_on)						\
+	C("cycle", cycle, 0, lm_snap_on_cycle(s, r), cycle)
+
+/* stacks: one row per captured user stack (struct lm_stack_row) */
+#define LOCKMON_STACKS_COLUMNS(C)					\
+	C("stack", u32, 0, r->id, id)					\
+	C("tgid", pid, 0, r->tgid, tgid)				\
+	C("ips...", ips, 0, r, ips)
+
+#endif /* _LOCKMON_COLUMNS_H */
