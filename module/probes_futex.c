@@ -186,6 +186,14 @@ static noinline void lm_wait_refused(struct lm_task *t, unsigned long tflags)
 	lm_graph_pi_edeadlk(&me);
 }
 
+/* The owner lm_resolve_owner() found has died: it is a glibc owner. */
+static bool lm_dead_owner(u8 *how, u8 *kind)
+{
+	*how = LOCKMON_OWNER_GLIBC;
+	*kind &= LM_GLIBC_KIND_MASK;
+	return true;
+}
+
 /*
  * The task blocks on @k: record it on the futex and the task, resolve the
  * owner and follow the chain. @t is locked and is unlocked here.
@@ -195,6 +203,7 @@ static void lm_block(struct lm_task *t, unsigned long tflags,
 {
 	struct lm_futex *f;
 	unsigned long flags;
+	bool dead = false;
 	u8 how, kind;
 	pid_t owner;
 	u32 idx;
@@ -221,12 +230,19 @@ static void lm_block(struct lm_task *t, unsigned long tflags,
 		/*
 		 * Infer only for lock-like futexes that carry no owner of
 		 * their own: a glibc or PI lock seen unowned is simply free.
+		 * A mutex whose owner lockmon saw die is an orphan; that is
+		 * tested here, off the path of an owner found alive.
 		 */
-		if (how == LOCKMON_OWNER_NONE && !f->glibc && !f->pi &&
-		    f->last_waker && f->last_waker != t->tid &&
-		    lm_futex_class(f) == LOCKMON_CLASS_LOCK) {
-			owner = f->last_waker;
-			how = LOCKMON_OWNER_INFERRED;
+		if (how == LOCKMON_OWNER_NONE) {
+			if (unlikely(kind & LM_KIND_DEAD)) {
+				dead = lm_dead_owner(&how, &kind);
+				f->glibc = 1;
+			} else if (!f->glibc && !f->pi && f->last_waker &&
+				   f->last_waker != t->tid &&
+				   lm_futex_class(f) == LOCKMON_CLASS_LOCK) {
+				owner = f->last_waker;
+				how = LOCKMON_OWNER_INFERRED;
+			}
 		}
 		f->owner = owner;
 		f->owner_how = how;
@@ -235,6 +251,8 @@ static void lm_block(struct lm_task *t, unsigned long tflags,
 	} else {
 		idx = LM_NONE;
 		t->futex_id = lm_fkey_id(k);
+		if (unlikely(kind & LM_KIND_DEAD))
+			dead = lm_dead_owner(&how, &kind);
 	}
 	t->state = LM_T_WAITING;
 	t->since = lm_now();
@@ -252,8 +270,10 @@ static void lm_block(struct lm_task *t, unsigned long tflags,
 				 owner, how, t->timed, 0);
 	lm_task_unlock(t, tflags);
 
-	/* the slot itself is copied only if the owner is blocked too */
-	lm_graph_check_block(current->pid, owner, how, kind);
+	if (unlikely(dead))
+		lm_graph_orphan_block(current->pid);
+	else	/* the slot itself is copied only if the owner is blocked too */
+		lm_graph_check_block(current->pid, owner, how, kind);
 }
 
 /* futex_wait_queue(hb, q, timeout): the task is about to sleep. */
