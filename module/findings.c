@@ -169,7 +169,9 @@ bool lm_finding_record(struct lm_finding *f, u64 since)
  * Only a PI or glibc owner that is not the task itself counts (an inferred
  * owner is a guess: its exit proves nothing), and only once per wait. The
  * owner is gone when no task could have written its TID in the word
- * (lm_owner_gone()); what lockmon knows of it goes in the finding.
+ * (lm_owner_gone()); what lockmon knows of it goes in the finding. A PI
+ * futex is keyed per process whether or not it is shared, so its owner
+ * may be in any process.
  *
  * Return: true if a new finding was recorded.
  */
@@ -181,7 +183,7 @@ bool lm_orphan_record(struct lm_finding *f, const struct lm_task *t, u64 bound)
 	    t->owner <= 0 || t->owner == t->tid ||
 	    (t->owner_how != LOCKMON_OWNER_GLIBC &&
 	     t->owner_how != LOCKMON_OWNER_PI) ||
-	    !lm_owner_gone(t->owner, t->tgid, t->shared, bound, &g))
+	    !lm_owner_gone(t->owner, t->tgid, t->shared || t->pi, bound, &g))
 		return false;
 	f->kind = LOCKMON_FINDING_ORPHAN;
 	f->nr = 1;

@@ -98,7 +98,8 @@ static bool lm_scan_owner_gone(const struct lm_task *t)
 	if (t->owner <= 0 || t->owner == t->tid ||
 	    (t->reported & BIT(LOCKMON_FINDING_ORPHAN)))
 		return false;
-	return lm_owner_gone(t->owner, t->tgid, t->shared, t->since, &g);
+	return lm_owner_gone(t->owner, t->tgid, t->shared || t->pi, t->since,
+			     &g);
 }
 
 /*
