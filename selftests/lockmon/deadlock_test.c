@@ -279,46 +279,6 @@ TEST(pshared_abba_across_processes)
 	lm_kill(child[1]);
 }
 
-/* ---- orphan: the owner exits holding the lock ------------------------ */
-
-static void *orphan_owner(void *arg)
-{
-	struct dl *d = arg;
-
-	pthread_mutex_lock(&d->m[0]);
-	d->tid[1] = lm_gettid();
-	/* lockmon read this thread as the owner when the waiter blocked */
-	d->seen = lm_wait_until(d->tid[0] && lm_task_blocked(d->tid[0]), 10000);
-	return NULL;		/* exits holding m[0] */
-}
-
-TEST(orphaned_lock_is_found)
-{
-	struct dl *d = dl_new(1, PTHREAD_MUTEX_NORMAL, PTHREAD_PRIO_NONE,
-			      PTHREAD_PROCESS_PRIVATE);
-	struct lm_finding_rec f;
-	pthread_t th;
-	pid_t child;
-
-	ASSERT_EQ(0, lm_fresh());
-	child = fork();
-	if (child == 0) {
-		pthread_create(&th, NULL, orphan_owner, d);
-		while (!d->tid[1])	/* the owner holds m[0] */
-			lm_sleep_ms(1);
-		d->tid[0] = lm_gettid();
-		pthread_mutex_lock(&d->m[0]);
-		_exit(0);
-	}
-	ASSERT_TRUE(lm_wait_until(d->tid[0] && d->tid[1], 5000));
-	EXPECT_TRUE(wait_finding("orphan", (pid_t *)d->tid, 1, &f, 10000))
-		TH_LOG("the owner %s the waiter blocked before it exited",
-		       d->seen ? "saw" : "did not see");
-	EXPECT_EQ(d->tid[1], f.owner[0]);
-	EXPECT_EQ((uintptr_t)&d->m[0], f.uaddr[0]);
-	lm_kill(child);
-}
-
 /*
  * A key=value of the "finding SEQ" line in the deadlocks file, copied to
  * @out (empty when the line or the key is missing).
@@ -364,6 +324,53 @@ static int only_finding(pid_t tgid, struct lm_finding_rec *out)
 		}
 	}
 	return hits == 1 ? 0 : -1;
+}
+
+/* ---- orphan: the owner exits holding the lock ------------------------ */
+
+static void *orphan_owner(void *arg)
+{
+	struct dl *d = arg;
+
+	pthread_setname_np(pthread_self(), "lm-late-owner");
+	pthread_mutex_lock(&d->m[0]);
+	d->tid[1] = lm_gettid();
+	/* lockmon read this thread as the owner when the waiter blocked */
+	d->seen = lm_wait_until(d->tid[0] && lm_task_blocked(d->tid[0]), 10000);
+	return NULL;		/* exits holding m[0] */
+}
+
+TEST(orphaned_lock_is_found)
+{
+	struct dl *d = dl_new(1, PTHREAD_MUTEX_NORMAL, PTHREAD_PRIO_NONE,
+			      PTHREAD_PROCESS_PRIVATE);
+	struct lm_finding_rec f;
+	char comm[32], tgid[32];
+	pthread_t th;
+	pid_t child;
+
+	ASSERT_EQ(0, lm_fresh());
+	child = fork();
+	if (child == 0) {
+		pthread_create(&th, NULL, orphan_owner, d);
+		while (!d->tid[1])	/* the owner holds m[0] */
+			lm_sleep_ms(1);
+		d->tid[0] = lm_gettid();
+		pthread_mutex_lock(&d->m[0]);
+		_exit(0);
+	}
+	ASSERT_TRUE(lm_wait_until(d->tid[0] && d->tid[1], 5000));
+	EXPECT_TRUE(wait_finding("orphan", (pid_t *)d->tid, 1, &f, 10000))
+		TH_LOG("the owner %s the waiter blocked before it exited",
+		       d->seen ? "saw" : "did not see");
+	EXPECT_EQ(d->tid[1], f.owner[0]);
+	EXPECT_EQ((uintptr_t)&d->m[0], f.uaddr[0]);
+	/* lockmon saw the owner exit: it names its command and process */
+	finding_value(f.seq, "owner_comm", comm, sizeof(comm));
+	finding_value(f.seq, "owner_tgid", tgid, sizeof(tgid));
+	EXPECT_STREQ("lm-late-owner", comm);
+	EXPECT_EQ(child, atoi(tgid));
+	lm_kill(child);
 }
 
 /* ---- orphan: the owner exits before the waiter blocks ----------------- */
