@@ -87,6 +87,10 @@ static void lm_graph_follow(const struct lm_task *self, bool settled,
 	lm_count(LM_CNT_cycle_checks);
 	f->kind = LOCKMON_FINDING_CYCLE;
 	f->seq = 0;
+	f->stall_threads = 0;
+	f->stall_blocked_ns = 0;
+	f->owner_tgid = 0;
+	f->owner_comm[0] = '\0';
 	lm_finding_task_from(&f->t[0], self);
 	f->nr = 1;
 	if (lm_self_deadlock(self))
@@ -185,4 +189,26 @@ void lm_graph_check_block(pid_t tid, pid_t owner, u8 how, u8 kind)
 	if (!lm_task_copy(tid, self) || self->state != LM_T_WAITING)
 		return;
 	lm_graph_follow(self, false, this_cpu_ptr(&lm_chain_buf));
+}
+
+/**
+ * lm_graph_orphan_block() - the wait current begins is on an orphaned lock
+ * @tid: current, just blocked on a glibc mutex whose owner lockmon saw die
+ *
+ * Called by the probes only when owner resolution found such an owner
+ * (LM_KIND_DEAD), never for a live one. Records the orphan now, with the
+ * waiter's stack, instead of leaving it to the scan.
+ */
+void lm_graph_orphan_block(pid_t tid)
+{
+	struct lm_task *self = this_cpu_ptr(&lm_self_buf);
+	struct lm_finding *f = this_cpu_ptr(&lm_chain_buf);
+
+	if (!lm_task_copy(tid, self) || self->state != LM_T_WAITING)
+		return;
+	if (!lm_orphan_record(f, self, self->since))
+		return;
+	/* self is current: its stack is at hand, and findings are rare */
+	if (!self->stack_id)
+		lm_wait_set_stack(self, lm_stack_capture());
 }

@@ -432,9 +432,18 @@ static int lm_findings_show(struct seq_file *m, struct lm_snap *s, void *row)
 	const struct lm_finding *f = row;
 	unsigned int i, n;
 
-	seq_printf(m, "finding %llu kind=%s tasks=%u time_ns=%llu latency_ns=%llu\n",
+	seq_printf(m, "finding %llu kind=%s tasks=%u time_ns=%llu latency_ns=%llu",
 		   f->seq, lm_finding_kind_name(f->kind), f->nr, f->time_ns,
 		   f->latency_ns);
+	/* ABI 1.3: what a user acts on, after the fields of 1.2 */
+	if (f->kind == LOCKMON_FINDING_ORPHAN) {
+		seq_printf(m, " owner_tgid=%d owner_comm=", f->owner_tgid);
+		lm_put_comm(m, f->owner_comm);
+	}
+	if (f->stall_threads)
+		seq_printf(m, " stall_threads=%u stall_blocked_ns=%llu",
+			   f->stall_threads, f->stall_blocked_ns);
+	seq_putc(m, '\n');
 	for (i = 0; i < f->nr; i++) {
 		const struct lm_finding_task *t = &f->t[i];
 

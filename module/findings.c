@@ -160,6 +160,111 @@ bool lm_finding_record(struct lm_finding *f, u64 since)
 }
 
 /**
+ * lm_orphan_record() - record an orphan if a wait's owner is gone
+ * @f: room for the finding
+ * @t: snapshot of a waiting task
+ * @bound: a time after @t's owner was read from its lock word
+ *
+ * Only a PI or glibc owner that is not the task itself counts (an inferred
+ * owner is a guess: its exit proves nothing), and only once per wait. The
+ * owner is gone when no task could have written its TID in the word
+ * (lm_owner_gone()); what lockmon knows of it goes in the finding. A PI
+ * futex is keyed per process whether or not it is shared, so its owner
+ * may be in any process.
+ *
+ * Return: true if a new finding was recorded.
+ */
+bool lm_orphan_record(struct lm_finding *f, const struct lm_task *t, u64 bound)
+{
+	struct lm_gone g;
+
+	if ((t->reported & BIT(LOCKMON_FINDING_ORPHAN)) ||
+	    t->owner <= 0 || t->owner == t->tid ||
+	    (t->owner_how != LOCKMON_OWNER_GLIBC &&
+	     t->owner_how != LOCKMON_OWNER_PI) ||
+	    !lm_owner_gone(t->owner, t->tgid, t->shared || t->pi, bound, &g))
+		return false;
+	f->kind = LOCKMON_FINDING_ORPHAN;
+	f->nr = 1;
+	f->seq = 0;
+	f->stall_threads = 0;
+	f->stall_blocked_ns = 0;
+	f->owner_tgid = g.tgid;
+	memcpy(f->owner_comm, g.comm, sizeof(f->owner_comm));
+	lm_finding_task_from(&f->t[0], t);
+	return lm_finding_record(f, t->since);
+}
+
+/* Is @t (tid, futex) a member of finding @f? */
+static bool lm_finding_has(const struct lm_finding *f,
+			   const struct lm_finding_task *t)
+{
+	unsigned int i;
+
+	for (i = 0; i < f->nr; i++)
+		if (f->t[i].tid == t->tid && f->t[i].futex_id == t->futex_id)
+			return true;
+	return false;
+}
+
+/**
+ * lm_findings_add_stall() - a stall that only adds to findings made already
+ * @stall: the stall, every thread of one process
+ * @threads: the process's threads
+ * @blocked_ns: how long the oldest of their waits has lasted
+ *
+ * The scan found every thread of a process blocked, and each of them is in
+ * a cycle or an orphan finding, or waits on a thread that is. Rather than
+ * a second finding for the same deadlock, each of those findings still in
+ * the ring is marked: the whole process is now blocked behind it. The
+ * stall's members are marked as reported, so later scans do not ask again.
+ *
+ * Return: how many findings were marked; 0 when none is left in the ring
+ * (then the caller records the stall itself).
+ */
+unsigned int lm_findings_add_stall(const struct lm_finding *stall,
+				   u32 threads, u64 blocked_ns)
+{
+	u64 seqs[LOCKMON_MAX_CHAIN];
+	struct lm_finding *r;
+	unsigned int found = 0, n = 0, i, j;
+	unsigned long flags;
+	u64 kept;
+
+	raw_spin_lock_irqsave(&lm_findings_lock, flags);
+	kept = min_t(u64, lm_finding_seq, lm_max_findings);
+	for (i = 0; i < kept; i++) {
+		r = &lm_findings[i];
+		if (r->kind != LOCKMON_FINDING_CYCLE &&
+		    r->kind != LOCKMON_FINDING_ORPHAN)
+			continue;
+		for (j = 0; j < stall->nr; j++)
+			if (lm_finding_has(r, &stall->t[j]))
+				break;
+		if (j == stall->nr)
+			continue;
+		found++;
+		if (!r->stall_threads && n < ARRAY_SIZE(seqs))
+			seqs[n++] = r->seq;
+		r->stall_threads = threads;
+		r->stall_blocked_ns = blocked_ns;
+	}
+	raw_spin_unlock_irqrestore(&lm_findings_lock, flags);
+
+	if (!found)
+		return 0;
+	lm_finding_mark(stall);
+	for (i = 0; i < n; i++) {
+		pr_info("finding %llu: every thread of %s/%d (%u threads) is now blocked, the longest for %llu ms\n",
+			seqs[i], stall->t[0].comm, stall->t[0].tgid, threads,
+			div_u64(blocked_ns, NSEC_PER_MSEC));
+		trace_lockmon_stall(seqs[i], stall->t[0].tgid, threads,
+				    div_u64(blocked_ns, NSEC_PER_MSEC));
+	}
+	return found;
+}
+
+/**
  * lm_pending_add() - hold a cycle back until its timed waits settle
  * @f: the cycle
  */
@@ -290,30 +395,68 @@ const char *lm_finding_kind_name(unsigned int kind)
 	       lm_kind_names[kind] : "?";
 }
 
-/* The kernel log report, in the shape lockdep users know. */
-static void lm_report_print(const struct lm_finding *f)
+/* A stall's member: what it waits on and who, if anyone, holds that. */
+static void lm_report_member(const struct lm_finding_task *t)
+{
+	if (t->owner > 0)
+		pr_info("  %s/%d waits on 0x%llx held by %d [%s]%s\n", t->comm,
+			t->tid, t->uaddr, t->owner,
+			lm_owner_how_name(t->owner_how),
+			t->timed ? " (timed)" : "");
+	else
+		pr_info("  %s/%d waits on 0x%llx, no owner known%s\n", t->comm,
+			t->tid, t->uaddr, t->timed ? " (timed)" : "");
+}
+
+static void lm_report_stall(const struct lm_finding *f)
 {
 	const struct lm_finding_task *a = &f->t[0];
 	unsigned int i;
 
-	pr_info("======================================================\n");
-	pr_info("user-space %s: %u task%s [finding %llu]\n",
-		f->kind == LOCKMON_FINDING_CYCLE ? "deadlock cycle" :
-		lm_finding_kind_name(f->kind), f->nr, f->nr == 1 ? "" : "s",
-		f->seq);
-	pr_info("------------------------------------------------------\n");
-	if (f->kind == LOCKMON_FINDING_STALL) {
-		pr_info("every thread of %s/%d has been blocked in an untimed futex wait for over %u ms\n",
-			a->comm, a->tgid, lm_stall_ms);
-	} else if (f->kind == LOCKMON_FINDING_ORPHAN) {
-		pr_info("%s/%d waits on futex 0x%llx held by task %d, which has exited\n",
-			a->comm, a->tid, a->uaddr, a->owner);
-	} else {
-		pr_info("%s/%d is trying to acquire futex 0x%llx (tgid %d)\n",
-			a->comm, a->tid, a->uaddr, a->tgid);
-		pr_info("but it is held by task %d [%s]\n", a->owner,
-			lm_owner_how_name(a->owner_how));
-	}
+	pr_info("every thread of %s/%d (%u threads) has been blocked in an untimed futex wait for over %u ms, the longest for %llu ms\n",
+		a->comm, a->tgid, f->stall_threads, lm_stall_ms,
+		div_u64(f->stall_blocked_ns, NSEC_PER_MSEC));
+	for (i = 0; i < f->nr; i++)
+		lm_report_member(&f->t[i]);
+}
+
+static void lm_report_orphan(const struct lm_finding *f)
+{
+	const struct lm_finding_task *a = &f->t[0];
+
+	pr_info("%s/%d (tgid %d) waits on futex 0x%llx held by task %d [%s], which has exited\n",
+		a->comm, a->tid, a->tgid, a->uaddr, a->owner,
+		lm_owner_how_name(a->owner_how));
+	if (f->owner_tgid)
+		pr_info("the owner was %s/%d (tgid %d); it exited holding the lock\n",
+			f->owner_comm, a->owner, f->owner_tgid);
+	else
+		pr_info("the owner exited before lockmon could see it\n");
+	pr_info("found %llu ns after the wait began\n", f->latency_ns);
+}
+
+static void lm_report_refused(const struct lm_finding *f)
+{
+	const struct lm_finding_task *a = &f->t[0];
+
+	pr_info("%s/%d (tgid %d) was refused PI futex 0x%llx with EDEADLK\n",
+		a->comm, a->tid, a->tgid, a->uaddr);
+	pr_info("the kernel found that the wait would deadlock; the lock is held by task %d [%s]\n",
+		a->owner, lm_owner_how_name(a->owner_how));
+	pr_info("\n");
+	pr_info(" *** DEADLOCK ***\n");
+}
+
+/* A cycle, as lockdep prints one: the chain and, for two, the scenario. */
+static void lm_report_cycle(const struct lm_finding *f)
+{
+	const struct lm_finding_task *a = &f->t[0];
+	unsigned int i;
+
+	pr_info("%s/%d is trying to acquire futex 0x%llx (tgid %d)\n",
+		a->comm, a->tid, a->uaddr, a->tgid);
+	pr_info("but it is held by task %d [%s]\n", a->owner,
+		lm_owner_how_name(a->owner_how));
 	pr_info("\n");
 	pr_info("Chain exists of:\n");
 	for (i = 0; i < f->nr; i++)
@@ -322,7 +465,7 @@ static void lm_report_print(const struct lm_finding *f)
 			f->t[i].uaddr, f->t[i].owner,
 			lm_owner_how_name(f->t[i].owner_how),
 			f->t[i].timed ? " (timed)" : "");
-	if (f->kind == LOCKMON_FINDING_CYCLE && f->nr == 2) {
+	if (f->nr == 2) {
 		pr_info("\n");
 		pr_info(" Possible scenario:\n");
 		pr_info("       T%-18d T%d\n", f->t[0].tid, f->t[1].tid);
@@ -332,12 +475,46 @@ static void lm_report_print(const struct lm_finding *f)
 		pr_info("  lock(0x%llx);\n", f->t[0].uaddr);
 		pr_info("                           lock(0x%llx);\n", f->t[1].uaddr);
 	}
-	if (f->kind == LOCKMON_FINDING_CYCLE ||
-	    f->kind == LOCKMON_FINDING_PI_EDEADLK) {
-		pr_info("\n");
-		pr_info(" *** DEADLOCK ***\n");
+	pr_info("\n");
+	if (f->kind == LOCKMON_FINDING_TRANSIENT) {
+		pr_info("it dissolved when one of its timed waits ended\n");
+		return;
 	}
-	pr_info("found %llu ns after the last wait began\n", f->latency_ns);
+	pr_info(" *** DEADLOCK ***\n");
+	pr_info("found %llu ns after %s/%d's wait began\n", f->latency_ns,
+		a->comm, a->tid);
+}
+
+/* The kernel log report: a format of its own for each kind of finding. */
+static void lm_report_print(const struct lm_finding *f)
+{
+	static const char *const title[] = {
+		[LOCKMON_FINDING_CYCLE] = "deadlock cycle",
+		[LOCKMON_FINDING_PI_EDEADLK] = "PI lock refused",
+		[LOCKMON_FINDING_ORPHAN] = "orphaned lock",
+		[LOCKMON_FINDING_STALL] = "stall",
+		[LOCKMON_FINDING_TRANSIENT] = "transient cycle",
+	};
+
+	pr_info("======================================================\n");
+	pr_info("user-space %s: %u task%s [finding %llu]\n",
+		f->kind < ARRAY_SIZE(title) && title[f->kind] ?
+		title[f->kind] : "?", f->nr, f->nr == 1 ? "" : "s", f->seq);
+	pr_info("------------------------------------------------------\n");
+	switch (f->kind) {
+	case LOCKMON_FINDING_STALL:
+		lm_report_stall(f);
+		break;
+	case LOCKMON_FINDING_ORPHAN:
+		lm_report_orphan(f);
+		break;
+	case LOCKMON_FINDING_PI_EDEADLK:
+		lm_report_refused(f);
+		break;
+	default:
+		lm_report_cycle(f);
+		break;
+	}
 }
 
 static void lm_report_fn(struct work_struct *work)

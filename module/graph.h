@@ -11,7 +11,14 @@
 #include "lockmon.h"
 
 /* owners.c */
-bool lm_task_alive(pid_t tid, pid_t tgid, bool any_tgid);
+struct lm_gone {
+	pid_t tgid;		/* the owner's process; 0: lockmon never saw it */
+	u64 exit_ns;		/* when it exited; 0: exiting now, or unknown */
+	char comm[TASK_COMM_LEN];
+};
+
+bool lm_owner_gone(pid_t tid, pid_t tgid, bool any_tgid, u64 bound,
+		   struct lm_gone *g);
 pid_t lm_owner_from_words(const s32 *w, bool pi, bool shared, s64 val,
 			  pid_t tgid, bool dead_ok, u8 *how, u8 *kind);
 bool lm_refresh_owner(struct lm_task *t, bool sleepable);
@@ -24,6 +31,9 @@ bool lm_finding_record(struct lm_finding *f, u64 since);
 void lm_pending_add(struct lm_finding *f);
 void lm_pending_prune(void);
 void lm_findings_set_stack(pid_t tid, u64 futex_id, u32 stack_id);
+bool lm_orphan_record(struct lm_finding *f, const struct lm_task *t, u64 bound);
+unsigned int lm_findings_add_stall(const struct lm_finding *stall,
+				   u32 threads, u64 blocked_ns);
 
 /* cycles.c */
 void lm_wait_set_stack(const struct lm_task *t, u32 stack_id);

@@ -246,6 +246,10 @@ struct lm_finding {
 	u64 sig;		/* identity, for reporting once */
 	u8 kind;		/* enum lockmon_finding_kind */
 	u8 nr;
+	u32 stall_threads;	/* the process all blocked (stall): threads */
+	u64 stall_blocked_ns;	/* ... and how long its oldest wait had lasted */
+	pid_t owner_tgid;	/* orphan: the dead owner's process, 0 unknown */
+	char owner_comm[TASK_COMM_LEN];	/* ... and command, "" unknown */
 	struct lm_finding_task t[LOCKMON_MAX_CHAIN];
 };
 
@@ -259,6 +263,12 @@ size_t lm_scan_bytes(void);
 
 pid_t lm_resolve_owner(u64 uaddr, bool pi, bool shared, s64 val, bool known,
 		       u8 *how, u8 *kind);
+/* lm_resolve_owner()'s @kind when the owner is a thread that has died */
+#define LM_KIND_DEAD	0x80
+void lm_exited_record(const struct task_struct *p);
+void lm_exited_reset(void);
+size_t lm_exited_bytes(void);
+void lm_graph_orphan_block(pid_t tid);
 void lm_graph_check(const struct lm_task *self, bool settled);
 void lm_graph_check_block(pid_t tid, pid_t owner, u8 how, u8 kind);
 void lm_graph_pi_edeadlk(const struct lm_task *self);

@@ -117,7 +117,7 @@ static bool lm_enabled;
 size_t lm_memory_bytes(void)
 {
 	return lm_waits_bytes() + lm_stats_bytes() + lm_stacks_bytes() +
-	       lm_findings_bytes() + lm_scan_bytes() +
+	       lm_findings_bytes() + lm_scan_bytes() + lm_exited_bytes() +
 	       lm_probes_futex_bytes();
 }
 
@@ -218,6 +218,7 @@ void lm_reset(void)
 	lm_stats_reset();
 	lm_stacks_reset();
 	lm_findings_reset();
+	lm_exited_reset();
 	mutex_unlock(&lm_ctl_mutex);
 	if (was && lm_enable())
 		pr_warn("reset: could not enable again\n");

@@ -10,6 +10,7 @@
 #include <linux/pid.h>
 #include <linux/rcupdate.h>
 #include <linux/sched/signal.h>
+#include <linux/string.h>
 #include <linux/uaccess.h>
 #include "compat.h"
 #include "lockmon.h"
@@ -23,7 +24,7 @@
  *
  * Return: true if it exists and is not exiting.
  */
-bool lm_task_alive(pid_t tid, pid_t tgid, bool any_tgid)
+static bool lm_task_alive(pid_t tid, pid_t tgid, bool any_tgid)
 {
 	struct task_struct *p;
 	bool alive;
@@ -34,6 +35,145 @@ bool lm_task_alive(pid_t tid, pid_t tgid, bool any_tgid)
 		(any_tgid || p->tgid == tgid);
 	rcu_read_unlock();
 	return alive;
+}
+
+/*
+ * Exited tasks, for orphans: the last exit of each TID modulo LM_EXITED,
+ * written by the sched_process_exit probe. A record is replaced by the exit
+ * of a TID LM_EXITED apart (exits_overwritten); it stays when its TID is
+ * given to a new task, which is how a reused TID is told apart.
+ */
+#define LM_EXITED	1024
+
+struct lm_exited {
+	pid_t tid;
+	pid_t tgid;
+	u64 exit_ns;
+	char comm[TASK_COMM_LEN];
+};
+
+static DEFINE_RAW_SPINLOCK(lm_exited_lock);
+static struct lm_exited lm_exited[LM_EXITED];
+
+/**
+ * lm_exited_record() - remember a task that exits
+ * @p: the exiting task (current)
+ *
+ * Called for every task exit while lockmon is enabled: one short critical
+ * section under a lock no futex path takes.
+ */
+void lm_exited_record(const struct task_struct *p)
+{
+	struct lm_exited *e = &lm_exited[p->pid & (LM_EXITED - 1)];
+	unsigned long flags;
+	bool over;
+
+	raw_spin_lock_irqsave(&lm_exited_lock, flags);
+	over = e->tid && e->tid != p->pid;
+	e->tid = p->pid;
+	e->tgid = p->tgid;
+	e->exit_ns = lm_now();
+	memcpy(e->comm, p->comm, sizeof(e->comm));
+	raw_spin_unlock_irqrestore(&lm_exited_lock, flags);
+	lm_count(LM_CNT_exits_recorded);
+	if (over)
+		lm_count(LM_CNT_exits_overwritten);
+}
+
+/**
+ * lm_exited_reset() - forget every exited task
+ */
+void lm_exited_reset(void)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&lm_exited_lock, flags);
+	memset(lm_exited, 0, sizeof(lm_exited));
+	raw_spin_unlock_irqrestore(&lm_exited_lock, flags);
+}
+
+/**
+ * lm_exited_bytes() - memory of the exited-task table
+ *
+ * Return: bytes.
+ */
+size_t lm_exited_bytes(void)
+{
+	return sizeof(lm_exited);
+}
+
+/* The record of @tid's exit from @tgid (any process if @any_tgid). */
+static bool lm_exited_find(pid_t tid, pid_t tgid, bool any_tgid,
+			   struct lm_gone *g)
+{
+	struct lm_exited *e = &lm_exited[tid & (LM_EXITED - 1)];
+	unsigned long flags;
+	bool hit;
+
+	raw_spin_lock_irqsave(&lm_exited_lock, flags);
+	hit = e->tid == tid && (any_tgid || e->tgid == tgid);
+	if (hit && g) {
+		g->tgid = e->tgid;
+		g->exit_ns = e->exit_ns;
+		memcpy(g->comm, e->comm, sizeof(g->comm));
+	}
+	raw_spin_unlock_irqrestore(&lm_exited_lock, flags);
+	return hit;
+}
+
+/**
+ * lm_owner_gone() - has the owner named by a lock word gone?
+ * @tid: the owner TID read from the word
+ * @tgid: the waiter's process
+ * @any_tgid: a process-shared lock: the owner may be in any process
+ * @bound: a time after the word was read: a task started later did not
+ *	write it
+ * @g: filled with what lockmon knows of the owner (tgid 0 if nothing)
+ *
+ * The owner lives if a task @tid exists, is not exiting, belongs to the
+ * waiter's process (any process for a shared lock) and started no later
+ * than @bound. Any other task with that TID is a reuse of it.
+ *
+ * Return: true if the owner is gone.
+ */
+bool lm_owner_gone(pid_t tid, pid_t tgid, bool any_tgid, u64 bound,
+		   struct lm_gone *g)
+{
+	struct task_struct *p;
+	bool mine, gone;
+
+	memset(g, 0, sizeof(*g));
+	rcu_read_lock();
+	p = pid_task(find_vpid(tid), PIDTYPE_PID);
+	mine = p && (any_tgid || p->tgid == tgid);
+	gone = !mine || (p->flags & PF_EXITING) || p->start_time > bound;
+	if (mine && (p->flags & PF_EXITING)) {
+		/* dying now: its exit is not recorded yet */
+		g->tgid = p->tgid;
+		memcpy(g->comm, p->comm, sizeof(g->comm));
+	}
+	rcu_read_unlock();
+	if (gone && !g->tgid)
+		lm_exited_find(tid, tgid, any_tgid, g);
+	return gone;
+}
+
+/*
+ * A glibc owner that is not a live thread, the first time a futex is seen:
+ * is it a thread lockmon saw die in the waiter's process (any process, for
+ * a shared futex)? Then the futex is a mutex its owner left locked. Without
+ * that proof a dead TID is taken for a word that only looks like a mutex.
+ */
+static bool lm_owner_died(pid_t tid, pid_t tgid, bool any_tgid)
+{
+	struct task_struct *p;
+	bool dying;
+
+	rcu_read_lock();
+	p = pid_task(find_vpid(tid), PIDTYPE_PID);
+	dying = p && (p->flags & PF_EXITING) && (any_tgid || p->tgid == tgid);
+	rcu_read_unlock();
+	return dying || lm_exited_find(tid, tgid, any_tgid, NULL);
 }
 
 /*
@@ -71,6 +211,11 @@ static bool lm_glibc_locked(const s32 *w, s64 val)
  * @how: set to enum lockmon_owner_how
  * @kind: set to the glibc mutex kind
  *
+ * Without @dead_ok, an owner that is not a live thread but that lockmon saw
+ * die (lm_owner_died()) is returned with @how LOCKMON_OWNER_NONE and
+ * LM_KIND_DEAD in @kind: the caller makes it an orphan. That is off the
+ * path of a live owner, which costs what it did.
+ *
  * Return: the owner TID, or 0.
  */
 pid_t lm_owner_from_words(const s32 *w, bool pi, bool shared, s64 val,
@@ -84,9 +229,14 @@ pid_t lm_owner_from_words(const s32 *w, bool pi, bool shared, s64 val,
 		*how = LOCKMON_OWNER_PI;
 		return w[0] & FUTEX_TID_MASK;
 	}
-	if (!lm_glibc_locked(w, val) ||
-	    (!dead_ok && !lm_task_alive(w[2], tgid, shared)))
+	if (!lm_glibc_locked(w, val))
 		return 0;
+	if (!dead_ok && !lm_task_alive(w[2], tgid, shared)) {
+		if (!lm_owner_died(w[2], tgid, shared))
+			return 0;
+		*kind = LM_KIND_DEAD | (w[4] & LM_GLIBC_KIND_MASK);
+		return w[2];
+	}
 	*how = LOCKMON_OWNER_GLIBC;
 	*kind = w[4] & LM_GLIBC_KIND_MASK;
 	return w[2];
@@ -102,6 +252,10 @@ pid_t lm_owner_from_words(const s32 *w, bool pi, bool shared, s64 val,
  * @kind: set to the glibc mutex kind when @how is LOCKMON_OWNER_GLIBC
  * @known: the futex is known to be a glibc mutex already: its owner is
  *	believed without the liveness check, and a dead one is an orphan
+ *
+ * A glibc owner that failed the liveness check but died under lockmon's
+ * eyes comes back as its TID with @how LOCKMON_OWNER_NONE and LM_KIND_DEAD
+ * set in @kind (lm_owner_from_words()).
  *
  * Reads user memory with copy_from_user_nofault(), which never sleeps, so it
  * is safe in probe context. A glibc owner is believed only when the futex

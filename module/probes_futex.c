@@ -190,6 +190,14 @@ static noinline void lm_wait_refused(struct lm_task *t, struct lm_bucket *tb,
 	lm_graph_pi_edeadlk(&me);
 }
 
+/* The owner lm_resolve_owner() found has died: it is a glibc owner. */
+static bool lm_dead_owner(u8 *how, u8 *kind)
+{
+	*how = LOCKMON_OWNER_GLIBC;
+	*kind &= LM_GLIBC_KIND_MASK;
+	return true;
+}
+
 /*
  * The task blocks on @k: record it on the futex and the task, resolve the
  * owner and follow the chain. @t is locked (its bucket @tb) and is
@@ -202,6 +210,7 @@ static void lm_block(struct lm_task *t, struct lm_bucket *tb,
 	struct lm_bucket *b;
 	struct lm_futex *f;
 	unsigned long flags;
+	bool dead = false;
 	u8 how, kind;
 	pid_t owner;
 	u32 idx;
@@ -228,20 +237,30 @@ static void lm_block(struct lm_task *t, struct lm_bucket *tb,
 		/*
 		 * Infer only for lock-like futexes that carry no owner of
 		 * their own: a glibc or PI lock seen unowned is simply free.
+		 * A mutex whose owner lockmon saw die is an orphan; that is
+		 * tested here, off the path of an owner found alive.
 		 */
-		if (how == LOCKMON_OWNER_NONE && !f->glibc && !f->pi &&
-		    f->last_waker && f->last_waker != t->tid &&
-		    lm_futex_class(f) == LOCKMON_CLASS_LOCK) {
-			owner = f->last_waker;
-			how = LOCKMON_OWNER_INFERRED;
+		if (how == LOCKMON_OWNER_NONE) {
+			if (unlikely(kind & LM_KIND_DEAD)) {
+				dead = lm_dead_owner(&how, &kind);
+				f->glibc = 1;
+			} else if (!f->glibc && !f->pi && f->last_waker &&
+				   f->last_waker != t->tid &&
+				   lm_futex_class(f) == LOCKMON_CLASS_LOCK) {
+				owner = f->last_waker;
+				how = LOCKMON_OWNER_INFERRED;
+			}
 		}
 		f->owner = owner;
 		f->owner_how = how;
 		t->futex_id = f->id;
 	}
 	lm_bucket_unlock(b, flags);
-	if (!f)
+	if (!f) {
 		t->futex_id = lm_fkey_id(k);
+		if (unlikely(kind & LM_KIND_DEAD))
+			dead = lm_dead_owner(&how, &kind);
+	}
 	t->state = LM_T_WAITING;
 	t->since = lm_now();
 	t->futex_idx = idx;
@@ -258,8 +277,10 @@ static void lm_block(struct lm_task *t, struct lm_bucket *tb,
 				 owner, how, t->timed, 0);
 	lm_bucket_unlock(tb, tflags);
 
-	/* the slot itself is copied only if the owner is blocked too */
-	lm_graph_check_block(current->pid, owner, how, kind);
+	if (unlikely(dead))
+		lm_graph_orphan_block(current->pid);
+	else	/* the slot itself is copied only if the owner is blocked too */
+		lm_graph_check_block(current->pid, owner, how, kind);
 }
 
 /* futex_wait_queue(hb, q, timeout): the task is about to sleep. */

@@ -3,7 +3,7 @@
  * Scheduler tracepoints. They are not exported to modules, so they are
  * found by name with for_each_kernel_tracepoint().
  *
- *   sched_process_exit  forget the task; its waiters may now be orphans
+ *   sched_process_exit  forget the task, remember its exit for orphans
  *   sched_process_fork  a reused TID must not inherit a stale wait
  *
  * Nothing here runs on a context switch or a wakeup: the handoff latency
@@ -20,6 +20,7 @@
 static void lm_sched_exit(void *data, struct task_struct *p)
 {
 	lm_task_forget(p->pid);
+	lm_exited_record(p);
 }
 
 static void lm_sched_fork(void *data, struct task_struct *parent,

@@ -47,24 +47,13 @@ static struct lm_proc *lm_proc_of(pid_t tgid)
 	return NULL;
 }
 
-static void lm_scan_orphan(const struct lm_task *t)
-{
-	struct lm_finding f = { .kind = LOCKMON_FINDING_ORPHAN, .nr = 1 };
-
-	/* an inferred owner is a guess: its exit proves nothing */
-	if ((t->reported & BIT(LOCKMON_FINDING_ORPHAN)) ||
-	    t->owner <= 0 || t->owner == t->tid ||
-	    (t->owner_how != LOCKMON_OWNER_GLIBC &&
-	     t->owner_how != LOCKMON_OWNER_PI) ||
-	    lm_task_alive(t->owner, 0, true))
-		return;
-	lm_finding_task_from(&f.t[0], t);
-	lm_finding_record(&f, t->since);
-}
+/* The scan's own finding buffer: it runs on one CPU at a time. */
+static struct lm_finding lm_scan_finding;
 
 /*
- * A wait older than one scan period: read its owner again, and if the
- * task is still in that same wait, look for an orphan and a cycle.
+ * A wait older than one scan period, or one whose owner looks gone: read
+ * its owner again, and if the task is still in that same wait, look for
+ * an orphan and a cycle.
  */
 static void lm_scan_wait(struct lm_task *t)
 {
@@ -72,9 +61,12 @@ static void lm_scan_wait(struct lm_task *t)
 	unsigned long flags;
 	struct lm_task *slot;
 	struct lm_bucket *b;
+	u64 read;
 
 	if (!lm_refresh_owner(t, true) || !lm_same_wait(t))
 		return;
+	/* no task started after this wrote the owner word lockmon read */
+	read = lm_now();
 	if (t->owner != before) {
 		/* keep the new owner for tasks, waitgraph and the next scan */
 		b = lm_task_lock(t->tid, false, &flags, &slot);
@@ -87,8 +79,74 @@ static void lm_scan_wait(struct lm_task *t)
 		trace_lockmon_owner(t->tid, t->tgid, t->futex_id, t->owner,
 				    t->owner_how, t->stack_id);
 	}
-	lm_scan_orphan(t);
+	lm_orphan_record(&lm_scan_finding, t, read);
 	lm_graph_check(t, true);
+}
+
+/*
+ * A young wait (under one scan period) is looked at again only when its
+ * owner looks gone: one PID lookup, and no read of the process's memory
+ * for a wait whose owner lives.
+ */
+static bool lm_scan_owner_gone(const struct lm_task *t)
+{
+	struct lm_gone g;
+
+	if (t->owner_how != LOCKMON_OWNER_GLIBC &&
+	    t->owner_how != LOCKMON_OWNER_PI)
+		return false;
+	if (t->owner <= 0 || t->owner == t->tid ||
+	    (t->reported & BIT(LOCKMON_FINDING_ORPHAN)))
+		return false;
+	return lm_owner_gone(t->owner, t->tgid, t->shared || t->pi, t->since,
+			     &g);
+}
+
+/*
+ * Does the stall of @pr only add to findings made already? Every thread
+ * must be, right now, in the wait of the snapshot and either a member of a
+ * reported cycle or orphan, or waiting on a thread that is: blocked on a
+ * lock it holds, or joining it (a futex wait for the value of its TID, as
+ * pthread_join() does). Each member is looked up again: a cycle found by
+ * this same scan marked its members after the snapshot was taken.
+ */
+static bool lm_stall_covered(struct lm_proc *pr)
+{
+	bool in[LOCKMON_MAX_CHAIN] = { };
+	s64 val[LOCKMON_MAX_CHAIN];
+	pid_t owner[LOCKMON_MAX_CHAIN];
+	unsigned int i, j, n = pr->f.nr, covered = 0, before;
+	struct lm_task t;
+
+	if (n != pr->blocked)
+		return false;	/* threads past LOCKMON_MAX_CHAIN not seen */
+	for (i = 0; i < n; i++) {
+		if (!lm_task_copy(pr->f.t[i].tid, &t) ||
+		    t.state != LM_T_WAITING || t.futex_id != pr->f.t[i].futex_id)
+			return false;
+		val[i] = t.val_known ? t.val : -1;
+		owner[i] = t.owner;
+		if (t.reported & (BIT(LOCKMON_FINDING_CYCLE) |
+				  BIT(LOCKMON_FINDING_ORPHAN))) {
+			in[i] = true;
+			covered++;
+		}
+	}
+	do {
+		before = covered;
+		for (i = 0; i < n; i++) {
+			for (j = 0; j < n && !in[i]; j++) {
+				if (!in[j])
+					continue;
+				if (owner[i] == pr->f.t[j].tid ||
+				    val[i] == pr->f.t[j].tid) {
+					in[i] = true;
+					covered++;
+				}
+			}
+		}
+	} while (covered && covered < n && covered != before);
+	return covered && covered == n;
 }
 
 static void lm_scan_stalls(void)
@@ -106,12 +164,20 @@ static void lm_scan_stalls(void)
 		threads = p ? get_nr_threads(p) : 0;
 		rcu_read_unlock();
 		if (threads && pr->blocked == threads) {
+			u64 blocked_ns = lm_now() - pr->oldest;
+
 			pr->f.kind = LOCKMON_FINDING_STALL;
 			if (lm_finding_marked(&pr->f))
 				continue;
+			/* a deadlock that stops the whole process: one finding */
+			if (lm_stall_covered(pr) &&
+			    lm_findings_add_stall(&pr->f, threads, blocked_ns))
+				continue;
+			pr->f.stall_threads = threads;
+			pr->f.stall_blocked_ns = blocked_ns;
 			if (lm_finding_record(&pr->f, 0))
 				trace_lockmon_stall(pr->f.seq, pr->tgid, threads,
-						    div_u64(lm_now() - pr->oldest,
+						    div_u64(blocked_ns,
 							    NSEC_PER_MSEC));
 		}
 	}
@@ -172,6 +238,8 @@ static void lm_scan_fn(struct work_struct *work)
 				continue;
 			if (now - t->since > (u64)lm_scan_ms * NSEC_PER_MSEC) {
 				lm_scan_stack(t, &budget);
+				lm_scan_wait(t);
+			} else if (lm_scan_owner_gone(t)) {
 				lm_scan_wait(t);
 			}
 			pr = lm_proc_of(t->tgid);

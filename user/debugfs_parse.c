@@ -620,6 +620,35 @@ static int kv(char **tok, int n, const char *const *keys, int nkeys,
 	return 0;
 }
 
+/*
+ * The finding line's keys of ABI 1.3, each optional: an orphan's dead owner
+ * (owner_tgid, owner_comm) and the stall of a whole process (stall_threads,
+ * stall_blocked_ns), on a stall or on the cycle or orphan it added to.
+ */
+static int finding_extras(char **tok, int n, struct lmr_finding *f)
+{
+	static const char *const keys[] = { "owner_tgid", "owner_comm",
+					    "stall_threads", "stall_blocked_ns" };
+	const char *v[1];
+	u64 threads;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		if (kv(tok, n, &keys[i], 1, v))
+			continue;	/* absent */
+		if ((i == 0 && get_pid(v[0], &f->owner_tgid)) ||
+		    (i == 2 && (get_u64(v[0], 10, &threads) ||
+				threads > UINT32_MAX)) ||
+		    (i == 3 && get_u64(v[0], 10, &f->stall_blocked_ns)))
+			return -EINVAL;
+		if (i == 1)
+			get_word(f->owner_comm, sizeof(f->owner_comm), v[0]);
+		if (i == 2)
+			f->stall_threads = (u32)threads;
+	}
+	return 0;
+}
+
 int lmr_parse_deadlocks(const char *text, struct lmr_state *st)
 {
 	static const char *const fkeys[] = { "kind", "tasks", "time_ns",
@@ -667,6 +696,11 @@ int lmr_parse_deadlocks(const char *text, struct lmr_state *st)
 				goto out;
 			}
 			get_word(f->kind, sizeof(f->kind), v[0]);
+			err = finding_extras(tok + 2, n - 2, f);
+			if (err) {
+				err = bad(lno, "bad finding line");
+				goto out;
+			}
 			st->nr_findings++;
 		} else if (n >= 2 && !strcmp(tok[0], "task") && f) {
 			struct lmr_finding_task *t;
@@ -691,6 +725,8 @@ int lmr_parse_deadlocks(const char *text, struct lmr_state *st)
 			get_word(t->how, sizeof(t->how), v[6]);
 			t->timed = timed;
 			t->stack_id = (u32)stack;
+			if (!i && f->stall_threads)
+				f->stall_tgid = t->tgid;
 			f->nr++;
 		} else {
 			err = bad(lno, "neither a finding nor a task line");

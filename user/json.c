@@ -210,6 +210,12 @@ static void findings(struct jw *w, struct lmr_ctx *c)
 			u64v(w, "blocked_ns", f->stall_blocked_ns);
 			close_(w, '}');
 		}
+		if (f->owner_tgid) {	/* an orphan's dead owner */
+			open_(w, "owner", '{');
+			intv(w, "tgid", f->owner_tgid);
+			str(w, "comm", f->owner_comm);
+			close_(w, '}');
+		}
 		open_(w, "tasks", '[');
 		for (k = 0; k < f->nr; k++) {
 			const struct lmr_finding_task *t = &f->t[k];

@@ -174,6 +174,9 @@ struct lmr_finding {
 	pid_t stall_tgid;
 	u32 stall_threads;
 	u64 stall_blocked_ns;		/* since the oldest wait began */
+	/* orphans (ABI 1.3): the dead owner's process and command, if seen */
+	pid_t owner_tgid;
+	char owner_comm[16];
 };
 
 /* A user stack: the members of the stacks file's columns. */

@@ -181,6 +181,8 @@ void lmr_view_deadlocks(struct lmr_ctx *c)
 	for (i = 0; i < st->nr_findings; i++) {
 		const struct lmr_finding *f = &st->findings[i];
 		bool cycle = !strcmp(f->kind, "cycle");
+		bool stall = !strcmp(f->kind, "stall");
+		bool orphan = !strcmp(f->kind, "orphan");
 
 		fprintf(c->out, "======================================================\n");
 		fprintf(c->out, "finding %llu: %s, %u task%s",
@@ -192,14 +194,18 @@ void lmr_view_deadlocks(struct lmr_ctx *c)
 			fprintf(c->out, " (found %s after the last wait began)",
 				dur(a, f->latency_ns));
 		fprintf(c->out, "\n------------------------------------------------------\n");
-		if (f->stall_threads)
+		if (stall && f->stall_threads)
 			fprintf(c->out, "Every thread of process %d is blocked (%u thread%s, the longest for %s):\n",
 				f->stall_tgid, f->stall_threads,
 				f->stall_threads == 1 ? "" : "s",
 				dur(a, f->stall_blocked_ns));
-		else if (!strcmp(f->kind, "stall"))
+		else if (stall)
 			fprintf(c->out, "Every thread of the process is blocked:\n");
-		else if (!strcmp(f->kind, "orphan"))
+		else if (orphan && f->owner_tgid && f->nr)
+			fprintf(c->out, "The owner, %s/%d (pid %d), has exited holding the lock:\n",
+				f->owner_comm[0] ? f->owner_comm : "?",
+				f->t[0].owner, f->owner_tgid);
+		else if (orphan)
 			fprintf(c->out, "The owner has exited:\n");
 		else
 			fprintf(c->out, "Chain exists of:\n");
@@ -218,6 +224,12 @@ void lmr_view_deadlocks(struct lmr_ctx *c)
 		}
 		if (cycle || !strcmp(f->kind, "pi-edeadlk"))
 			fprintf(c->out, "\n *** DEADLOCK ***\n");
+		/* a stall that only added to this finding */
+		if (!stall && f->stall_threads)
+			fprintf(c->out, "\nAnd the whole process is now blocked: every thread of process %d (%u thread%s), the longest for %s.\n",
+				f->stall_tgid, f->stall_threads,
+				f->stall_threads == 1 ? "" : "s",
+				dur(a, f->stall_blocked_ns));
 		fprintf(c->out, "\n");
 	}
 	if (!st->nr_findings)

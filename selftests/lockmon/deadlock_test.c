@@ -6,6 +6,7 @@
  * child. The second half are workloads where nothing must be found.
  */
 #include "lockmon_util.h"
+#include <sys/prctl.h>
 #include "kselftest_harness.h"
 
 #define MAXT 16
@@ -278,12 +279,60 @@ TEST(pshared_abba_across_processes)
 	lm_kill(child[1]);
 }
 
+/*
+ * A key=value of the "finding SEQ" line in the deadlocks file, copied to
+ * @out (empty when the line or the key is missing).
+ */
+static void finding_value(unsigned long long seq, const char *key, char *out,
+			  size_t len)
+{
+	char *buf = lm_read_lm("deadlocks"), *line, *save = NULL, want[64];
+	const char *p;
+	size_t kl = strlen(key);
+
+	out[0] = 0;
+	snprintf(want, sizeof(want), "finding %llu ", seq);
+	for (line = buf ? strtok_r(buf, "\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (strncmp(line, want, strlen(want)))
+			continue;
+		for (p = strstr(line, key); p; p = strstr(p + 1, key))
+			if (p[-1] == ' ' && p[kl] == '=') {
+				snprintf(out, len, "%.*s", (int)strcspn(p + kl + 1, " "),
+					 p + kl + 1);
+				break;
+			}
+		break;
+	}
+	free(buf);
+}
+
+/* Exactly one finding over process @tgid, whatever its kind; or -1. */
+static int only_finding(pid_t tgid, struct lm_finding_rec *out)
+{
+	static struct lm_finding_rec f[64];
+	int n = lm_findings(f, 64), i, j, hits = 0;
+
+	for (i = 0; i < n; i++) {
+		bool mine = false;
+
+		for (j = 0; j < f[i].nr; j++)
+			mine |= f[i].tgid[j] == tgid;
+		if (mine) {
+			*out = f[i];
+			hits++;
+		}
+	}
+	return hits == 1 ? 0 : -1;
+}
+
 /* ---- orphan: the owner exits holding the lock ------------------------ */
 
 static void *orphan_owner(void *arg)
 {
 	struct dl *d = arg;
 
+	pthread_setname_np(pthread_self(), "lm-late-owner");
 	pthread_mutex_lock(&d->m[0]);
 	d->tid[1] = lm_gettid();
 	/* lockmon read this thread as the owner when the waiter blocked */
@@ -296,6 +345,7 @@ TEST(orphaned_lock_is_found)
 	struct dl *d = dl_new(1, PTHREAD_MUTEX_NORMAL, PTHREAD_PRIO_NONE,
 			      PTHREAD_PROCESS_PRIVATE);
 	struct lm_finding_rec f;
+	char comm[32], tgid[32];
 	pthread_t th;
 	pid_t child;
 
@@ -315,7 +365,330 @@ TEST(orphaned_lock_is_found)
 		       d->seen ? "saw" : "did not see");
 	EXPECT_EQ(d->tid[1], f.owner[0]);
 	EXPECT_EQ((uintptr_t)&d->m[0], f.uaddr[0]);
+	/* lockmon saw the owner exit: it names its command and process */
+	finding_value(f.seq, "owner_comm", comm, sizeof(comm));
+	finding_value(f.seq, "owner_tgid", tgid, sizeof(tgid));
+	EXPECT_STREQ("lm-late-owner", comm);
+	EXPECT_EQ(child, atoi(tgid));
 	lm_kill(child);
+}
+
+/* ---- orphan: the owner exits before the waiter blocks ----------------- */
+
+struct orph {
+	pthread_mutex_t m;
+	volatile pid_t owner, waiter, owner_pid;
+	volatile int ret;		/* what the waiter's lock returned */
+	volatile int done;		/* the waiter's lock returned */
+};
+
+static struct orph *orph_new(bool robust, bool pshared)
+{
+	struct orph *o = lm_shared(sizeof(*o));
+	pthread_mutexattr_t a;
+
+	if (!o)
+		return NULL;
+	pthread_mutexattr_init(&a);
+	if (robust)
+		pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
+	if (pshared)
+		pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+	pthread_mutex_init(&o->m, &a);
+	o->ret = -1;
+	return o;
+}
+
+static void *orph_take_and_exit(void *arg)
+{
+	struct orph *o = arg;
+
+	pthread_setname_np(pthread_self(), "lm-owner");
+	pthread_mutex_lock(&o->m);
+	o->owner = lm_gettid();
+	return NULL;		/* exits holding the lock */
+}
+
+/* The waiter: the owner thread has taken the lock and is joined. */
+static void orph_lock(struct orph *o)
+{
+	o->waiter = lm_gettid();
+	o->ret = pthread_mutex_lock(&o->m);
+	o->done = 1;
+}
+
+/*
+ * In a child: a thread takes the lock and exits; the main thread joins it,
+ * so the owner is gone, and only then blocks on the lock.
+ */
+static pid_t orph_exited_first(struct orph *o)
+{
+	pthread_t th;
+	pid_t pid = fork();
+
+	if (pid)
+		return pid;
+	pthread_create(&th, NULL, orph_take_and_exit, o);
+	pthread_join(th, NULL);
+	orph_lock(o);
+	pause();
+	_exit(0);
+}
+
+TEST(orphan_owner_exited_before_the_wait)
+{
+	struct orph *o = orph_new(false, false);
+	struct lm_finding_rec f;
+	char comm[32], tgid[32];
+	pid_t child;
+
+	ASSERT_NE(NULL, o);
+	ASSERT_EQ(0, lm_fresh());
+	child = orph_exited_first(o);
+	ASSERT_LT(0, child);
+	ASSERT_TRUE(lm_wait_until(o->waiter && o->owner, 5000));
+	ASSERT_TRUE(wait_finding("orphan", (pid_t *)&o->waiter, 1, &f, 10000))
+		TH_LOG("no orphan for waiter %d on the lock of dead %d",
+		       o->waiter, o->owner);
+	EXPECT_EQ(o->owner, f.owner[0]);
+	EXPECT_STREQ("glibc-owner", f.how[0]);
+	EXPECT_EQ((uintptr_t)&o->m, f.uaddr[0]);
+	finding_value(f.seq, "owner_comm", comm, sizeof(comm));
+	finding_value(f.seq, "owner_tgid", tgid, sizeof(tgid));
+	EXPECT_STREQ("lm-owner", comm);
+	EXPECT_EQ(child, atoi(tgid));
+	/* found as the wait began, not by a scan up to scan_ms later */
+	ksft_print_msg("orphan found %llu ns after the wait began\n",
+		       f.latency_ns);
+	EXPECT_GT(10000000ULL, f.latency_ns);
+	/* and it is one finding: no stall, no second orphan, scans later */
+	ASSERT_TRUE(lm_wait_scans(2));
+	EXPECT_EQ(1, lm_count_findings("orphan", child));
+	EXPECT_EQ(0, lm_count_findings("stall", child));
+	lm_kill(child);
+}
+
+/*
+ * The same lock order, once the mutex is known to lockmon as a glibc mutex
+ * (it was contended before): its owner is then believed without a liveness
+ * check, and the scan that follows the wait finds the orphan.
+ */
+static void *orph_contend(void *arg)
+{
+	struct orph *o = arg;
+
+	pthread_mutex_lock(&o->m);
+	pthread_mutex_unlock(&o->m);
+	return NULL;
+}
+
+TEST(orphan_of_a_known_mutex_found_by_the_next_scan)
+{
+	struct orph *o = orph_new(false, false);
+	struct lm_finding_rec f;
+	pthread_t th;
+	pid_t child;
+
+	ASSERT_NE(NULL, o);
+	ASSERT_EQ(0, lm_fresh());
+	child = fork();
+	if (child == 0) {
+		/* one blocking wait with a live owner: the futex is known */
+		pthread_mutex_lock(&o->m);
+		pthread_create(&th, NULL, orph_contend, o);
+		for (;;) {
+			struct lm_table *t = lm_table("locks");
+			int r = t ? lm_find_lock(t, getpid(), &o->m,
+						 sizeof(o->m)) : -1;
+			bool seen = r >= 0 && !strcmp(lm_cell(t, r, "owner_how"),
+						     "glibc-owner");
+
+			if (t)
+				lm_table_free(t);
+			if (seen)
+				break;
+			lm_sleep_ms(1);
+		}
+		pthread_mutex_unlock(&o->m);
+		pthread_join(th, NULL);
+		pthread_create(&th, NULL, orph_take_and_exit, o);
+		pthread_join(th, NULL);
+		orph_lock(o);
+		pause();
+		_exit(0);
+	}
+	ASSERT_TRUE(lm_wait_until(o->waiter && o->owner, 10000));
+	ASSERT_TRUE(wait_finding("orphan", (pid_t *)&o->waiter, 1, &f, 10000))
+		TH_LOG("no orphan for waiter %d on the lock of dead %d",
+		       o->waiter, o->owner);
+	EXPECT_EQ(o->owner, f.owner[0]);
+	ASSERT_TRUE(lm_wait_scans(2));
+	EXPECT_EQ(1, lm_count_findings("orphan", child));
+	lm_kill(child);
+}
+
+/*
+ * A robust mutex whose owner exits: the kernel marks the word
+ * FUTEX_OWNER_DIED and the next locker gets EOWNERDEAD, with nobody left
+ * waiting. Not an orphan, in either order.
+ */
+static void *orph_robust_owner(void *arg)
+{
+	struct orph *o = arg;
+
+	pthread_mutex_lock(&o->m);
+	o->owner = lm_gettid();
+	/* for the second order: hold it until the waiter is blocked on it */
+	while (o->ret == -1 && o->waiter &&
+	       !lm_task_waits_on(o->waiter, &o->m, sizeof(o->m)))
+		lm_sleep_ms(1);
+	return NULL;
+}
+
+FIXTURE(robust) {
+	struct orph *o;
+	pid_t child;
+};
+
+FIXTURE_VARIANT(robust) {
+	bool wait_first;	/* the waiter blocks before the owner exits */
+};
+
+FIXTURE_VARIANT_ADD(robust, owner_exits_first) { .wait_first = false };
+FIXTURE_VARIANT_ADD(robust, waiter_blocks_first) { .wait_first = true };
+
+FIXTURE_SETUP(robust)
+{
+	ASSERT_EQ(0, lm_fresh());
+	self->o = orph_new(true, false);
+	ASSERT_NE(NULL, self->o);
+	self->child = 0;
+}
+
+FIXTURE_TEARDOWN(robust)
+{
+	lm_kill(self->child);
+}
+
+TEST_F(robust, owner_death_is_eownerdead_not_orphan)
+{
+	struct orph *o = self->o;
+	pthread_t th;
+
+	self->child = fork();
+	if (self->child == 0) {
+		if (variant->wait_first)
+			o->waiter = lm_gettid();
+		pthread_create(&th, NULL, orph_robust_owner, o);
+		while (!o->owner)
+			lm_sleep_ms(1);
+		if (!variant->wait_first)
+			pthread_join(th, NULL);
+		orph_lock(o);
+		pause();
+		_exit(0);
+	}
+	ASSERT_TRUE(lm_wait_until(o->done, 10000));
+	EXPECT_EQ(EOWNERDEAD, o->ret);
+	ASSERT_TRUE(lm_wait_scans(2));
+	EXPECT_EQ(0, lm_count_findings("orphan", self->child));
+	EXPECT_EQ(0, lm_count_findings("stall", self->child));
+	EXPECT_EQ(0, lm_count_findings("cycle", self->child));
+}
+
+/*
+ * A process-shared mutex in shared memory whose owner, a child process,
+ * exits holding it; then another process blocks on it.
+ */
+TEST(orphan_pshared_owner_process_exited)
+{
+	struct orph *o = orph_new(false, true);
+	struct lm_finding_rec f;
+	pid_t owner, waiter;
+	char comm[32], tgid[32];
+
+	ASSERT_NE(NULL, o);
+	ASSERT_EQ(0, lm_fresh());
+	owner = fork();
+	if (owner == 0) {
+		prctl(PR_SET_NAME, "lm-owner-proc");
+		pthread_mutex_lock(&o->m);
+		o->owner = lm_gettid();
+		_exit(0);	/* holding it */
+	}
+	ASSERT_EQ(owner, waitpid(owner, NULL, 0));
+	ASSERT_EQ(owner, o->owner);
+	waiter = fork();
+	if (waiter == 0) {
+		orph_lock(o);
+		pause();
+		_exit(0);
+	}
+	ASSERT_TRUE(lm_wait_until(o->waiter, 5000));
+	ASSERT_TRUE(wait_finding("orphan", (pid_t *)&o->waiter, 1, &f, 10000))
+		TH_LOG("no orphan for waiter %d on the lock of dead process %d",
+		       o->waiter, owner);
+	EXPECT_EQ(owner, f.owner[0]);
+	EXPECT_EQ(waiter, f.tgid[0]);
+	finding_value(f.seq, "owner_comm", comm, sizeof(comm));
+	finding_value(f.seq, "owner_tgid", tgid, sizeof(tgid));
+	EXPECT_STREQ("lm-owner-proc", comm);
+	EXPECT_EQ(owner, atoi(tgid));
+	ASSERT_TRUE(lm_wait_scans(2));
+	EXPECT_EQ(1, lm_count_findings("orphan", waiter));
+	EXPECT_EQ(0, lm_count_findings("stall", waiter));
+	lm_kill(waiter);
+}
+
+/* ---- one finding per deadlock: the stall adds to the cycle ------------ */
+
+static void *abba_thread(void *arg)
+{
+	struct dl *d = arg;
+	int i = __atomic_fetch_add(&d->stop, 1, __ATOMIC_SEQ_CST);
+
+	d->tid[i] = lm_gettid();
+	pthread_mutex_lock(&d->m[i]);
+	pthread_barrier_wait(&d->go);
+	pthread_mutex_lock(&d->m[1 - i]);
+	return NULL;
+}
+
+TEST(abba_whole_process_blocked_is_one_finding)
+{
+	struct dl *d = dl_new(2, PTHREAD_MUTEX_NORMAL, PTHREAD_PRIO_NONE,
+			      PTHREAD_PROCESS_PRIVATE);
+	struct lm_finding_rec f;
+	char threads[32] = "";
+	pthread_t th[2];
+	pid_t child;
+
+	ASSERT_NE(NULL, d);
+	ASSERT_EQ(0, lm_fresh());
+	ASSERT_EQ(0, lm_control("stall_ms 300"));
+	child = fork();
+	if (child == 0) {
+		/* the main thread joins: every thread of the process blocks */
+		pthread_create(&th[0], NULL, abba_thread, d);
+		pthread_create(&th[1], NULL, abba_thread, d);
+		pthread_join(th[0], NULL);
+		_exit(0);
+	}
+	ASSERT_TRUE(lm_wait_until(tids_ready(d, 2), 5000));
+	ASSERT_TRUE(wait_finding("cycle", (pid_t *)d->tid, 2, &f, 10000));
+	/* past stall_ms the scan sees the whole process blocked */
+	EXPECT_TRUE(lm_wait_until(({
+		finding_value(f.seq, "stall_threads", threads, sizeof(threads));
+		threads[0]; }), 10000))
+		TH_LOG("the cycle never got the stall of process %d", child);
+	EXPECT_STREQ("3", threads);
+	ASSERT_TRUE(lm_wait_scans(2));
+	EXPECT_EQ(0, only_finding(child, &f))
+		TH_LOG("%d findings for one deadlock",
+		       lm_count_findings(NULL, child));
+	EXPECT_STREQ("cycle", f.kind);
+	lm_kill(child);
+	ASSERT_EQ(0, lm_control("stall_ms 2000"));
 }
 
 /* ---- stall: a lost condition-variable wake-up ------------------------ */

@@ -456,6 +456,36 @@ static void varints(void)
 	free(pb.buf);
 }
 
+/* ABI 1.3: an orphan's owner and a stall that added to a cycle, in text and JSON. */
+static void abi_1_3_views(void)
+{
+	static const char text[] =
+		"# lockmon abi 1.3\n"
+		"finding 1 kind=cycle tasks=2 time_ns=100 latency_ns=20 stall_threads=3 stall_blocked_ns=2500000000\n"
+		"  task 0 tid=142 tgid=139 comm=demo futex=684d3150c63d9103 uaddr=0x1a0 owner=141 how=glibc-owner timed=0 stack=0\n"
+		"  task 1 tid=141 tgid=139 comm=demo futex=3f73b347c24751c0 uaddr=0x160 owner=142 how=glibc-owner timed=0 stack=0\n"
+		"finding 2 kind=orphan tasks=1 time_ns=200 latency_ns=30 owner_tgid=138 owner_comm=worker\n"
+		"  task 0 tid=138 tgid=138 comm=demo futex=3c9bdc9ab93fb717 uaddr=0x1a0 owner=144 how=glibc-owner timed=0 stack=0\n";
+	struct lmr_opts o = { 0 };
+	struct lmr_state st = { 0 };
+	struct lmr_ctx c = { .st = &st, .o = &o };
+	char *out;
+
+	CHECK(lmr_parse_deadlocks(text, &st) == 0);
+	st.recorded = true;
+	out = capture(lmr_view_deadlocks, &c);
+	CHECK(strstr(out, "Chain exists of:\n"));
+	CHECK(strstr(out, "And the whole process is now blocked: every thread of process 139 (3 threads), the longest for 2.5s."));
+	CHECK(strstr(out, "The owner, worker/144 (pid 138), has exited holding the lock:\n"));
+	free(out);
+	json_view_name = "deadlocks";
+	out = capture(json_fn, &c);
+	CHECK(strstr(out, "\"stall\":{\"tgid\":139,\"threads\":3,\"blocked_ns\":2500000000}"));
+	CHECK(strstr(out, "\"owner\":{\"tgid\":138,\"comm\":\"worker\"}"));
+	free(out);
+	lmr_state_free(&st);
+}
+
 static void text_views(void)
 {
 	struct lmr_opts o = { 0 };
@@ -516,5 +546,6 @@ int main(void)
 	RUN(pprof_roundtrip);
 	RUN(text_views);
 	RUN(recorded_owner_and_stall);
+	RUN(abi_1_3_views);
 	DONE();
 }

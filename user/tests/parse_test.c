@@ -88,6 +88,32 @@ static void deadlocks_file(void)
 	free(t);
 }
 
+/* ABI 1.3: an orphan names its dead owner, a cycle the stall it took in. */
+static void deadlocks_abi_1_3(void)
+{
+	static const char text[] =
+		"# lockmon abi 1.3\n"
+		"# finding SEQ kind=KIND tasks=N time_ns=T latency_ns=L then task lines\n"
+		"finding 1 kind=cycle tasks=2 time_ns=100 latency_ns=20 stall_threads=3 stall_blocked_ns=2500000000\n"
+		"  task 0 tid=142 tgid=139 comm=demo futex=684d3150c63d9103 uaddr=0x1a0 owner=141 how=glibc-owner timed=0 stack=0\n"
+		"  task 1 tid=141 tgid=139 comm=demo futex=3f73b347c24751c0 uaddr=0x160 owner=142 how=glibc-owner timed=0 stack=0\n"
+		"finding 2 kind=orphan tasks=1 time_ns=200 latency_ns=30 owner_tgid=138 owner_comm=worker\n"
+		"  task 0 tid=138 tgid=138 comm=demo futex=3c9bdc9ab93fb717 uaddr=0x1a0 owner=144 how=glibc-owner timed=0 stack=0\n"
+		"finding 3 kind=orphan tasks=1 time_ns=300 latency_ns=30 owner_tgid=x owner_comm=-\n";
+	struct lmr_state st = { 0 };
+	const struct lmr_finding *f;
+
+	CHECK(lmr_parse_deadlocks(text, &st) != 0);	/* finding 3: bad tgid */
+	CHECK(st.nr_findings == 2);
+	f = &st.findings[0];
+	CHECK(f->stall_threads == 3 && f->stall_tgid == 139);
+	CHECK(f->stall_blocked_ns == 2500000000ULL && !f->owner_tgid);
+	f = &st.findings[1];
+	CHECK(f->owner_tgid == 138 && !strcmp(f->owner_comm, "worker"));
+	CHECK(!f->stall_threads && f->t[0].owner == 144);
+	lmr_state_free(&st);
+}
+
 static void stacks_and_stats(void)
 {
 	struct lmr_state st = { 0 };
@@ -595,6 +621,7 @@ int main(void)
 	RUN(locks_table);
 	RUN(tasks_and_graph);
 	RUN(deadlocks_file);
+	RUN(deadlocks_abi_1_3);
 	RUN(stacks_and_stats);
 	RUN(bad_tables);
 	RUN(column_order);
