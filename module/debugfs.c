@@ -438,7 +438,8 @@ static int lm_findings_show(struct seq_file *m, struct lm_snap *s, void *row)
 	/* ABI 1.3: what a user acts on, after the fields of 1.2 */
 	if (f->kind == LOCKMON_FINDING_ORPHAN) {
 		seq_printf(m, " owner_tgid=%d owner_comm=", f->owner_tgid);
-		lm_put_comm(m, f->owner_comm);
+		n = 0;
+		lm_put_comm(m, &n, f->owner_comm);
 	}
 	if (f->stall_threads)
 		seq_printf(m, " stall_threads=%u stall_blocked_ns=%llu",
