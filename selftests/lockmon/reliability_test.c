@@ -158,11 +158,42 @@ FIXTURE_TEARDOWN(cycles)
 		mod_load(NULL);
 }
 
+/* How long one step of the cycle took: count, total and worst, in ns. */
+struct step_time {
+	const char *name;
+	unsigned int n;
+	uint64_t sum, max;
+};
+
+static void step_add(struct step_time *s, uint64_t start)
+{
+	uint64_t d = lm_now_ns() - start;
+
+	s->n++;
+	s->sum += d;
+	if (d > s->max)
+		s->max = d;
+}
+
+static void step_print(const struct step_time *s)
+{
+	if (s->n)
+		ksft_print_msg("%-22s %3u times, mean %8.1f ms, max %8.1f ms\n",
+			       s->name, s->n, s->sum / 1e6 / s->n, s->max / 1e6);
+}
+
+/*
+ * Every other cycle disables lockmon before the unload, so both the
+ * disable under load and the unload of an enabled module are timed.
+ */
 TEST_F_TIMEOUT(cycles, load_unload_under_contention, 600)
 {
 	int cycles = lm_scaled("LOCKMON_CYCLES", 50), i, nsym = 0;
+	struct step_time load = { "insmod" }, disable = { "disable" };
+	struct step_time unload_on = { "rmmod (enabled)" };
+	struct step_time unload_off = { "rmmod (disabled)" };
 	char sym[16][64];
-	uint64_t t0 = lm_now_ns(), t;
+	uint64_t t0 = lm_now_ns(), t, s;
 
 	ASSERT_LT(0, cycles) TH_LOG("LOCKMON_CYCLES=%s is not a count",
 				    getenv("LOCKMON_CYCLES"));
@@ -172,7 +203,9 @@ TEST_F_TIMEOUT(cycles, load_unload_under_contention, 600)
 	for (i = 0; i < cycles; i++) {
 		unsigned long before = self->l->ops;
 
+		s = lm_now_ns();
 		ASSERT_EQ(0, mod_load(NULL)) TH_LOG("cycle %d: load", i);
+		step_add(&load, s);
 		if (i == 0) {
 			nsym = probed_symbols(sym, 16);
 			ASSERT_LE(2, nsym);
@@ -191,7 +224,16 @@ TEST_F_TIMEOUT(cycles, load_unload_under_contention, 600)
 			ASSERT_NE(NULL, s);
 			free(s);
 		}
+		if (i % 2) {
+			s = lm_now_ns();
+			ASSERT_EQ(0, lm_control("disable"));
+			step_add(&disable, s);
+			ASSERT_EQ(0, kprobes_on(sym, nsym))
+				TH_LOG("cycle %d: probes left after disable", i);
+		}
+		s = lm_now_ns();
 		ASSERT_EQ(0, mod_unload()) TH_LOG("cycle %d: unload", i);
+		step_add(i % 2 ? &unload_off : &unload_on, s);
 		ASSERT_FALSE(lm_loaded());
 		ASSERT_EQ(0, kprobes_on(sym, nsym))
 			TH_LOG("cycle %d: lockmon probes left after unload", i);
@@ -206,6 +248,10 @@ TEST_F_TIMEOUT(cycles, load_unload_under_contention, 600)
 	t = lm_now_ns() - t0;
 	ksft_print_msg("%d load/unload cycles in %.1f s (%.1f ms each), %lu lock ops\n",
 		       cycles, t / 1e9, t / 1e6 / cycles, self->l->ops);
+	step_print(&load);
+	step_print(&disable);
+	step_print(&unload_on);
+	step_print(&unload_off);
 }
 
 /* ---- unload with every debugfs file open -------------------------------- */
