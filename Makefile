@@ -2,7 +2,12 @@
 # lockmon: `make` builds the module and the reporter; `make demo` shows it
 # working in a VM; `make check` runs every test. See README.md.
 
-KVER	?= $(shell scripts/kernel-version)
+# KFLAVOUR=cloud|rt: build and boot that Debian kernel flavour instead
+KFLAVOUR ?=
+export KFLAVOUR
+ifeq ($(origin KVER),undefined)
+KVER	:= $(shell KFLAVOUR=$(KFLAVOUR) scripts/kernel-version)
+endif
 KDIR	?= /lib/modules/$(KVER)/build
 KSRC	?= /usr/src/linux-source-6.1
 PWD	:= $(shell pwd)
