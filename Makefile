@@ -2,12 +2,18 @@
 # lockmon: `make` builds the module and the reporter; `make demo` shows it
 # working in a VM; `make check` runs every test. See README.md.
 
-KVER	?= $(shell scripts/kernel-version)
+# KFLAVOUR=cloud|rt: build and boot that Debian kernel flavour instead
+KFLAVOUR ?=
+export KFLAVOUR
+ifeq ($(origin KVER),undefined)
+KVER	:= $(shell KFLAVOUR=$(KFLAVOUR) scripts/kernel-version)
+endif
 KDIR	?= /lib/modules/$(KVER)/build
 KSRC	?= /usr/src/linux-source-6.1
 PWD	:= $(shell pwd)
 
 .PHONY: all module module-missing-symbol user deps lint check check-host check-vm check-debug fuzz demo bench clean help
+.PHONY: install uninstall dkms-install dkms-uninstall deb
 
 all: module user
 
@@ -69,12 +75,43 @@ bench: deps module user
 	$(MAKE) -C bench
 	bench/run
 
+# The reporter, its man page and bash completion. PREFIX=/usr and
+# DESTDIR=<staging dir> is what debian/rules passes.
+PREFIX	?= /usr/local
+BINDIR	?= $(PREFIX)/bin
+MANDIR	?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+install:
+	$(MAKE) -C user lockmon-report
+	install -D -m 0755 user/lockmon-report $(DESTDIR)$(BINDIR)/lockmon-report
+	install -D -m 0644 user/lockmon-report.1 $(DESTDIR)$(MANDIR)/man1/lockmon-report.1
+	install -D -m 0644 user/lockmon-report.bash-completion $(DESTDIR)$(BASHCOMPDIR)/lockmon-report
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/lockmon-report
+	rm -f $(DESTDIR)$(MANDIR)/man1/lockmon-report.1
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/lockmon-report
+
+# The module under DKMS, for every installed kernel with headers (root).
+dkms-install:
+	scripts/dkms install
+
+dkms-uninstall:
+	scripts/dkms uninstall
+
+# lockmon-dkms and lockmon-report .debs, built from a copy of the tree in
+# $(DEB_OUT) (and checked with lintian), never in the checkout.
+DEB_OUT	?= $(PWD)/build/deb
+deb:
+	scripts/build-deb $(DEB_OUT)
+
 clean:
 	-$(MAKE) -C $(KDIR) M=$(PWD) clean
 	-$(MAKE) -C user clean
 	-$(MAKE) -C selftests/lockmon clean
 	rm -rf $(VARIANT)
 	-$(MAKE) -C bench clean
+	rm -rf build
 
 help:
 	@echo "make          build lockmon.ko and lockmon-report"
@@ -83,3 +120,6 @@ help:
 	@echo "make check-debug  the kselftests on a debug kernel (KASAN, lockdep, kmemleak)"
 	@echo "make lint     checkpatch --strict and kernel-doc on module/ and include/"
 	@echo "make bench    overhead benchmark in one VM boot"
+	@echo "make install  the reporter, man page, bash completion (PREFIX=$(PREFIX), DESTDIR)"
+	@echo "make dkms-install  the module under DKMS for every kernel with headers (root)"
+	@echo "make deb      lockmon-dkms and lockmon-report .debs in build/deb (lintian-checked)"
