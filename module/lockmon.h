@@ -265,6 +265,7 @@ pid_t lm_resolve_owner(u64 uaddr, bool pi, bool shared, s64 val, bool known,
 		       u8 *how, u8 *kind);
 /* lm_resolve_owner()'s @kind when the owner is a thread that has died */
 #define LM_KIND_DEAD	0x80
+void lm_exited_init(void);
 void lm_exited_record(const struct task_struct *p);
 void lm_exited_reset(void);
 size_t lm_exited_bytes(void);

@@ -232,6 +232,7 @@ static int __init lockmon_init(void)
 		return -EINVAL;
 	lm_settings.capture_pct = lm_capture;
 	lm_settings.stack_ns = lm_capture ? 0 : lm_stack_ns;
+	lm_exited_init();
 
 	err = lm_stats_init();
 	if (err)

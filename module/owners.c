@@ -41,9 +41,12 @@ static bool lm_task_alive(pid_t tid, pid_t tgid, bool any_tgid)
  * Exited tasks, for orphans: the last exit of each TID modulo LM_EXITED,
  * written by the sched_process_exit probe. A record is replaced by the exit
  * of a TID LM_EXITED apart (exits_overwritten); it stays when its TID is
- * given to a new task, which is how a reused TID is told apart.
+ * given to a new task, which is how a reused TID is told apart. Every task
+ * exit of the system writes one, so the entries are locked in 64 stripes,
+ * not under one lock that every exiting CPU would share.
  */
 #define LM_EXITED	1024
+#define LM_EXITED_LOCKS	64
 
 struct lm_exited {
 	pid_t tid;
@@ -52,29 +55,46 @@ struct lm_exited {
 	char comm[TASK_COMM_LEN];
 };
 
-static DEFINE_RAW_SPINLOCK(lm_exited_lock);
+static raw_spinlock_t lm_exited_locks[LM_EXITED_LOCKS];
 static struct lm_exited lm_exited[LM_EXITED];
+
+static raw_spinlock_t *lm_exited_lock(pid_t tid)
+{
+	return &lm_exited_locks[(tid & (LM_EXITED - 1)) % LM_EXITED_LOCKS];
+}
+
+/**
+ * lm_exited_init() - set up the exited-task table's locks, once at load
+ */
+void lm_exited_init(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < LM_EXITED_LOCKS; i++)
+		raw_spin_lock_init(&lm_exited_locks[i]);
+}
 
 /**
  * lm_exited_record() - remember a task that exits
  * @p: the exiting task (current)
  *
  * Called for every task exit while lockmon is enabled: one short critical
- * section under a lock no futex path takes.
+ * section under the lock of the entry's stripe, which no futex path takes.
  */
 void lm_exited_record(const struct task_struct *p)
 {
 	struct lm_exited *e = &lm_exited[p->pid & (LM_EXITED - 1)];
+	raw_spinlock_t *lock = lm_exited_lock(p->pid);
 	unsigned long flags;
 	bool over;
 
-	raw_spin_lock_irqsave(&lm_exited_lock, flags);
+	raw_spin_lock_irqsave(lock, flags);
 	over = e->tid && e->tid != p->pid;
 	e->tid = p->pid;
 	e->tgid = p->tgid;
 	e->exit_ns = lm_now();
 	memcpy(e->comm, p->comm, sizeof(e->comm));
-	raw_spin_unlock_irqrestore(&lm_exited_lock, flags);
+	raw_spin_unlock_irqrestore(lock, flags);
 	lm_count(LM_CNT_exits_recorded);
 	if (over)
 		lm_count(LM_CNT_exits_overwritten);
@@ -86,10 +106,13 @@ void lm_exited_record(const struct task_struct *p)
 void lm_exited_reset(void)
 {
 	unsigned long flags;
+	pid_t i;
 
-	raw_spin_lock_irqsave(&lm_exited_lock, flags);
-	memset(lm_exited, 0, sizeof(lm_exited));
-	raw_spin_unlock_irqrestore(&lm_exited_lock, flags);
+	for (i = 0; i < LM_EXITED; i++) {
+		raw_spin_lock_irqsave(lm_exited_lock(i), flags);
+		memset(&lm_exited[i], 0, sizeof(lm_exited[i]));
+		raw_spin_unlock_irqrestore(lm_exited_lock(i), flags);
+	}
 }
 
 /**
@@ -107,17 +130,18 @@ static bool lm_exited_find(pid_t tid, pid_t tgid, bool any_tgid,
 			   struct lm_gone *g)
 {
 	struct lm_exited *e = &lm_exited[tid & (LM_EXITED - 1)];
+	raw_spinlock_t *lock = lm_exited_lock(tid);
 	unsigned long flags;
 	bool hit;
 
-	raw_spin_lock_irqsave(&lm_exited_lock, flags);
+	raw_spin_lock_irqsave(lock, flags);
 	hit = e->tid == tid && (any_tgid || e->tgid == tgid);
 	if (hit && g) {
 		g->tgid = e->tgid;
 		g->exit_ns = e->exit_ns;
 		memcpy(g->comm, e->comm, sizeof(g->comm));
 	}
-	raw_spin_unlock_irqrestore(&lm_exited_lock, flags);
+	raw_spin_unlock_irqrestore(lock, flags);
 	return hit;
 }
 
