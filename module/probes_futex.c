@@ -675,7 +675,13 @@ static bool lm_ftrace_registered;
 static int lm_sym_addr(const char *sym, unsigned long *addr,
 		       unsigned long *size)
 {
-	struct kprobe kp = { .symbol_name = sym };
+	/*
+	 * Registered disabled, so it is never armed: arming the first kprobe
+	 * on an ftrace site registers the kprobes core's ftrace_ops, and
+	 * disarming the last one unregisters it, which waits for an RCU-tasks
+	 * grace period (seconds under load on the debug kernel).
+	 */
+	struct kprobe kp = { .symbol_name = sym, .flags = KPROBE_FLAG_DISABLED };
 	char buf[KSYM_SYMBOL_LEN];
 	char *slash;
 	int err;
