@@ -233,10 +233,13 @@ static void lm_scan_fn(struct work_struct *work)
 		for (i = 0; i < n; i++) {
 			struct lm_task *t = &buf[i];
 			struct lm_proc *pr;
+			u64 age;
 
 			if (t->state != LM_T_WAITING || t->woken)
 				continue;
-			if (now - t->since > (u64)lm_scan_ms * NSEC_PER_MSEC) {
+			/* a wait that began after @now, during this walk, is new */
+			age = now > t->since ? now - t->since : 0;
+			if (age > (u64)lm_scan_ms * NSEC_PER_MSEC) {
 				lm_scan_stack(t, &budget);
 				lm_scan_wait(t);
 			} else if (lm_scan_owner_gone(t)) {
@@ -247,7 +250,7 @@ static void lm_scan_fn(struct work_struct *work)
 				continue;
 			if (t->timed || t->shared || t->pi) {
 				pr->other = true;
-			} else if (now - t->since >= stall_ns) {
+			} else if (age >= stall_ns) {
 				if (pr->f.nr < LOCKMON_MAX_CHAIN)
 					lm_finding_task_from(&pr->f.t[pr->f.nr++], t);
 				if (!pr->oldest || t->since < pr->oldest)
