@@ -317,8 +317,11 @@ static int cell_ips(const struct lmr_cells *c, void *dst)
 		       sizeof(LMR_MEMBER(T, field)) > 1,			\
 		       "the member for column " name " does not fit its type");
 
-#define LOCK_COLUMN(...)	LMR_COLUMN(struct lmr_lock, __VA_ARGS__)
-#define LOCK_FITS(...)		LMR_FITS(struct lmr_lock, __VA_ARGS__)
+/* the locks list's C() also has the json key, for json.c only */
+#define LOCK_COLUMN(name, type, since, get, field, json)		\
+	LMR_COLUMN(struct lmr_lock, name, type, since, get, field)
+#define LOCK_FITS(name, type, since, get, field, json)			\
+	LMR_FITS(struct lmr_lock, name, type, since, get, field)
 #define TASK_COLUMN(...)	LMR_COLUMN(struct lmr_task, __VA_ARGS__)
 #define TASK_FITS(...)		LMR_FITS(struct lmr_task, __VA_ARGS__)
 #define STACK_COLUMN(...)	LMR_COLUMN(struct lmr_stack, __VA_ARGS__)

@@ -7,6 +7,10 @@
  *
  *	C(name, type, since, get, field)
  *
+ * and the locks list, which lockmon-report's --json also writes from:
+ *
+ *	C(name, type, since, get, field, json)
+ *
  * name   the column's name in the file's header line
  * type   how its cell is written and read (below)
  * since  the ABI minor version that added it; a reader accepts a file of
@@ -15,16 +19,23 @@
  *        being printed (r) and its snapshot (s)
  * field  lockmon-report: the member of its row struct the cell is read into
  *        (struct lmr_lock and struct lmr_stack declare theirs from here)
+ * json   lockmon-report --json: the key field has in a lock's object
+ *        (user/json.c), a string that is never renamed within a schema;
+ *        NULL for none, or for a column json.c writes by hand (procs is
+ *        its "tgid" and "uaddr")
  *
  * The module prints the header line and each row from the list
  * (lm_<table>_show()); lockmon-report reads the cells by the names of the
  * header line into those members (user/debugfs_parse.c), and so do the
- * selftests through it. Only the expansion site sees get or field, so
- * neither side compiles the other's.
+ * selftests through it; its --json writes a lock's object from those
+ * members (user/json.c). Only the expansion site sees get, field or json,
+ * so neither side compiles the other's.
  *
  * A new column goes at the end of its list (readers older than it find
  * columns by name, but scripts may not), with since set to the
- * LOCKMON_ABI_MINOR it bumps in include/uapi/linux/lockmon.h.
+ * LOCKMON_ABI_MINOR it bumps in include/uapi/linux/lockmon.h. A new locks
+ * column with a json key is added to the JSON schema by that alone: say so
+ * in Documentation/reporter.rst and user/lockmon-report.1.
  *
  * Types, as the module writes them:
  *
@@ -48,27 +59,31 @@
 
 /* locks: one row per futex with a blocking wait (struct lm_futex) */
 #define LOCKMON_LOCKS_COLUMNS(C)					\
-	C("futex", hex64, 0, r->id, id)					\
-	C("class", word, 0, lm_class_names[lm_futex_class(r)], klass)	\
-	C("pi", flag, 0, r->pi, pi)					\
-	C("procs", procs, 0, r, procs)					\
-	C("blocked", u64, 0, r->blocked, waits)				\
-	C("again", u64, 0, r->again, again)				\
-	C("timeouts", u64, 0, r->timeouts, timeouts)			\
-	C("signals", u64, 0, r->signals, signals)			\
-	C("wakes", u64, 0, r->wakes, wakes)				\
-	C("total_ns", u64, 0, r->total_ns, total_ns)			\
-	C("max_ns", u64, 0, r->max_ns, max_ns)				\
-	C("avg_ns", u64, 0, lm_avg(r->total_ns, r->blocked), avg_ns)	\
+	C("futex", hex64, 0, r->id, id, "futex")			\
+	C("class", word, 0, lm_class_names[lm_futex_class(r)], klass,	\
+	  "class")							\
+	C("pi", flag, 0, r->pi, pi, "pi")				\
+	C("procs", procs, 0, r, procs, NULL)				\
+	C("blocked", u64, 0, r->blocked, waits, "waits")		\
+	C("again", u64, 0, r->again, again, "again")			\
+	C("timeouts", u64, 0, r->timeouts, timeouts, "timeouts")	\
+	C("signals", u64, 0, r->signals, signals, "signals")		\
+	C("wakes", u64, 0, r->wakes, wakes, "wakes")			\
+	C("total_ns", u64, 0, r->total_ns, total_ns, "total_wait_ns")	\
+	C("max_ns", u64, 0, r->max_ns, max_ns, "max_wait_ns")		\
+	C("avg_ns", u64, 0, lm_avg(r->total_ns, r->blocked), avg_ns,	\
+	  "avg_wait_ns")						\
 	C("handoff_avg_ns", u64, 0, lm_avg(r->hand_ns, r->hand_count),	\
-	  handoff_avg_ns)						\
-	C("handoff_max_ns", u64, 0, r->hand_max_ns, handoff_max_ns)	\
-	C("waiters", u32, 0, r->waiters, waiters)			\
-	C("distinct", u32, 0, r->distinct, distinct)			\
-	C("owner", pid, 0, r->waiters ? r->owner : 0, owner)		\
+	  handoff_avg_ns, "handoff_avg_ns")				\
+	C("handoff_max_ns", u64, 0, r->hand_max_ns, handoff_max_ns,	\
+	  "handoff_max_ns")						\
+	C("waiters", u32, 0, r->waiters, waiters, "waiters")		\
+	C("distinct", u32, 0, r->distinct, distinct, "distinct")	\
+	C("owner", pid, 0, r->waiters ? r->owner : 0, owner, "owner")	\
 	C("owner_how", word, 0,						\
-	  lm_owner_how_name(r->waiters ? r->owner_how : 0), owner_how)	\
-	C("hist", hist, 0, r->hist, hist)
+	  lm_owner_how_name(r->waiters ? r->owner_how : 0), owner_how,	\
+	  "owner_how")							\
+	C("hist", hist, 0, r->hist, hist, NULL)
 
 /* tasks: one row per task blocked in a futex wait (struct lm_task) */
 #define LOCKMON_TASKS_COLUMNS(C)					\
