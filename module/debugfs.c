@@ -40,13 +40,10 @@ struct lm_snap {
  * The header line of each table file: the names of its columns, from the
  * lists in include/lockmon/columns.h that lm_*_show() print by.
  */
-#define LM_COL_NAME(name, type, since, get, field)	name,
-/* the locks list's C() also has lockmon-report's json key: not ours */
-#define LM_LOCKS_COL_NAME(name, type, since, get, field, json)		\
-	LM_COL_NAME(name, type, since, get, field)
+#define LM_COL_NAME(name, type, since, get, field, json)	name,
 
 static const char *const lm_locks_cols[] = {
-	LOCKMON_LOCKS_COLUMNS(LM_LOCKS_COL_NAME) NULL
+	LOCKMON_LOCKS_COLUMNS(LM_COL_NAME) NULL
 };
 
 static const char *const lm_tasks_cols[] = {
@@ -243,9 +240,8 @@ static void lm_put_cycle(struct seq_file *m, unsigned int *n, bool on)
  * C() of a column list: print the column's cell of row r. A list expands
  * to a comma expression, which the row's newline ends.
  */
-#define LM_COL_PUT(name, type, since, get, field)	lm_put_##type(m, &n, get),
-#define LM_LOCKS_COL_PUT(name, type, since, get, field, json)		\
-	LM_COL_PUT(name, type, since, get, field)
+#define LM_COL_PUT(name, type, since, get, field, json)			\
+	lm_put_##type(m, &n, get),
 
 static u64 lm_avg(u64 sum, u64 count)
 {
@@ -301,7 +297,7 @@ static int lm_locks_show(struct seq_file *m, struct lm_snap *s, void *row)
 	const struct lm_futex *r = row;
 	unsigned int n = 0;
 
-	LOCKMON_LOCKS_COLUMNS(LM_LOCKS_COL_PUT) seq_putc(m, '\n');
+	LOCKMON_LOCKS_COLUMNS(LM_COL_PUT) seq_putc(m, '\n');
 	return 0;
 }
 

@@ -305,23 +305,20 @@ static int cell_ips(const struct lmr_cells *c, void *dst)
 #define LMR_MEMBER(T, field)	(((T *)0)->field)
 
 /* C() of a column list: its lmr_column, for rows of struct T */
-#define LMR_COLUMN(T, name_, type, since_, get, field)			\
+#define LMR_COLUMN(T, name_, type, since_, get, field, json)		\
 	{ .name = name_, .since = since_, .parse = cell_##type,		\
 	  .off = offsetof(T, field), .size = sizeof(LMR_MEMBER(T, field)),\
 	  .num = LMR_NUM_##type },
 
 /* ... and a check that the member fits the type */
-#define LMR_FITS(T, name, type, since, get, field)			\
+#define LMR_FITS(T, name, type, since, get, field, json)		\
 	_Static_assert(LMR_SIZE_##type ?				\
 		       sizeof(LMR_MEMBER(T, field)) == LMR_SIZE_##type :	\
 		       sizeof(LMR_MEMBER(T, field)) > 1,			\
 		       "the member for column " name " does not fit its type");
 
-/* the locks list's C() also has the json key, for json.c only */
-#define LOCK_COLUMN(name, type, since, get, field, json)		\
-	LMR_COLUMN(struct lmr_lock, name, type, since, get, field)
-#define LOCK_FITS(name, type, since, get, field, json)			\
-	LMR_FITS(struct lmr_lock, name, type, since, get, field)
+#define LOCK_COLUMN(...)	LMR_COLUMN(struct lmr_lock, __VA_ARGS__)
+#define LOCK_FITS(...)		LMR_FITS(struct lmr_lock, __VA_ARGS__)
 #define TASK_COLUMN(...)	LMR_COLUMN(struct lmr_task, __VA_ARGS__)
 #define TASK_FITS(...)		LMR_FITS(struct lmr_task, __VA_ARGS__)
 #define STACK_COLUMN(...)	LMR_COLUMN(struct lmr_stack, __VA_ARGS__)

@@ -2,9 +2,9 @@
 /*
  * --json: one object per view, schema "lockmon-report/1" (documented in
  * lockmon-report.1 and Documentation/reporter.rst). Field names are never
- * renamed within a schema version; fields may be added. A lock's object
- * is its columns (include/lockmon/columns.h) under their json keys, and
- * the few keys that are not columns.
+ * renamed within a schema version; fields may be added. A lock's object,
+ * and a live task's, is its columns (include/lockmon/columns.h) under their
+ * json keys, and the few keys that are not columns.
  */
 #include <string.h>
 #include "lockmon-report.h"
@@ -166,9 +166,11 @@ static inline void j_hist(struct jw *w, const char *k, const unsigned int *v)
 	(void)w, (void)k, (void)v;
 }
 
-/* C() of the locks list: the column's key and member, by its type */
+/* C() of a column list: the column's key and member of l or t, by type */
 #define J_LOCK(name, type, since, get, field, json)			\
 	j_##type(w, json, J_ARG_##type(l->field));
+#define J_TASK(name, type, since, get, field, json)			\
+	j_##type(w, json, J_ARG_##type(t->field));
 #define J_ARG_hex64(v)		(v)
 #define J_ARG_addr(v)		(v)
 #define J_ARG_opthex(v)		(v)
@@ -237,14 +239,15 @@ static void tasks(struct jw *w, struct lmr_ctx *c)
 
 		fputc('\n', w->f);
 		open_(w, NULL, '{');
-		intv(w, "tid", t->tid);
-		intv(w, "tgid", t->tgid);
-		str(w, "comm", t->comm);
-		hexv(w, "futex", t->futex_id, true);
-		hexv(w, "uaddr", t->uaddr, false);
 		str(w, "lock", lmr_uaddr_name(c, t->tgid, t->uaddr, name,
 					      sizeof(name)));
 		if (c->st->recorded) {
+			/* a recording's tasks are totals: not the columns */
+			intv(w, "tid", t->tid);
+			intv(w, "tgid", t->tgid);
+			str(w, "comm", t->comm);
+			hexv(w, "futex", t->futex_id, true);
+			hexv(w, "uaddr", t->uaddr, false);
 			u64v(w, "waits", t->waits);
 			u64v(w, "total_wait_ns", t->wait_ns);
 			u64v(w, "max_wait_ns", t->max_ns);
@@ -253,14 +256,9 @@ static void tasks(struct jw *w, struct lmr_ctx *c)
 			intv(w, "owner", t->waiting ? t->owner : 0);
 			str(w, "owner_how", t->waiting ? t->owner_how : "unknown");
 		} else {
-			u64v(w, "wait_ns", t->wait_ns);
-			intv(w, "owner", t->owner);
-			str(w, "owner_how", t->owner_how);
-			boolv(w, "timed", t->timed);
-			boolv(w, "woken", t->woken);
-			boolv(w, "cycle", t->cycle);
-			if (t->owner_waits_on)
-				hexv(w, "owner_waits_on", t->owner_waits_on, true);
+			/* the tasks and waitgraph files' columns, by key */
+			LOCKMON_TASKS_COLUMNS(J_TASK)
+			LOCKMON_WAITGRAPH_COLUMNS(J_TASK)
 			stack(w, c, t->stack_id);
 		}
 		close_(w, '}');

@@ -123,8 +123,7 @@ struct lmr_ips {
 			u64 ip[LOCKMON_MAX_STACK];			\
 		};							\
 	};
-#define LMR_COLUMN_MEMBER(name, type, since, get, field) LMR_DECL_##type(field)
-#define LMR_LOCKS_MEMBER(name, type, since, get, field, json)		\
+#define LMR_COLUMN_MEMBER(name, type, since, get, field, json)		\
 	LMR_DECL_##type(field)
 
 /*
@@ -135,7 +134,7 @@ struct lmr_ips {
  * wait), all but hist.
  */
 struct lmr_lock {
-	LOCKMON_LOCKS_COLUMNS(LMR_LOCKS_MEMBER)
+	LOCKMON_LOCKS_COLUMNS(LMR_COLUMN_MEMBER)
 	/* recordings only */
 	u64 handoff_total_ns, handoff_count, mutual_wakes;
 	bool owner_seen;		/* a glibc or PI owner was read */

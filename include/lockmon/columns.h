@@ -5,10 +5,6 @@
  * Each list is an X-macro: LOCKMON_<TABLE>_COLUMNS(C) expands C() once per
  * column, in the order the module prints them:
  *
- *	C(name, type, since, get, field)
- *
- * and the locks list, which lockmon-report's --json also writes from:
- *
  *	C(name, type, since, get, field, json)
  *
  * name   the column's name in the file's header line
@@ -19,23 +15,25 @@
  *        being printed (r) and its snapshot (s)
  * field  lockmon-report: the member of its row struct the cell is read into
  *        (struct lmr_lock and struct lmr_stack declare theirs from here)
- * json   lockmon-report --json: the key field has in a lock's object
- *        (user/json.c), a string that is never renamed within a schema;
- *        NULL for none, or for a column json.c writes by hand (procs is
- *        its "tgid" and "uaddr")
+ * json   lockmon-report --json: the key field has in the row's object
+ *        (user/json.c: a lock's, a live task's), a string never renamed
+ *        within a schema; NULL for none, or for a column json.c writes by
+ *        hand (procs is a lock's "tgid" and "uaddr", a task's stack its
+ *        frames; stacks has no object of its own)
  *
  * The module prints the header line and each row from the list
  * (lm_<table>_show()); lockmon-report reads the cells by the names of the
  * header line into those members (user/debugfs_parse.c), and so do the
- * selftests through it; its --json writes a lock's object from those
- * members (user/json.c). Only the expansion site sees get, field or json,
- * so neither side compiles the other's.
+ * selftests through it; its --json writes a lock's and a live task's
+ * object from those members (user/json.c). Only the expansion site sees
+ * get, field or json, so neither side compiles the other's.
  *
  * A new column goes at the end of its list (readers older than it find
  * columns by name, but scripts may not), with since set to the
- * LOCKMON_ABI_MINOR it bumps in include/uapi/linux/lockmon.h. A new locks
- * column with a json key is added to the JSON schema by that alone: say so
- * in Documentation/reporter.rst and user/lockmon-report.1.
+ * LOCKMON_ABI_MINOR it bumps in include/uapi/linux/lockmon.h. A new
+ * locks, tasks or waitgraph column with a json key is added to the JSON
+ * schema by that alone: say so in Documentation/reporter.rst and
+ * user/lockmon-report.1.
  *
  * Types, as the module writes them:
  *
@@ -87,40 +85,44 @@
 
 /* tasks: one row per task blocked in a futex wait (struct lm_task) */
 #define LOCKMON_TASKS_COLUMNS(C)					\
-	C("tid", pid, 0, r->tid, tid)					\
-	C("tgid", pid, 0, r->tgid, tgid)				\
-	C("comm", comm, 0, r->comm, comm)				\
-	C("futex", hex64, 0, r->futex_id, futex_id)			\
-	C("uaddr", addr, 0, r->uaddr, uaddr)				\
-	C("kind", word, 0, r->pi ? "pi" : "futex", kind)		\
+	C("tid", pid, 0, r->tid, tid, "tid")				\
+	C("tgid", pid, 0, r->tgid, tgid, "tgid")			\
+	C("comm", comm, 0, r->comm, comm, "comm")			\
+	C("futex", hex64, 0, r->futex_id, futex_id, "futex")		\
+	C("uaddr", addr, 0, r->uaddr, uaddr, "uaddr")			\
+	C("kind", word, 0, r->pi ? "pi" : "futex", kind, NULL)		\
 	C("wait_ns", u64, 0, s->now > r->since ? s->now - r->since : 0,	\
-	  wait_ns)							\
-	C("owner", pid, 0, r->owner, owner)				\
+	  wait_ns, "wait_ns")						\
+	C("owner", pid, 0, r->owner, owner, "owner")			\
 	C("owner_how", word, 0, lm_owner_how_name(r->owner_how),	\
-	  owner_how)							\
-	C("timed", flag, 0, r->timed, timed)				\
-	C("woken", flag, 0, r->woken, woken)				\
-	C("last_waker", pid, 0, r->last_waker, last_waker)		\
-	C("stack", u32, 0, r->stack_id, stack_id)
+	  owner_how, "owner_how")					\
+	C("timed", flag, 0, r->timed, timed, "timed")			\
+	C("woken", flag, 0, r->woken, woken, "woken")			\
+	C("last_waker", pid, 0, r->last_waker, last_waker, NULL)	\
+	C("stack", u32, 0, r->stack_id, stack_id, NULL)
 
-/* waitgraph: one wait-for edge per blocked, unwoken task (struct lm_task) */
+/*
+ * waitgraph: one wait-for edge per blocked, unwoken task (struct lm_task);
+ * lockmon-report reads it into the tasks' rows, so only the columns tasks
+ * has not got have a json key
+ */
 #define LOCKMON_WAITGRAPH_COLUMNS(C)					\
-	C("waiter", pid, 0, r->tid, tid)				\
-	C("tgid", pid, 0, r->tgid, tgid)				\
-	C("comm", comm, 0, r->comm, comm)				\
-	C("futex", hex64, 0, r->futex_id, futex_id)			\
-	C("uaddr", addr, 0, r->uaddr, uaddr)				\
-	C("owner", pid, 0, r->owner, owner)				\
+	C("waiter", pid, 0, r->tid, tid, NULL)				\
+	C("tgid", pid, 0, r->tgid, tgid, NULL)				\
+	C("comm", comm, 0, r->comm, comm, NULL)				\
+	C("futex", hex64, 0, r->futex_id, futex_id, NULL)		\
+	C("uaddr", addr, 0, r->uaddr, uaddr, NULL)			\
+	C("owner", pid, 0, r->owner, owner, NULL)			\
 	C("owner_how", word, 0, lm_owner_how_name(r->owner_how),	\
-	  owner_how)							\
+	  owner_how, NULL)						\
 	C("owner_waits_on", opthex, 0, lm_graph_owner_futex(s, r),	\
-	  owner_waits_on)						\
-	C("cycle", cycle, 0, lm_snap_on_cycle(s, r), cycle)
+	  owner_waits_on, "owner_waits_on")				\
+	C("cycle", cycle, 0, lm_snap_on_cycle(s, r), cycle, "cycle")
 
 /* stacks: one row per captured user stack (struct lm_stack_row) */
 #define LOCKMON_STACKS_COLUMNS(C)					\
-	C("stack", u32, 0, r->id, id)					\
-	C("tgid", pid, 0, r->tgid, tgid)				\
-	C("ips...", ips, 0, r, ips)
+	C("stack", u32, 0, r->id, id, NULL)				\
+	C("tgid", pid, 0, r->tgid, tgid, NULL)				\
+	C("ips...", ips, 0, r, ips, NULL)
 
 #endif /* _LOCKMON_COLUMNS_H */

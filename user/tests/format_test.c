@@ -168,65 +168,95 @@ static void json_views(void)
 }
 
 /*
- * The expected text of one locks column in a lock's JSON object, from the
- * member the column list names: the writers json.c has per type, again.
- * Returns false for a type with no JSON form, whose json key must be NULL.
+ * The expected text of one column in a row's JSON object, from the member
+ * the column list names: the writers json.c has per type, again. WANT_NONE
+ * for a type with no JSON form, whose json key must be NULL; WANT_ABSENT
+ * for a value json.c leaves out (an opthex of none).
  */
-static bool want_hex64(char *b, size_t n, u64 v)
+enum { WANT_NONE, WANT_VALUE, WANT_ABSENT };
+
+static int want_hex64(char *b, size_t n, u64 v)
 {
 	snprintf(b, n, "\"%016llx\"", (unsigned long long)v);
-	return true;
+	return WANT_VALUE;
 }
 
-static bool want_u64(char *b, size_t n, u64 v)
+static int want_opthex(char *b, size_t n, u64 v)
+{
+	want_hex64(b, n, v);
+	return v ? WANT_VALUE : WANT_ABSENT;
+}
+
+static int want_addr(char *b, size_t n, u64 v)
+{
+	snprintf(b, n, "\"0x%llx\"", (unsigned long long)v);
+	return WANT_VALUE;
+}
+
+static int want_u64(char *b, size_t n, u64 v)
 {
 	snprintf(b, n, "%llu", (unsigned long long)v);
-	return true;
+	return WANT_VALUE;
 }
 
-static bool want_u32(char *b, size_t n, u32 v)
+static int want_u32(char *b, size_t n, u32 v)
 {
 	snprintf(b, n, "%u", v);
-	return true;
+	return WANT_VALUE;
 }
 
-static bool want_pid(char *b, size_t n, pid_t v)
+static int want_pid(char *b, size_t n, pid_t v)
 {
 	snprintf(b, n, "%d", v);
-	return true;
+	return WANT_VALUE;
 }
 
-static bool want_flag(char *b, size_t n, bool v)
+static int want_flag(char *b, size_t n, bool v)
 {
 	snprintf(b, n, "%s", v ? "true" : "false");
-	return true;
+	return WANT_VALUE;
 }
 
-static bool want_word(char *b, size_t n, const char *v)
+static int want_cycle(char *b, size_t n, bool v)
+{
+	return want_flag(b, n, v);
+}
+
+/* the fixtures' words and comms need no escapes */
+static int want_word(char *b, size_t n, const char *v)
 {
 	snprintf(b, n, "\"%s\"", v);
-	return true;
+	return WANT_VALUE;
 }
 
-static bool want_procs(char *b, size_t n, const struct lmr_procs *v)
+static int want_comm(char *b, size_t n, const char *v)
 {
-	(void)b, (void)n, (void)v;
-	return false;
+	return want_word(b, n, v);
 }
 
-static bool want_hist(char *b, size_t n, const unsigned int *v)
+static int want_procs(char *b, size_t n, const struct lmr_procs *v)
 {
 	(void)b, (void)n, (void)v;
-	return false;
+	return WANT_NONE;
+}
+
+static int want_hist(char *b, size_t n, const unsigned int *v)
+{
+	(void)b, (void)n, (void)v;
+	return WANT_NONE;
 }
 
 #define WANT_ARG_procs(v)	(&(v))
 #define WANT_ARG_hex64(v)	(v)
+#define WANT_ARG_opthex(v)	(v)
+#define WANT_ARG_addr(v)	(v)
 #define WANT_ARG_u64(v)		(v)
 #define WANT_ARG_u32(v)		(v)
 #define WANT_ARG_pid(v)		(v)
 #define WANT_ARG_flag(v)	(v)
+#define WANT_ARG_cycle(v)	(v)
 #define WANT_ARG_word(v)	(v)
+#define WANT_ARG_comm(v)	(v)
 #define WANT_ARG_hist(v)	(v)
 
 /* "key":value is a whole member of the object obj, its braces cut off */
@@ -236,7 +266,8 @@ static bool has_member(const char *obj, const char *kv)
 	const char *p;
 
 	for (p = strstr(obj, kv); p; p = strstr(p + 1, kv))
-		if ((p == obj || p[-1] == ',') && (!p[n] || p[n] == ','))
+		if ((p == obj || p[-1] == ',' || p[-1] == '{') &&
+		    (!p[n] || p[n] == ',' || p[n] == '}'))
 			return true;
 	return false;
 }
@@ -251,18 +282,27 @@ static unsigned int members(const char *obj)
 	return n;
 }
 
-/* C() of the locks list: "key":value of the column in the object obj */
-#define CHECK_LOCK_KEY(name, type, since, get, field, json)		\
+/*
+ * C() of a column list: "key":value of the column of row in the object
+ * obj; keys counts those found
+ */
+#define CHECK_KEY(name, type, since, get, field, json)			\
 	do {								\
 		const char *k_ = json;					\
+		int w_ = want_##type(val, sizeof(val),			\
+				     WANT_ARG_##type(row->field));	\
 									\
-		if (!want_##type(val, sizeof(val),			\
-				 WANT_ARG_##type(l->field))) {		\
+		if (w_ == WANT_NONE) {					\
 			CHECK(k_ == NULL);				\
 			break;						\
 		}							\
 		if (!k_)	/* a figure kept out of JSON */		\
 			break;						\
+		snprintf(kv, sizeof(kv), "\"%s\":", k_);		\
+		if (w_ == WANT_ABSENT) {				\
+			CHECK(!strstr(obj, kv));			\
+			break;						\
+		}							\
 		snprintf(kv, sizeof(kv), "\"%s\":%s", k_, val);	\
 		if (!has_member(obj, kv))				\
 			printf("#  %s: no %s in %s\n", name, kv, obj);	\
@@ -282,7 +322,7 @@ static void check_lock_keys(struct lmr_ctx *c)
 	CHECK(valid_json(out));
 	CHECK(c->st->nr_locks > 0);
 	for (i = 0; i < c->st->nr_locks; i++) {
-		const struct lmr_lock *l = &c->st->locks[i];
+		const struct lmr_lock *row = &c->st->locks[i], *l = row;
 
 		/* a lock's object is one line, without a nested object */
 		snprintf(kv, sizeof(kv), "\"futex\":\"%016llx\"",
@@ -299,7 +339,7 @@ static void check_lock_keys(struct lmr_ctx *c)
 			continue;
 		*end = 0;
 		keys = 0;
-		LOCKMON_LOCKS_COLUMNS(CHECK_LOCK_KEY)
+		LOCKMON_LOCKS_COLUMNS(CHECK_KEY)
 		/* all of today's, and no more than the list's and these */
 		CHECK(keys >= 17);
 		CHECK(members(obj) == keys + 3);
@@ -319,11 +359,57 @@ static void check_lock_keys(struct lmr_ctx *c)
 }
 
 /*
+ * Every live task has each tasks and waitgraph column with a json key, as
+ * parsed: a task's object is one line, from its "lock".
+ */
+static void check_task_keys(struct lmr_ctx *c)
+{
+	char *out, *obj, *end, kv[160], val[128];
+	unsigned int keys;
+	size_t i;
+
+	json_view_name = "tasks";
+	out = capture(json_fn, c);
+	CHECK(valid_json(out));
+	CHECK(c->st->nr_tasks > 0);
+	for (i = 0; i < c->st->nr_tasks; i++) {
+		const struct lmr_task *row = &c->st->tasks[i];
+
+		/* the i-th line after the array's opens the i-th task */
+		obj = strchr(out, '\n');
+		for (keys = 0; obj && keys < i; keys++)
+			obj = strchr(obj + 1, '\n');
+		CHECK(obj != NULL);
+		if (!obj)
+			break;
+		obj = strchr(obj, '{');
+		end = obj ? strchr(obj, '\n') : NULL;
+		if (end)
+			*end = 0;
+		snprintf(kv, sizeof(kv), "\"tid\":%d", row->tid);
+		CHECK(obj && has_member(obj, kv));
+		if (!obj || !has_member(obj, kv))
+			continue;
+		keys = 0;
+		LOCKMON_TASKS_COLUMNS(CHECK_KEY)
+		LOCKMON_WAITGRAPH_COLUMNS(CHECK_KEY)
+		/* today's: tid to woken, and cycle; owner_waits_on if known */
+		CHECK(keys >= 11);
+		CHECK(strstr(obj, "\"lock\":\""));
+		CHECK(strstr(obj, "\"stack\":"));
+		if (end)
+			*end = '\n';
+	}
+	free(out);
+}
+
+/*
  * Every column of the locks list with a json key is in the JSON view, with
  * the value read into its member: from the module's files and from a
- * recording. 17 of the 19 columns have one: procs and hist do not.
+ * recording (17 of the 19 columns have one: procs and hist do not); and
+ * so is every tasks and waitgraph column with one, of a live task.
  */
-static void json_lock_columns(void)
+static void json_columns(void)
 {
 	struct lmr_opts o = { 0 };
 	struct lmr_state st;
@@ -333,9 +419,11 @@ static void json_lock_columns(void)
 
 	live_state(&st, "abba");
 	check_lock_keys(&c);
+	check_task_keys(&c);
 	lmr_state_free(&st);
 	live_state(&st, "contend");
 	check_lock_keys(&c);
+	check_task_keys(&c);
 	lmr_state_free(&st);
 
 	analysed_state(&st);
@@ -753,7 +841,7 @@ int main(void)
 {
 	RUN(durations);
 	RUN(json_views);
-	RUN(json_lock_columns);
+	RUN(json_columns);
 	RUN(folded_lines);
 	RUN(folded_weights);
 	RUN(dot_graph);
