@@ -239,8 +239,7 @@ static void tasks(struct jw *w, struct lmr_ctx *c)
 
 		fputc('\n', w->f);
 		open_(w, NULL, '{');
-		str(w, "lock", lmr_uaddr_name(c, t->tgid, t->uaddr, name,
-					      sizeof(name)));
+		/* "tid" first: the selftests find a task by {"tid":N, */
 		if (c->st->recorded) {
 			/* a recording's tasks are totals: not the columns */
 			intv(w, "tid", t->tid);
@@ -248,6 +247,8 @@ static void tasks(struct jw *w, struct lmr_ctx *c)
 			str(w, "comm", t->comm);
 			hexv(w, "futex", t->futex_id, true);
 			hexv(w, "uaddr", t->uaddr, false);
+			str(w, "lock", lmr_uaddr_name(c, t->tgid, t->uaddr,
+						      name, sizeof(name)));
 			u64v(w, "waits", t->waits);
 			u64v(w, "total_wait_ns", t->wait_ns);
 			u64v(w, "max_wait_ns", t->max_ns);
@@ -259,6 +260,8 @@ static void tasks(struct jw *w, struct lmr_ctx *c)
 			/* the tasks and waitgraph files' columns, by key */
 			LOCKMON_TASKS_COLUMNS(J_TASK)
 			LOCKMON_WAITGRAPH_COLUMNS(J_TASK)
+			str(w, "lock", lmr_uaddr_name(c, t->tgid, t->uaddr,
+						      name, sizeof(name)));
 			stack(w, c, t->stack_id);
 		}
 		close_(w, '}');
