@@ -122,6 +122,17 @@ static void ws_add(struct lmr_waiter_set *w, pid_t tid)
 	arr[w->n++] = tid;
 }
 
+/* the tids seen to begin a wait on futex id: exact, not the module's Bloom */
+static u32 distinct(const struct lmr_analysis *a, u64 id)
+{
+	size_t i;
+
+	for (i = 0; i < a->nr_ws; i++)
+		if (a->ws[i].futex_id == id)
+			return (u32)a->ws[i].n;
+	return 0;
+}
+
 static struct lmr_lock *lock_of(struct lmr_analysis *a,
 				const struct lockmon_record *r)
 {
@@ -502,10 +513,16 @@ void lmr_analysis_finish(struct lmr_analysis *a)
 		struct lmr_lock *l = &st->locks[i];
 
 		snprintf(l->klass, sizeof(l->klass), "%s", lock_class(l));
+		if (l->waits)
+			l->avg_ns = l->total_ns / l->waits;
 		if (l->handoff_count)
 			l->handoff_avg_ns = l->handoff_total_ns / l->handoff_count;
-		if (!l->waiters)
+		l->distinct = distinct(a, l->id);
+		/* as the module's locks file: an owner only while waited on */
+		if (!l->waiters) {
 			l->owner = 0;
+			l->owner_how[0] = 0;
+		}
 		if (!l->owner_how[0])
 			snprintf(l->owner_how, sizeof(l->owner_how), "unknown");
 	}

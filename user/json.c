@@ -2,7 +2,9 @@
 /*
  * --json: one object per view, schema "lockmon-report/1" (documented in
  * lockmon-report.1 and Documentation/reporter.rst). Field names are never
- * renamed within a schema version; fields may be added.
+ * renamed within a schema version; fields may be added. A lock's object,
+ * and a live task's, is its columns (include/lockmon/columns.h) under their
+ * json keys, and the few keys that are not columns.
  */
 #include <string.h>
 #include "lockmon-report.h"
@@ -88,6 +90,100 @@ static void hexv(struct jw *w, const char *k, u64 v, bool pad)
 	str(w, k, buf);
 }
 
+/*
+ * One writer per column type of include/lockmon/columns.h, called with the
+ * column's json key: a column without one (NULL) is not written. procs and
+ * hist have no JSON form of their own.
+ */
+static inline void j_hex64(struct jw *w, const char *k, u64 v)
+{
+	if (k)
+		hexv(w, k, v, true);
+}
+
+static inline void j_addr(struct jw *w, const char *k, u64 v)
+{
+	if (k)
+		hexv(w, k, v, false);
+}
+
+static inline void j_opthex(struct jw *w, const char *k, u64 v)
+{
+	if (k && v)
+		hexv(w, k, v, true);
+}
+
+static inline void j_u64(struct jw *w, const char *k, u64 v)
+{
+	if (k)
+		u64v(w, k, v);
+}
+
+static inline void j_u32(struct jw *w, const char *k, u32 v)
+{
+	if (k)
+		u64v(w, k, v);
+}
+
+static inline void j_pid(struct jw *w, const char *k, pid_t v)
+{
+	if (k)
+		intv(w, k, v);
+}
+
+static inline void j_flag(struct jw *w, const char *k, bool v)
+{
+	if (k)
+		boolv(w, k, v);
+}
+
+static inline void j_cycle(struct jw *w, const char *k, bool v)
+{
+	if (k)
+		boolv(w, k, v);
+}
+
+static inline void j_word(struct jw *w, const char *k, const char *v)
+{
+	if (k)
+		str(w, k, v);
+}
+
+static inline void j_comm(struct jw *w, const char *k, const char *v)
+{
+	if (k)
+		str(w, k, v);
+}
+
+static inline void j_procs(struct jw *w, const char *k,
+			   const struct lmr_procs *v)
+{
+	(void)w, (void)k, (void)v;
+}
+
+static inline void j_hist(struct jw *w, const char *k, const unsigned int *v)
+{
+	(void)w, (void)k, (void)v;
+}
+
+/* C() of a column list: the column's key and member of l or t, by type */
+#define J_LOCK(name, type, since, get, field, json)			\
+	j_##type(w, json, J_ARG_##type(l->field));
+#define J_TASK(name, type, since, get, field, json)			\
+	j_##type(w, json, J_ARG_##type(t->field));
+#define J_ARG_hex64(v)		(v)
+#define J_ARG_addr(v)		(v)
+#define J_ARG_opthex(v)		(v)
+#define J_ARG_u64(v)		(v)
+#define J_ARG_u32(v)		(v)
+#define J_ARG_pid(v)		(v)
+#define J_ARG_flag(v)		(v)
+#define J_ARG_cycle(v)		(v)
+#define J_ARG_word(v)		(v)
+#define J_ARG_comm(v)		(v)
+#define J_ARG_procs(v)		(&(v))
+#define J_ARG_hist(v)		(v)
+
 static void stack(struct jw *w, struct lmr_ctx *c, u32 id)
 {
 	const struct lmr_stack *s = lmr_find_stack(c->st, id);
@@ -121,25 +217,12 @@ static void locks(struct jw *w, struct lmr_ctx *c)
 
 		fputc('\n', w->f);
 		open_(w, NULL, '{');
-		hexv(w, "futex", l->id, true);
+		/* the keys that are not columns, or not one each */
 		intv(w, "tgid", l->tgid);
 		hexv(w, "uaddr", l->uaddr, false);
 		str(w, "name", lmr_lock_name(c, l, name, sizeof(name)));
-		str(w, "class", l->klass);
-		boolv(w, "pi", l->pi);
-		u64v(w, "waits", l->waits);
-		u64v(w, "again", l->again);
-		u64v(w, "timeouts", l->timeouts);
-		u64v(w, "signals", l->signals);
-		u64v(w, "wakes", l->wakes);
-		u64v(w, "total_wait_ns", l->total_ns);
-		u64v(w, "max_wait_ns", l->max_ns);
-		u64v(w, "avg_wait_ns", l->waits ? l->total_ns / l->waits : 0);
-		u64v(w, "handoff_avg_ns", l->handoff_avg_ns);
-		u64v(w, "handoff_max_ns", l->handoff_max_ns);
-		u64v(w, "waiters", l->waiters);
-		intv(w, "owner", l->waiters ? l->owner : 0);
-		str(w, "owner_how", l->waiters ? l->owner_how : "unknown");
+		/* and those of the columns, as the list names them */
+		LOCKMON_LOCKS_COLUMNS(J_LOCK)
 		close_(w, '}');
 	}
 	close_(w, ']');
@@ -156,14 +239,16 @@ static void tasks(struct jw *w, struct lmr_ctx *c)
 
 		fputc('\n', w->f);
 		open_(w, NULL, '{');
-		intv(w, "tid", t->tid);
-		intv(w, "tgid", t->tgid);
-		str(w, "comm", t->comm);
-		hexv(w, "futex", t->futex_id, true);
-		hexv(w, "uaddr", t->uaddr, false);
-		str(w, "lock", lmr_uaddr_name(c, t->tgid, t->uaddr, name,
-					      sizeof(name)));
+		/* "tid" first: the selftests find a task by {"tid":N, */
 		if (c->st->recorded) {
+			/* a recording's tasks are totals: not the columns */
+			intv(w, "tid", t->tid);
+			intv(w, "tgid", t->tgid);
+			str(w, "comm", t->comm);
+			hexv(w, "futex", t->futex_id, true);
+			hexv(w, "uaddr", t->uaddr, false);
+			str(w, "lock", lmr_uaddr_name(c, t->tgid, t->uaddr,
+						      name, sizeof(name)));
 			u64v(w, "waits", t->waits);
 			u64v(w, "total_wait_ns", t->wait_ns);
 			u64v(w, "max_wait_ns", t->max_ns);
@@ -172,14 +257,11 @@ static void tasks(struct jw *w, struct lmr_ctx *c)
 			intv(w, "owner", t->waiting ? t->owner : 0);
 			str(w, "owner_how", t->waiting ? t->owner_how : "unknown");
 		} else {
-			u64v(w, "wait_ns", t->wait_ns);
-			intv(w, "owner", t->owner);
-			str(w, "owner_how", t->owner_how);
-			boolv(w, "timed", t->timed);
-			boolv(w, "woken", t->woken);
-			boolv(w, "cycle", t->cycle);
-			if (t->owner_waits_on)
-				hexv(w, "owner_waits_on", t->owner_waits_on, true);
+			/* the tasks and waitgraph files' columns, by key */
+			LOCKMON_TASKS_COLUMNS(J_TASK)
+			LOCKMON_WAITGRAPH_COLUMNS(J_TASK)
+			str(w, "lock", lmr_uaddr_name(c, t->tgid, t->uaddr,
+						      name, sizeof(name)));
 			stack(w, c, t->stack_id);
 		}
 		close_(w, '}');

@@ -123,13 +123,15 @@ struct lmr_ips {
 			u64 ip[LOCKMON_MAX_STACK];			\
 		};							\
 	};
-#define LMR_COLUMN_MEMBER(name, type, since, get, field) LMR_DECL_##type(field)
+#define LMR_COLUMN_MEMBER(name, type, since, get, field, json)		\
+	LMR_DECL_##type(field)
 
 /*
  * A lock: the members of the locks file's columns come from its column
  * list, named by its field argument (id, procs, klass, waits, total_ns,
  * ...; Documentation/debugfs.rst says what each holds). A recording fills
- * the same members from events, all but avg_ns and hist.
+ * the same members from events (distinct exactly, from the tids seen to
+ * wait), all but hist.
  */
 struct lmr_lock {
 	LOCKMON_LOCKS_COLUMNS(LMR_COLUMN_MEMBER)

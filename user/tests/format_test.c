@@ -167,6 +167,308 @@ static void json_views(void)
 	lmr_state_free(&st);
 }
 
+/*
+ * The expected text of one column in a row's JSON object, from the member
+ * the column list names: the writers json.c has per type, again. WANT_NONE
+ * for a type with no JSON form, whose json key must be NULL; WANT_ABSENT
+ * for a value json.c leaves out (an opthex of none).
+ */
+enum { WANT_NONE, WANT_VALUE, WANT_ABSENT };
+
+static int want_hex64(char *b, size_t n, u64 v)
+{
+	snprintf(b, n, "\"%016llx\"", (unsigned long long)v);
+	return WANT_VALUE;
+}
+
+static int want_opthex(char *b, size_t n, u64 v)
+{
+	want_hex64(b, n, v);
+	return v ? WANT_VALUE : WANT_ABSENT;
+}
+
+static int want_addr(char *b, size_t n, u64 v)
+{
+	snprintf(b, n, "\"0x%llx\"", (unsigned long long)v);
+	return WANT_VALUE;
+}
+
+static int want_u64(char *b, size_t n, u64 v)
+{
+	snprintf(b, n, "%llu", (unsigned long long)v);
+	return WANT_VALUE;
+}
+
+static int want_u32(char *b, size_t n, u32 v)
+{
+	snprintf(b, n, "%u", v);
+	return WANT_VALUE;
+}
+
+static int want_pid(char *b, size_t n, pid_t v)
+{
+	snprintf(b, n, "%d", v);
+	return WANT_VALUE;
+}
+
+static int want_flag(char *b, size_t n, bool v)
+{
+	snprintf(b, n, "%s", v ? "true" : "false");
+	return WANT_VALUE;
+}
+
+static int want_cycle(char *b, size_t n, bool v)
+{
+	return want_flag(b, n, v);
+}
+
+/* the fixtures' words and comms need no escapes */
+static int want_word(char *b, size_t n, const char *v)
+{
+	snprintf(b, n, "\"%s\"", v);
+	return WANT_VALUE;
+}
+
+static int want_comm(char *b, size_t n, const char *v)
+{
+	return want_word(b, n, v);
+}
+
+static int want_procs(char *b, size_t n, const struct lmr_procs *v)
+{
+	(void)b, (void)n, (void)v;
+	return WANT_NONE;
+}
+
+static int want_hist(char *b, size_t n, const unsigned int *v)
+{
+	(void)b, (void)n, (void)v;
+	return WANT_NONE;
+}
+
+#define WANT_ARG_procs(v)	(&(v))
+#define WANT_ARG_hex64(v)	(v)
+#define WANT_ARG_opthex(v)	(v)
+#define WANT_ARG_addr(v)	(v)
+#define WANT_ARG_u64(v)		(v)
+#define WANT_ARG_u32(v)		(v)
+#define WANT_ARG_pid(v)		(v)
+#define WANT_ARG_flag(v)	(v)
+#define WANT_ARG_cycle(v)	(v)
+#define WANT_ARG_word(v)	(v)
+#define WANT_ARG_comm(v)	(v)
+#define WANT_ARG_hist(v)	(v)
+
+/* "key":value is a whole member of the object obj, its braces cut off */
+static bool has_member(const char *obj, const char *kv)
+{
+	size_t n = strlen(kv);
+	const char *p;
+
+	for (p = strstr(obj, kv); p; p = strstr(p + 1, kv))
+		if ((p == obj || p[-1] == ',' || p[-1] == '{') &&
+		    (!p[n] || p[n] == ',' || p[n] == '}'))
+			return true;
+	return false;
+}
+
+/* the members of an object without nested ones or commas in strings */
+static unsigned int members(const char *obj)
+{
+	unsigned int n = *obj ? 1 : 0;
+
+	for (; *obj; obj++)
+		n += *obj == ',';
+	return n;
+}
+
+/*
+ * C() of a column list: "key":value of the column of row in the object
+ * obj; keys counts those found
+ */
+#define CHECK_KEY(name, type, since, get, field, json)			\
+	do {								\
+		const char *k_ = json;					\
+		int w_ = want_##type(val, sizeof(val),			\
+				     WANT_ARG_##type(row->field));	\
+									\
+		if (w_ == WANT_NONE) {					\
+			CHECK(k_ == NULL);				\
+			break;						\
+		}							\
+		if (!k_)	/* a figure kept out of JSON */		\
+			break;						\
+		snprintf(kv, sizeof(kv), "\"%s\":", k_);		\
+		if (w_ == WANT_ABSENT) {				\
+			CHECK(!strstr(obj, kv));			\
+			break;						\
+		}							\
+		snprintf(kv, sizeof(kv), "\"%s\":%s", k_, val);	\
+		if (!has_member(obj, kv))				\
+			printf("#  %s: no %s in %s\n", name, kv, obj);	\
+		CHECK(has_member(obj, kv));				\
+		keys++;							\
+	} while (0);
+
+/* Every lock of st has each locks column with a json key, as parsed. */
+static void check_lock_keys(struct lmr_ctx *c)
+{
+	char *out, *obj, *end, kv[160], val[128];
+	unsigned int keys;
+	size_t i;
+
+	json_view_name = "locks";
+	out = capture(json_fn, c);
+	CHECK(valid_json(out));
+	CHECK(c->st->nr_locks > 0);
+	for (i = 0; i < c->st->nr_locks; i++) {
+		const struct lmr_lock *row = &c->st->locks[i], *l = row;
+
+		/* a lock's object is one line, without a nested object */
+		snprintf(kv, sizeof(kv), "\"futex\":\"%016llx\"",
+			 (unsigned long long)l->id);
+		obj = strstr(out, kv);
+		CHECK(obj != NULL);
+		if (!obj)
+			continue;
+		while (obj > out && obj[-1] != '{')
+			obj--;
+		end = strchr(obj, '}');
+		CHECK(end != NULL);
+		if (!end)
+			continue;
+		*end = 0;
+		keys = 0;
+		LOCKMON_LOCKS_COLUMNS(CHECK_KEY)
+		/* all of today's, and no more than the list's and these */
+		CHECK(keys >= 17);
+		CHECK(members(obj) == keys + 3);
+		snprintf(kv, sizeof(kv), "\"tgid\":%d", l->tgid);
+		CHECK(has_member(obj, kv));
+		snprintf(kv, sizeof(kv), "\"uaddr\":\"0x%llx\"",
+			 (unsigned long long)l->uaddr);
+		CHECK(has_member(obj, kv));
+		CHECK(strstr(obj, "\"name\":\""));
+		/* what json.c once computed itself: now the members hold it */
+		CHECK(l->avg_ns == (l->waits ? l->total_ns / l->waits : 0));
+		if (!l->waiters)
+			CHECK(!l->owner && !strcmp(l->owner_how, "unknown"));
+		*end = '}';
+	}
+	free(out);
+}
+
+/*
+ * Every live task has each tasks and waitgraph column with a json key, as
+ * parsed: a task's object is one line.
+ */
+static void check_task_keys(struct lmr_ctx *c)
+{
+	char *out, *obj, *end, kv[160], val[128];
+	unsigned int keys;
+	size_t i;
+
+	json_view_name = "tasks";
+	out = capture(json_fn, c);
+	CHECK(valid_json(out));
+	CHECK(c->st->nr_tasks > 0);
+	for (i = 0; i < c->st->nr_tasks; i++) {
+		const struct lmr_task *row = &c->st->tasks[i];
+
+		/* the i-th line after the array's opens the i-th task */
+		obj = strchr(out, '\n');
+		for (keys = 0; obj && keys < i; keys++)
+			obj = strchr(obj + 1, '\n');
+		CHECK(obj != NULL);
+		if (!obj)
+			break;
+		obj = strchr(obj, '{');
+		end = obj ? strchr(obj, '\n') : NULL;
+		if (end)
+			*end = 0;
+		/* tid first: selftests/lockmon/report_test.c relies on it */
+		snprintf(kv, sizeof(kv), "{\"tid\":%d,", row->tid);
+		CHECK(obj && !strncmp(obj, kv, strlen(kv)));
+		if (!obj || strncmp(obj, kv, strlen(kv)))
+			continue;
+		keys = 0;
+		LOCKMON_TASKS_COLUMNS(CHECK_KEY)
+		LOCKMON_WAITGRAPH_COLUMNS(CHECK_KEY)
+		/* today's: tid to woken, and cycle; owner_waits_on if known */
+		CHECK(keys >= 11);
+		CHECK(strstr(obj, "\"lock\":\""));
+		CHECK(strstr(obj, "\"stack\":"));
+		if (end)
+			*end = '\n';
+	}
+	free(out);
+}
+
+/*
+ * Every column of the locks list with a json key is in the JSON view, with
+ * the value read into its member: from the module's files and from a
+ * recording (17 of the 19 columns have one: procs and hist do not); and
+ * so is every tasks and waitgraph column with one, of a live task.
+ */
+static void json_columns(void)
+{
+	struct lmr_opts o = { 0 };
+	struct lmr_state st;
+	struct lmr_ctx c = { .st = &st, .o = &o };
+	struct lmr_analysis *a;
+	struct lockmon_record r;
+
+	live_state(&st, "abba");
+	check_lock_keys(&c);
+	check_task_keys(&c);
+	lmr_state_free(&st);
+	live_state(&st, "contend");
+	check_lock_keys(&c);
+	check_task_keys(&c);
+	lmr_state_free(&st);
+
+	analysed_state(&st);
+	check_lock_keys(&c);
+	lmr_state_free(&st);
+	/* two ended waits of two tasks on 0x50, one open on 0x30 */
+	memset(&st, 0, sizeof(st));
+	st.source = "record";
+	st.recorded = true;
+	a = lmr_analysis_new(&st);
+	CHECK(a != NULL);
+	if (!a)
+		return;
+	r = ev(LOCKMON_REC_WAIT_BEGIN, 100, 51, 50, 0x50);
+	r.peer = 52;
+	r.owner_how = LOCKMON_OWNER_GLIBC;
+	lmr_analysis_add(a, &r);
+	r = ev(LOCKMON_REC_WAIT_END, 1100, 51, 50, 0x50);
+	r.value = 1000;
+	lmr_analysis_add(a, &r);
+	r = ev(LOCKMON_REC_WAIT_BEGIN, 1200, 52, 50, 0x50);
+	lmr_analysis_add(a, &r);
+	r = ev(LOCKMON_REC_WAIT_END, 4201, 52, 50, 0x50);
+	r.value = 3001;
+	lmr_analysis_add(a, &r);
+	r = ev(LOCKMON_REC_WAIT_BEGIN, 5000, 21, 20, 0x30);
+	r.peer = 24;
+	r.owner_how = LOCKMON_OWNER_GLIBC;
+	lmr_analysis_add(a, &r);
+	lmr_analysis_finish(a);
+	CHECK(st.nr_locks == 2);
+	check_lock_keys(&c);
+	json_view_name = "locks";
+	{
+		char *out = capture(json_fn, &c);
+
+		CHECK(strstr(out, "\"avg_wait_ns\":2000,"));
+		CHECK(strstr(out, "\"distinct\":2,"));
+		CHECK(strstr(out, "\"owner\":24,\"owner_how\":\"glibc-owner\""));
+		free(out);
+	}
+	lmr_state_free(&st);
+}
+
 static void top_fn(struct lmr_ctx *c)
 {
 	lmr_view_top(c, NULL);
@@ -209,8 +511,10 @@ static void recorded_owner_and_stall(void)
 	out = capture(json_fn, &c);
 	CHECK(valid_json(out));
 	CHECK(strstr(out, "\"futex\":\"0000000000000030\""));
-	CHECK(strstr(out, "\"waiters\":1,\"owner\":24,\"owner_how\":\"glibc-owner\"}"));
-	CHECK(strstr(out, "\"tid\":21,\"tgid\":20,"));
+	CHECK(strstr(out, "\"waiters\":1,\"distinct\":1,\"owner\":24,"
+		      "\"owner_how\":\"glibc-owner\"}"));
+	/* a recorded task too: report_test.c finds it by {"tid":N, */
+	CHECK(strstr(out, "{\"tid\":21,\"tgid\":20,"));
 	CHECK(strstr(out, "\"waiting\":true,\"owner\":24,\"owner_how\":\"glibc-owner\"}"));
 	CHECK(strstr(out, "\"seq\":3,\"kind\":\"stall\",\"time_ns\":900,\"latency_ns\":0,"
 		      "\"stall\":{\"tgid\":30,\"threads\":2,\"blocked_ns\":1500000000},"
@@ -539,6 +843,7 @@ int main(void)
 {
 	RUN(durations);
 	RUN(json_views);
+	RUN(json_columns);
 	RUN(folded_lines);
 	RUN(folded_weights);
 	RUN(dot_graph);
