@@ -12,7 +12,7 @@ KDIR	?= /lib/modules/$(KVER)/build
 KSRC	?= /usr/src/linux-source-6.1
 PWD	:= $(shell pwd)
 
-.PHONY: all module module-missing-symbol user deps lint check check-host check-vm check-debug fuzz demo bench clean help
+.PHONY: all module module-missing-symbol user deps lint check check-host check-vm check-debug fuzz demo bench soak clean help
 .PHONY: install uninstall dkms-install dkms-uninstall deb
 
 all: module user
@@ -75,6 +75,15 @@ bench: deps module user
 	$(MAKE) -C bench
 	bench/run
 
+# Faults at scale, not in CI: SOAK_MINUTES (default 30) of mixed load in
+# one VM, failing on growth, findings or kernel complaints; SOAK_ARGS
+# takes scripts/soak's options (--debug, --cycles N). See scripts/soak.
+SOAK_ARGS ?=
+soak: deps module user
+	$(MAKE) -C bench
+	$(MAKE) -C selftests/lockmon
+	scripts/soak $(SOAK_ARGS)
+
 # The reporter, its man page and bash completion. PREFIX=/usr and
 # DESTDIR=<staging dir> is what debian/rules passes.
 PREFIX	?= /usr/local
@@ -120,6 +129,8 @@ help:
 	@echo "make check-debug  the kselftests on a debug kernel (KASAN, lockdep, kmemleak)"
 	@echo "make lint     checkpatch --strict and kernel-doc on module/ and include/"
 	@echo "make bench    overhead benchmark in one VM boot"
+	@echo "make soak     SOAK_MINUTES (30) of mixed load in a VM, failing on growth or findings;"
+	@echo "              SOAK_ARGS=\"--cycles 1000\" load/unload cycles, SOAK_ARGS=--debug the debug kernel"
 	@echo "make install  the reporter, man page, bash completion (PREFIX=$(PREFIX), DESTDIR)"
 	@echo "make dkms-install  the module under DKMS for every kernel with headers (root)"
 	@echo "make deb      lockmon-dkms and lockmon-report .debs in build/deb (lintian-checked)"
