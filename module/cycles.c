@@ -27,8 +27,9 @@ static bool lm_self_deadlock(const struct lm_task *self)
 }
 
 /*
- * Is @tid blocked, unwoken, right now? One bucket lookup: most owners are
- * running, and then there is no chain to follow.
+ * Is @tid blocked, unwoken, right now? Most owners are running, and one
+ * lockless load of lm_blocked_hint[] says so; only an owner that may be
+ * blocked costs the bucket lookup.
  */
 static bool lm_task_blocked(pid_t tid)
 {
@@ -37,6 +38,8 @@ static bool lm_task_blocked(pid_t tid)
 	struct lm_task *t;
 	bool blocked;
 
+	if (!lm_hint_may_block(tid))
+		return false;
 	b = lm_task_lock(tid, false, &flags, &t);
 	blocked = t && t->state == LM_T_WAITING && !t->woken;
 	lm_bucket_unlock(b, flags);

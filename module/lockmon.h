@@ -55,6 +55,38 @@ static inline u64 lm_now(void)
 	return ktime_get_mono_fast_ns();
 }
 
+/*
+ * The handoff of a woken waiter: how long it waited for a CPU after its
+ * wake-up. With CONFIG_SCHED_INFO the scheduler adds exactly that to the
+ * task's own sched_info.run_delay (from the enqueue of the wake-up to the
+ * switch onto a CPU), so the waiter reads the counter as it blocks and
+ * again as it runs, and the waker needs no clock read. Without it, the
+ * waker's hook stamps the wake and the waiter takes the difference.
+ * Both are called by the waiter, and lm_handoff_woken() by its waker.
+ */
+#ifdef CONFIG_SCHED_INFO
+#define lm_run_delay(p)		((p)->sched_info.run_delay)
+#else
+#define lm_run_delay(p)		0ULL
+#endif
+
+static inline u64 lm_handoff_blocked(void)
+{
+	return IS_ENABLED(CONFIG_SCHED_INFO) ? lm_run_delay(current) : 0;
+}
+
+static inline u64 lm_handoff_woken(void)
+{
+	return IS_ENABLED(CONFIG_SCHED_INFO) ? 0 : lm_now();
+}
+
+static inline u64 lm_handoff_ns(u64 mark, u64 now)
+{
+	if (IS_ENABLED(CONFIG_SCHED_INFO))
+		return lm_run_delay(current) - mark;
+	return mark && now > mark ? now - mark : 0;
+}
+
 static inline void lm_count(enum lm_counter c)
 {
 	this_cpu_inc(lm_counters.c[c]);
@@ -122,6 +154,7 @@ struct lm_task {
 	u8 shared;
 	u8 via;			/* enum lm_via */
 	u8 val_known;		/* val is the value the waiter expects */
+	u8 hinted;		/* counted in lm_blocked_hint[] */
 	pid_t owner;
 	pid_t last_waker;
 	u32 val;		/* expected futex value (futex_wait) */
@@ -130,11 +163,44 @@ struct lm_task {
 	u64 futex_id;
 	u64 uaddr;
 	u64 since;		/* when it blocked */
-	u64 wake_ns;		/* when it was woken */
+	u64 wake_ns;		/* lm_handoff_mark(): see compat.h */
 	/* the wait's hrtimer_sleeper, to tell a timeout; never printed */
 	const struct hrtimer_sleeper *timer;
 	char comm[TASK_COMM_LEN];
 };
+
+/*
+ * Whether a TID may be blocked, without its slot's lock: a count per TID
+ * hash of the tasks in LM_T_WAITING. Zero means "not blocked", and the
+ * chain check of a wait whose owner is not blocked stops at that one load.
+ * A count is raised with a full barrier before the blocker reads its
+ * owner's, so of two tasks blocking on each other at once at least one
+ * sees the other and takes the locked path. Slots dropped by a table reset
+ * leave their counts raised: a false "may be", never a false "not".
+ */
+#define LM_BLOCKED_HINTS	4096
+extern atomic_t lm_blocked_hint[LM_BLOCKED_HINTS];
+
+static inline void lm_hint_raise(struct lm_task *t)
+{
+	atomic_inc(&lm_blocked_hint[t->tid & (LM_BLOCKED_HINTS - 1)]);
+	/* the raise before the owner's count is read: see above */
+	smp_mb__after_atomic();
+	t->hinted = 1;
+}
+
+static inline void lm_hint_drop(struct lm_task *t)
+{
+	if (t->hinted) {
+		atomic_dec(&lm_blocked_hint[t->tid & (LM_BLOCKED_HINTS - 1)]);
+		t->hinted = 0;
+	}
+}
+
+static inline bool lm_hint_may_block(pid_t tid)
+{
+	return atomic_read(&lm_blocked_hint[tid & (LM_BLOCKED_HINTS - 1)]) > 0;
+}
 
 size_t lm_memory_bytes(void);
 size_t lm_probes_futex_bytes(void);
@@ -206,6 +272,7 @@ struct lm_bucket *lm_futex_lock_idx(u32 idx, unsigned long *flags,
 	__acquires(lm_bucket);
 void lm_futex_add_waiter(struct lm_futex *f, pid_t tid);
 bool lm_futex_had_waiter(struct lm_futex *f, pid_t tid);
+void lm_futex_add_wake(struct lm_futex *f, pid_t waker);
 void lm_futex_add_wait(struct lm_futex *f, u64 ns, int result);
 void lm_futex_add_again(struct mm_struct *mm, u64 uaddr, pid_t tgid);
 void lm_stats_flush_again(void);

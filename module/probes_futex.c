@@ -121,21 +121,27 @@ mismatch:
 	return false;
 }
 
-/* Account the end of a wait on the futex entry; task slot is locked. */
+/*
+ * Account the end of a wait on the futex entry; task slot is locked. The
+ * wake that ended it is accounted here too, not by the waker's hook: the
+ * waiter's slot holds who woke it, and its futex entry is locked anyway.
+ */
 static void lm_wait_account(struct lm_task *t, u64 now, int result)
 {
+	bool woken = t->woken && result == LOCKMON_WAIT_WOKEN;
 	unsigned long flags;
 	struct lm_bucket *b;
 	struct lm_futex *f;
-	bool handoff = t->woken && t->wake_ns && now > t->wake_ns &&
-		       result == LOCKMON_WAIT_WOKEN;
+	u64 h = 0;
 
+	if (woken)
+		h = lm_handoff_ns(t->wake_ns, now);
 	b = lm_futex_lock_idx(t->futex_idx, &flags, &f);
 	if (f) {
 		lm_futex_add_wait(f, now - t->since, result);
-		if (handoff) {
-			u64 h = now - t->wake_ns;
-
+		if (t->woken)
+			lm_futex_add_wake(f, t->last_waker);
+		if (woken) {
 			f->hand_ns += h;
 			f->hand_count++;
 			if (h > f->hand_max_ns)
@@ -143,7 +149,7 @@ static void lm_wait_account(struct lm_task *t, u64 now, int result)
 		}
 	}
 	lm_bucket_unlock(b, flags);
-	if (handoff)
+	if (woken)
 		lm_count(LM_CNT_handoffs);
 }
 
@@ -164,6 +170,7 @@ static void lm_wait_finish(struct lm_task *t, struct lm_bucket *tb,
 	bool take;
 
 	lm_wait_account(t, now, result);
+	lm_hint_drop(t);
 	t->state = LM_T_IDLE;
 	t->woken = 0;
 	t->wake_ns = 0;
@@ -262,6 +269,7 @@ static void lm_block(struct lm_task *t, struct lm_bucket *tb,
 			dead = lm_dead_owner(&how, &kind);
 	}
 	t->state = LM_T_WAITING;
+	lm_hint_raise(t);
 	t->since = lm_now();
 	t->futex_idx = idx;
 	t->shared = inode;
@@ -269,7 +277,7 @@ static void lm_block(struct lm_task *t, struct lm_bucket *tb,
 	t->owner_how = how;
 	t->kind = kind;
 	t->woken = 0;
-	t->wake_ns = 0;
+	t->wake_ns = lm_handoff_blocked();
 	t->reported = 0;
 	t->stack_id = 0;
 	memcpy(t->comm, current->comm, sizeof(t->comm));
@@ -379,41 +387,32 @@ static void lm_on_q_unlock(unsigned long pip, struct pt_regs *regs)
 	lm_futex_add_again(current->mm, uaddr, current->tgid);
 }
 
-/* futex_wake_mark(wake_q, q): current wakes q->task. */
+/*
+ * futex_wake_mark(wake_q, q): current wakes q->task. Only the wakee's slot
+ * is marked, under its lock: the futex's wake figures are added when the
+ * wakee runs again (lm_wait_account()), so a wake costs one lookup.
+ */
 static void lm_on_wake_mark(unsigned long pip, struct pt_regs *regs)
 {
 	const struct lm_futex_q_head *q = (void *)regs_get_kernel_argument(regs, 1);
-	struct task_struct *wakee = q->task;
+	pid_t wakee = q->task->pid;
 	unsigned long flags;
 	struct lm_bucket *b;
-	struct lm_futex *f;
 	struct lm_task *t;
-	struct lm_fkey k;
 	u64 id = 0;
-	u32 idx;
 
 	lm_count(LM_CNT_wakes);
-	k.ptr = q->key.both.ptr;
-	k.word = q->key.both.word;
-	k.offset = q->key.both.offset;
-	b = lm_futex_lock(&k, false, &idx, &flags, &f);
-	if (f) {
-		f->wakes++;
-		if (lm_futex_had_waiter(f, current->pid))
-			f->mutual_wakes++;
-		f->last_waker = current->pid;
-		id = f->id;
-	}
-	lm_bucket_unlock(b, flags);
-	b = lm_task_lock(wakee->pid, false, &flags, &t);
+	b = lm_task_lock(wakee, false, &flags, &t);
 	if (t && t->state == LM_T_WAITING && !t->woken) {
 		t->woken = 1;
-		t->wake_ns = lm_now();
+		if (!IS_ENABLED(CONFIG_SCHED_INFO))
+			t->wake_ns = lm_handoff_woken();
 		t->last_waker = current->pid;
+		id = t->futex_id;
 	}
 	lm_bucket_unlock(b, flags);
 	if (id)
-		trace_lockmon_wake(current->pid, wakee->pid, id);
+		trace_lockmon_wake(current->pid, wakee, id);
 }
 
 /* futex_unlock_pi(uaddr, flags): the owner releases a PI futex. */
@@ -455,8 +454,10 @@ static int lm_rp_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 		return 0;
 	}
 	/* requeue_pi's EAGAIN was counted by lm_on_q_unlock() */
-	if (t)
+	if (t) {
+		lm_hint_drop(t);
 		t->state = LM_T_IDLE;
+	}
 	lm_bucket_unlock(b, flags);
 	return 0;
 }
@@ -625,6 +626,70 @@ static unsigned long lm_hook_ip[LM_NR_HOOKS];
 
 static DEFINE_PER_CPU(bool, lm_in_hook);
 
+#ifdef LM_HOOK_COST
+/*
+ * A developer's meter (make LOCKMON_HOOK_COST=1): guest nanoseconds spent
+ * in each handler, which under QEMU -icount are instructions. The clock
+ * read itself is measured once at enable and taken off.
+ */
+struct lm_hook_cost {
+	u64 ns[LM_NR_HOOKS];
+	u64 calls[LM_NR_HOOKS];
+};
+
+static DEFINE_PER_CPU(struct lm_hook_cost, lm_hook_cost);
+static u64 lm_clock_ns;
+
+static void lm_hook_cost_calibrate(void)
+{
+	u64 best = U64_MAX, t0, t1;
+	int i;
+
+	for (i = 0; i < 64; i++) {
+		t0 = lm_now();
+		t1 = lm_now();
+		best = min(best, t1 - t0);
+	}
+	lm_clock_ns = best;
+}
+
+static void lm_hook_cost_show(struct seq_file *m)
+{
+	unsigned int i;
+	int cpu;
+
+	for (i = 0; i < LM_NR_HOOKS; i++) {
+		u64 ns = 0, calls = 0;
+
+		for_each_possible_cpu(cpu) {
+			ns += per_cpu(lm_hook_cost, cpu).ns[i];
+			calls += per_cpu(lm_hook_cost, cpu).calls[i];
+		}
+		seq_printf(m, "hook_cost_%s calls=%llu ns=%llu per_call=%llu\n",
+			   lm_hooks[i].sym, calls, ns,
+			   calls ? div64_u64(ns, calls) : 0);
+	}
+}
+
+static inline u64 lm_cost_start(void)
+{
+	return lm_now();
+}
+
+static inline void lm_cost_end(unsigned int id, u64 t0)
+{
+	u64 d = lm_now() - t0;
+
+	__this_cpu_add(lm_hook_cost.ns[id], d > lm_clock_ns ? d - lm_clock_ns : 0);
+	__this_cpu_inc(lm_hook_cost.calls[id]);
+}
+#else
+static inline void lm_hook_cost_calibrate(void) { }
+static inline void lm_hook_cost_show(struct seq_file *m) { }
+static inline u64 lm_cost_start(void) { return 0; }
+static inline void lm_cost_end(unsigned int id, u64 t0) { }
+#endif
+
 /*
  * The one ftrace callback, for every hooked function, so that disable
  * unregisters once (each unregister waits for an RCU-tasks grace period).
@@ -641,6 +706,7 @@ static void notrace lm_hook_entry(unsigned long ip, unsigned long pip,
 				  struct ftrace_regs *fregs)
 {
 	struct pt_regs *regs = LM_FTRACE_REGS(fregs);
+	u64 t0;
 
 	preempt_disable_notrace();
 	if (unlikely(__this_cpu_read(lm_in_hook))) {
@@ -648,16 +714,23 @@ static void notrace lm_hook_entry(unsigned long ip, unsigned long pip,
 		goto out;
 	}
 	__this_cpu_write(lm_in_hook, true);
-	if (ip == lm_hook_ip[LM_H_WAIT_QUEUE])
+	t0 = lm_cost_start();
+	if (ip == lm_hook_ip[LM_H_WAIT_QUEUE]) {
 		lm_on_wait_queue(pip, regs);
-	else if (ip == lm_hook_ip[LM_H_UNQUEUE])
+		lm_cost_end(LM_H_WAIT_QUEUE, t0);
+	} else if (ip == lm_hook_ip[LM_H_UNQUEUE]) {
 		lm_on_unqueue(pip, regs);
-	else if (ip == lm_hook_ip[LM_H_Q_UNLOCK])
+		lm_cost_end(LM_H_UNQUEUE, t0);
+	} else if (ip == lm_hook_ip[LM_H_Q_UNLOCK]) {
 		lm_on_q_unlock(pip, regs);
-	else if (ip == lm_hook_ip[LM_H_WAKE_MARK])
+		lm_cost_end(LM_H_Q_UNLOCK, t0);
+	} else if (ip == lm_hook_ip[LM_H_WAKE_MARK]) {
 		lm_on_wake_mark(pip, regs);
-	else if (ip == lm_hook_ip[LM_H_UNLOCK_PI])
+		lm_cost_end(LM_H_WAKE_MARK, t0);
+	} else if (ip == lm_hook_ip[LM_H_UNLOCK_PI]) {
 		lm_on_unlock_pi(pip, regs);
+		lm_cost_end(LM_H_UNLOCK_PI, t0);
+	}
 	__this_cpu_write(lm_in_hook, false);
 out:
 	preempt_enable_notrace();
@@ -862,6 +935,7 @@ int lm_probes_futex_register(void)
 	 */
 	memset(&lm_ftrace_ops, 0, sizeof(lm_ftrace_ops));
 	lm_ftrace_ops.func = lm_hook_entry;
+	lm_hook_cost_calibrate();
 	for (i = 0; i < LM_NR_HOOKS; i++) {
 		const struct lm_hook *h = &lm_hooks[i];
 
@@ -924,4 +998,5 @@ void lm_probes_futex_show(struct seq_file *m)
 			   lm_rp_registered[i] ? "on" : "off",
 			   rp->nmissed + rp->kp.nmissed);
 	}
+	lm_hook_cost_show(m);
 }

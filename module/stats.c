@@ -282,6 +282,22 @@ bool lm_futex_had_waiter(struct lm_futex *f, pid_t tid)
 }
 
 /**
+ * lm_futex_add_wake() - account the wake that ended a wait
+ * @f: locked entry
+ * @waker: the task that woke the waiter
+ *
+ * A waker that has blocked on this futex itself hands a lock along; see
+ * lm_futex_class().
+ */
+void lm_futex_add_wake(struct lm_futex *f, pid_t waker)
+{
+	f->wakes++;
+	if (lm_futex_had_waiter(f, waker))
+		f->mutual_wakes++;
+	f->last_waker = waker;
+}
+
+/**
  * lm_futex_add_wait() - account a finished blocking wait
  * @f: locked entry
  * @ns: how long the task was blocked

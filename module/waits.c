@@ -72,6 +72,8 @@ bool lm_task_copy(pid_t tid, struct lm_task *out)
 	return t;
 }
 
+atomic_t lm_blocked_hint[LM_BLOCKED_HINTS];
+
 /**
  * lm_task_forget() - stop tracking a task (it exited, or its TID is reused)
  * @tid: thread id
@@ -92,6 +94,7 @@ void lm_task_forget(pid_t tid)
 		return;
 	}
 	idx = t->state == LM_T_WAITING ? t->futex_idx : LM_NONE;
+	lm_hint_drop(t);
 	lm_table_remove(&lm_tasks, t);
 	lm_bucket_unlock(b, flags);
 	lm_count(LM_CNT_tasks_exited);
@@ -149,7 +152,8 @@ unsigned int lm_waits_nr_chunks(void)
  */
 size_t lm_waits_bytes(void)
 {
-	return lm_table_bytes(lm_max_tasks, sizeof(struct lm_task));
+	return lm_table_bytes(lm_max_tasks, sizeof(struct lm_task)) +
+	       sizeof(lm_blocked_hint);
 }
 
 /**
