@@ -31,6 +31,7 @@ extern unsigned int lm_max_stacks;
 extern unsigned int lm_max_findings;
 extern unsigned int lm_stall_ms;
 extern unsigned int lm_scan_ms;
+extern unsigned int lm_again_keyed;
 
 /* Counters, see counters.h. */
 enum lm_counter {

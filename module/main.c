@@ -96,6 +96,12 @@ static struct lm_param lm_param_stack_ns = { &lm_stack_ns, 0, 4000000000U };
 module_param_cb(stack_ns, &lm_param_ops, &lm_param_stack_ns, 0444);
 MODULE_PARM_DESC(stack_ns, "waits this long get a user stack, shorter ones with probability wait/stack_ns");
 
+/* read by the EAGAIN hook on every call, and writable at run time */
+unsigned int lm_again_keyed;
+static struct lm_param lm_param_again_keyed = { &lm_again_keyed, 0, 1 };
+module_param_cb(again_keyed, &lm_param_ops, &lm_param_again_keyed, 0644);
+MODULE_PARM_DESC(again_keyed, "1: count EAGAIN returns per futex too (the locks file's again); about 110 instructions each");
+
 static unsigned int lm_max_memory_mb = 64;
 static struct lm_param lm_param_max_memory_mb = { &lm_max_memory_mb, 1, 4096 };
 module_param_cb(max_memory_mb, &lm_param_ops, &lm_param_max_memory_mb, 0444);

@@ -365,9 +365,10 @@ static unsigned long lm_setup_start, lm_setup_size;
  * futex_q_unlock(hb) from futex_wait_setup(): the futex word did not hold
  * the expected value, and the wait returns EAGAIN. (Its other call there,
  * a fault while reading the word, is followed by a retry: rare, and counted
- * here too; see Documentation/design.rst.) Per-futex figures need the key,
- * rebuilt from the futex(2) arguments for private futexes only, and are
- * counted per CPU first (lm_futex_add_again()).
+ * here too; see Documentation/design.rst.) Per-futex figures, only with
+ * again_keyed=1, need the key, rebuilt from the futex(2) arguments for
+ * private futexes only, and are counted per CPU first
+ * (lm_futex_add_again()).
  */
 static void lm_on_q_unlock(unsigned long pip, struct pt_regs *regs)
 {
@@ -377,7 +378,8 @@ static void lm_on_q_unlock(unsigned long pip, struct pt_regs *regs)
 		return;
 	lm_count(LM_CNT_waits);
 	lm_count(LM_CNT_again);
-	if (lm_filtered(current))
+	/* per futex only when asked: the key and the cache cost ~110 */
+	if (!READ_ONCE(lm_again_keyed) || lm_filtered(current))
 		return;
 	if (!lm_futex_call(&uaddr, &op, &val) || !(op & FUTEX_PRIVATE_FLAG)) {
 		/* a shared key needs the page lookup only the kernel does */

@@ -246,21 +246,46 @@ static void *cm_worker(void *arg)
 	return NULL;
 }
 
-TEST(blocking_wait_count_is_exact)
+#define AGAIN_KEYED "/sys/module/lockmon/parameters/again_keyed"
+
+static int set_again_keyed(int on)
+{
+	FILE *f = fopen(AGAIN_KEYED, "w");
+	int bad;
+
+	if (!f)
+		return -1;
+	bad = fprintf(f, "%d\n", on) < 0;
+	return fclose(f) || bad ? -1 : 0;
+}
+
+/* 100 threads on the two counting mutexes */
+static int run_cmutex_workload(void)
 {
 	pthread_t th[NTHREADS];
-	struct lm_table *t;
 	long i;
-	int k;
 
-	ASSERT_EQ(0, lm_fresh());
 	memset(cm, 0, sizeof(cm));
-	ASSERT_EQ(0, pthread_barrier_init(&cm_go, NULL, NTHREADS));
+	if (pthread_barrier_init(&cm_go, NULL, NTHREADS))
+		return -1;
 	for (i = 0; i < NTHREADS; i++)
-		ASSERT_EQ(0, pthread_create(&th[i], NULL, cm_worker, (void *)i));
+		if (pthread_create(&th[i], NULL, cm_worker, (void *)i))
+			return -1;
 	for (i = 0; i < NTHREADS; i++)
 		pthread_join(th[i], NULL);
 	pthread_barrier_destroy(&cm_go);
+	return 0;
+}
+
+TEST(blocking_wait_count_is_exact)
+{
+	struct lm_table *t;
+	int k;
+
+	ASSERT_EQ(0, lm_fresh());
+	ASSERT_EQ(0, set_again_keyed(1));
+	ASSERT_EQ(0, run_cmutex_workload());
+	EXPECT_EQ(0, set_again_keyed(0));
 
 	t = lm_table("locks");
 	ASSERT_NE(NULL, t);
@@ -278,6 +303,58 @@ TEST(blocking_wait_count_is_exact)
 		EXPECT_EQ(cm[k].again, lm_ucell(t, row, "again"));
 		EXPECT_STREQ("lock", lm_cell(t, row, "class"));
 	}
+	lm_table_free(t);
+}
+
+/*
+ * FUTEX_WAIT with a value the word does not hold: EAGAIN every time,
+ * without sleeping. Returns how many of @n calls did that.
+ */
+static unsigned int force_eagain(uint32_t *word, unsigned int n)
+{
+	unsigned int i, got = 0;
+
+	for (i = 0; i < n; i++)
+		if (syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, *word + 1,
+			    NULL, NULL, 0) == -1 && errno == EAGAIN)
+			got++;
+	return got;
+}
+
+/*
+ * The EAGAIN hook only counts at the default again_keyed=0: stats' again
+ * sees every EAGAIN (of every process, so at least these), no futex does.
+ * With again_keyed=1 the futex's again is exact.
+ */
+TEST(again_per_futex_only_when_keyed)
+{
+	static uint32_t off_word, on_word;
+	unsigned int off, on;
+	struct lm_table *t;
+	long long before;
+	int row;
+
+	ASSERT_EQ(0, lm_fresh());
+	ASSERT_EQ(0, set_again_keyed(0));
+	before = lm_stat("again");
+	ASSERT_LE(0, before);
+	off = force_eagain(&off_word, 1000);
+	ASSERT_EQ(1000, off);
+	EXPECT_LE(before + off, lm_stat("again"));
+
+	ASSERT_EQ(0, set_again_keyed(1));
+	on = force_eagain(&on_word, 1000);
+	EXPECT_EQ(0, set_again_keyed(0));
+	ASSERT_EQ(1000, on);
+
+	t = lm_table("locks");
+	ASSERT_NE(NULL, t);
+	row = lm_find_lock(t, getpid(), &off_word, 4);
+	if (row >= 0)
+		EXPECT_EQ(0, lm_ucell(t, row, "again"));
+	row = lm_find_lock(t, getpid(), &on_word, 4);
+	ASSERT_LE(0, row);
+	EXPECT_EQ(on, lm_ucell(t, row, "again"));
 	lm_table_free(t);
 }
 
