@@ -4,7 +4,7 @@
  * to by id. A finished wait's stack is taken as it ends, outside the futex
  * locks, if sampling picks it (lm_stack_weight()); a wait that lasts gets
  * one from the periodic scan. stack_trace_save_user() is not exported, so lockmon
- * walks the frame-pointer chain itself with copy_from_user_nofault(), which
+ * walks the frame-pointer chain itself with word loads with page faults disabled, which
  * never sleeps or faults pages in. Code built without frame pointers gives
  * short stacks; see Documentation/owners.rst.
  */
@@ -42,20 +42,50 @@ struct lm_uread {
 	struct task_struct *task;	/* NULL: current */
 };
 
-static bool lm_uread(const struct lm_uread *r, void *dst, unsigned long addr,
-		     size_t len)
+/*
+ * @n words of current's memory at @addr, without faults: what
+ * copy_from_user_nofault() does, as word loads in one user-access window.
+ * That skips the hardened-usercopy check of the destination on every
+ * frame and candidate, and a string copy that QEMU's -icount counts byte
+ * by byte.
+ */
+static bool lm_uread_words(unsigned long *dst, unsigned long addr,
+			   unsigned int n)
+{
+	const unsigned long __user *p = (const unsigned long __user *)addr;
+	unsigned int i;
+	bool ok = false;
+
+	pagefault_disable();
+	if (!user_access_begin(p, n * sizeof(*p)))
+		goto out;
+	for (i = 0; i < n; i++)
+		unsafe_get_user(dst[i], p + i, fault);
+	ok = true;
+fault:
+	user_access_end();
+out:
+	pagefault_enable();
+	return ok;
+}
+
+/* @n words at @addr of the task @r reads */
+static bool lm_uread(const struct lm_uread *r, unsigned long *dst,
+		     unsigned long addr, unsigned int n)
 {
 	if (!r->task)
-		return !copy_from_user_nofault(dst, (void __user *)addr, len);
-	return access_process_vm(r->task, addr, dst, len, 0) == len;
+		return lm_uread_words(dst, addr, n);
+	return access_process_vm(r->task, addr, dst, n * sizeof(*dst), 0) ==
+	       n * sizeof(*dst);
 }
 
 /* Does the user address @ret follow a call instruction? */
 static bool lm_after_call(const struct lm_uread *r, unsigned long ret)
 {
-	u8 c[8];
+	unsigned long word;
+	const u8 *c = (const u8 *)&word;
 
-	if (!lm_uread(r, c, ret - 8, sizeof(c)))
+	if (!lm_uread(r, &word, ret - 8, 1))
 		return false;
 	if (c[3] == 0xe8)				/* call rel32 */
 		return true;
@@ -93,25 +123,25 @@ static unsigned int lm_walk_user(const struct lm_uread *r,
 				 struct lm_scan_words *sw, u64 *ips)
 {
 	unsigned long fp = regs->bp, prev = 0, sp = regs->sp;
-	struct { unsigned long next, ret; } frame;
+	unsigned long frame[2];		/* the saved rbp, the return address */
 	unsigned int n = 0, i, words = LM_SCAN_WORDS;
 
 	ips[n++] = regs->ip;
 	while (n < LOCKMON_MAX_STACK && fp > prev && !(fp & 7)) {
-		if (!lm_uread(r, &frame, fp, sizeof(frame)))
+		if (!lm_uread(r, frame, fp, 2))
 			break;
 		/* code without frame pointers leaves junk in rbp */
-		if (frame.ret < PAGE_SIZE || frame.ret >= TASK_SIZE_MAX)
+		if (frame[1] < PAGE_SIZE || frame[1] >= TASK_SIZE_MAX)
 			break;
-		ips[n++] = frame.ret;
+		ips[n++] = frame[1];
 		prev = fp;
-		fp = frame.next;
+		fp = frame[0];
 	}
 	if (n >= 4)
 		return n;
 
 	/* one copy; near the top of the stack mapping, a shorter one */
-	while (words && !lm_uread(r, sw->w, sp, words * sizeof(long)))
+	while (words && !lm_uread(r, sw->w, sp, words))
 		words /= 2;
 	n = 1;
 	for (i = 0; i < words && n < LOCKMON_MAX_STACK; i++) {
