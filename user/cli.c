@@ -15,7 +15,7 @@
 
 enum {
 	OPT_COMM = 256, OPT_MIN_WAIT, OPT_JSON, OPT_FOLDED, OPT_PPROF, OPT_DOT,
-	OPT_ONCE, OPT_BUFFER, OPT_NO_HOLDER,
+	OPT_ONCE, OPT_BUFFER, OPT_PTRACE_HOLDERS,
 };
 
 struct cli_opt {
@@ -45,8 +45,8 @@ static const struct cli_opt cli_opts[] = {
 	{ OPT_ONCE, "once", NULL, "one snapshot, then exit" },
 	{ 'i', "interval", "S", "seconds between refreshes (default 2)" },
 	{ 'n', "limit", "N", "locks shown (default 10)" },
-	{ OPT_NO_HOLDER, "no-holder-stacks", NULL,
-	  "do not unwind lock holders (uses ptrace)" },
+	{ OPT_PTRACE_HOLDERS, "ptrace-holders", NULL,
+	  "unwind running holders by ptrace: stops them, interrupting their waits" },
 	{ 'o', "output", "FILE", "the record file to write" },
 	{ 'd', "duration", "S",
 	  "stop after S seconds (default: Ctrl-C, or when CMD exits)" },
@@ -63,7 +63,7 @@ static const struct cli_opt cli_opts[] = {
 #define END_OPTS	'h', 'V', 0
 
 static const int top_opts[] = { FILTER_OPTS, TABLE_OPTS, OPT_ONCE, 'i', 'n',
-				OPT_NO_HOLDER, OPT_JSON, STACK_OPTS, END_OPTS };
+				OPT_PTRACE_HOLDERS, OPT_JSON, STACK_OPTS, END_OPTS };
 static const int locks_opts[] = { FILTER_OPTS, TABLE_OPTS, OPT_JSON,
 				  STACK_OPTS, END_OPTS };
 static const int tasks_opts[] = { FILTER_OPTS, OPT_JSON, STACK_OPTS,
@@ -95,7 +95,9 @@ static const struct cli_cmd cli_cmds[] = {
 	  "the most contended locks, their owners and waiters, refreshed",
 	  "The most contended locks: the owner now, waiters, waits and wait time\n"
 	  "(per interval after the first screen), longest wait and handoff; then\n"
-	  "the holder's and the waiters' stacks of the first locks waited on.\n"
+	  "the holder's and the waiters' stacks of the first locks waited on. A\n"
+	  "holder blocked on a futex has the stack lockmon took; a running one is\n"
+	  "not stopped to unwind it unless --ptrace-holders is given.\n"
 	  "The module's drop counters are on the second line.\n" LIVE,
 	  top_opts,
 	  "  lockmon-report top --once                 what is contended right now\n"
@@ -165,7 +167,6 @@ static const struct cli_cmd cli_global = {
 
 /* An option given with no value: the values lockmon-report starts from. */
 static const struct lmr_opts cli_defaults = {
-	.holder_stacks = true,
 	.interval = 2,
 	.limit = 10,
 };
@@ -381,8 +382,8 @@ static int opt_value(struct lmr_opts *o, int c, const char *arg)
 		}
 		o->limit = (unsigned int)v;
 		return 0;
-	case OPT_NO_HOLDER:
-		o->holder_stacks = false;
+	case OPT_PTRACE_HOLDERS:
+		o->ptrace_holders = true;
 		return 0;
 	case 'o':
 		o->output = arg;

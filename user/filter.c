@@ -67,10 +67,37 @@ static bool want_finding(struct lmr_state *st, const struct lmr_opts *o,
 			     lmr_tgid_comm(st, f->stall_tgid), o->min_wait_ns);
 }
 
+/*
+ * A live lock's owner that is itself in a futex wait has a row in the
+ * tasks file, with its stack: noted before -p, -t or --min-wait drop it.
+ */
+static void note_blocked_owners(struct lmr_state *st)
+{
+	size_t i, j;
+
+	for (i = 0; i < st->nr_locks && !st->recorded; i++) {
+		struct lmr_lock *l = &st->locks[i];
+
+		l->owner_blocked = false;
+		for (j = 0; l->owner > 0 && j < st->nr_tasks; j++) {
+			const struct lmr_task *t = &st->tasks[j];
+
+			if (t->tid != l->owner)
+				continue;
+			l->owner_blocked = true;
+			l->owner_stack = t->stack_id;
+			l->owner_uaddr = t->uaddr;
+			l->owner_wait_ns = t->wait_ns;
+			break;
+		}
+	}
+}
+
 void lmr_filter(struct lmr_state *st, const struct lmr_opts *o)
 {
 	size_t i, k;
 
+	note_blocked_owners(st);
 	lmr_sort_locks(st, o->sort_key);
 	if (!o->pid && !o->tid && !o->comm[0] && !o->min_wait_ns)
 		return;

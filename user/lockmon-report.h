@@ -44,7 +44,8 @@ struct lmr_opts {
 	pid_t tid;			/* -t: 0 for every thread */
 	char comm[16];			/* --comm: "" for every command */
 	u64 min_wait_ns;		/* --min-wait */
-	bool json, folded, dot, once, holder_stacks;
+	bool json, folded, dot, once;
+	bool ptrace_holders;		/* top: unwind running holders */
 	const char *pprof;		/* --pprof FILE */
 	const char *output;		/* record -o FILE */
 	double interval;		/* top -i SECONDS */
@@ -138,6 +139,10 @@ struct lmr_lock {
 	/* recordings only */
 	u64 handoff_total_ns, handoff_count, mutual_wakes;
 	bool owner_seen;		/* a glibc or PI owner was read */
+	/* live: the owner's own futex wait, from the tasks file (filter.c) */
+	bool owner_blocked;
+	u32 owner_stack;
+	u64 owner_uaddr, owner_wait_ns;
 };
 
 /* Filled from the tasks and waitgraph files by their column lists. */

@@ -297,10 +297,32 @@ static void waiter_stacks(struct lmr_ctx *c, const struct lmr_lock *l)
 	}
 }
 
+/* The state letter of /proc/TGID/task/TID/stat, '?' if it cannot be read. */
+static char thread_state(pid_t tgid, pid_t tid)
+{
+	char path[64], *s, *p, st = '?';
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", tgid, tid);
+	s = lmr_read_file(path, NULL, 4096);
+	if (!s)
+		return st;
+	p = strrchr(s, ')');		/* the comm may hold blanks and ')' */
+	if (p && p[1] == ' ' && p[2])
+		st = p[2];
+	free(s);
+	return st;
+}
+
+/*
+ * Where the holder of @l is. One blocked on a futex itself has the stack
+ * the module took when its wait began; one that is not is never stopped
+ * to find out, unless --ptrace-holders says so.
+ */
 static void holder_stack(struct lmr_ctx *c, const struct lmr_lock *l)
 {
+	char comm[16], name[LMR_NAME_LEN], d[16];
 	u64 ips[32];
-	char comm[16];
+	char state;
 	int n;
 
 	if (l->owner <= 0) {
@@ -308,10 +330,26 @@ static void holder_stack(struct lmr_ctx *c, const struct lmr_lock *l)
 		return;
 	}
 	lmr_proc_comm(l->owner, comm, sizeof(comm));
+	if (l->owner_blocked) {
+		fprintf(c->out, "    holder %s/%d (%s) is blocked on %s for %s at:\n",
+			comm, l->owner, l->owner_how,
+			lmr_uaddr_name(c, l->tgid, l->owner_uaddr, name,
+				       sizeof(name)),
+			dur(d, l->owner_wait_ns));
+		print_stack(c, l->owner_stack, "        ");
+		return;
+	}
 	fprintf(c->out, "    holder %s/%d (%s) is at:\n", comm, l->owner,
 		l->owner_how);
-	if (!c->o->holder_stacks) {
-		fprintf(c->out, "        (holder stacks off)\n");
+	if (!c->o->ptrace_holders) {
+		state = thread_state(l->tgid, l->owner);
+		if (state == 'R')
+			fprintf(c->out, "        running: no stack without stopping it (--ptrace-holders)\n");
+		else if (state == '?')
+			fprintf(c->out, "        not in a futex wait: no stack without stopping it (--ptrace-holders)\n");
+		else
+			fprintf(c->out, "        not in a futex wait (state %c): no stack without stopping it (--ptrace-holders)\n",
+				state);
 		return;
 	}
 	n = lmr_thread_stack(c->syms, l->tgid, l->owner, ips, 32);

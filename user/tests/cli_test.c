@@ -340,7 +340,7 @@ static void good_lines(void)
 	CHECK(p.o.tid == 135 && p.o.pid == 132 && !strcmp(p.o.comm, "abba"));
 	CHECK(p.o.min_wait_ns == 2000000);
 	/* the defaults struct: what no option changed */
-	CHECK(p.o.holder_stacks && p.o.limit == 10 && p.o.interval == 2);
+	CHECK(!p.o.ptrace_holders && p.o.limit == 10 && p.o.interval == 2);
 	CHECK(!p.o.json && !p.o.cmd && !p.o.output);
 	parsed_free(&p);
 	/* long forms, options before the command, --opt=value */
