@@ -489,7 +489,7 @@ static void bad_option(const struct cli_cmd *cmd, int c, char **argv)
  * args[*first..n). LMR_CLI_EXIT after -h or -V.
  */
 static int get_opts(const struct cli_cmd *cmd, int n, char **args,
-		    struct lmr_opts *o, FILE *out, int *first)
+		    struct lmr_opts *o, FILE *out, int *first, u64 *given)
 {
 	struct option longopts[NR_OPTS + 1];
 	char shorts[2 * NR_OPTS + 2];
@@ -535,15 +535,56 @@ static int get_opts(const struct cli_cmd *cmd, int n, char **args,
 		}
 		if (opt_value(o, c, optarg))
 			return -EINVAL;
+		*given |= 1ULL << (opt_by_val(c) - cli_opts);
 	}
 	*first = optind;
 	return 0;
 }
 
+static bool was_given(u64 given, int val)
+{
+	return given & (1ULL << (opt_by_val(val) - cli_opts));
+}
+
+/*
+ * An option that the output asked for would ignore: refused, as one the
+ * command does not take is. Its name, with @why and the option @by that
+ * makes it useless; NULL if none.
+ */
+static const char *ignored_option(const struct cli_cmd *cmd,
+				  const struct lmr_opts *o, u64 given,
+				  const char **by, const char **why)
+{
+	bool text = !o->json && !o->folded;
+
+	*by = o->json ? "--json" : "--folded";
+	*why = "it shapes the text table";
+	if (!text && was_given(given, 'F'))
+		return "-F";
+	*why = "it is another output format";
+	if (!text && was_given(given, OPT_DOT))
+		return "--dot";
+	if (strcmp(cmd->name, "top"))
+		return NULL;
+	*why = "it limits the text table";
+	if (!text && was_given(given, 'n'))
+		return "-n";
+	*why = "holder stacks are only in the text view";
+	if (!text && was_given(given, OPT_PTRACE_HOLDERS))
+		return "--ptrace-holders";
+	*by = "--once";
+	*why = "there is no refresh";
+	if (o->once && was_given(given, 'i'))
+		return "-i";
+	return NULL;
+}
+
 /* What no single option can tell: options that go together or exclude. */
 static int check(const struct cli_cmd *cmd, const struct lmr_opts *o,
-		 const char *file)
+		 const char *file, u64 given)
 {
+	const char *what, *by, *why;
+
 	if (o->cmd && strcmp(cmd->name, "record")) {
 		lmr_err("'-- CMD' is for record");
 		return -EINVAL;
@@ -566,9 +607,12 @@ static int check(const struct cli_cmd *cmd, const struct lmr_opts *o,
 		lmr_err("report needs a record file");
 		return -EINVAL;
 	}
-	if (o->fields.nr && (o->json || o->folded))
-		lmr_warn("-F shapes the text table; --%s is printed whole",
-			 o->json ? "json" : "folded");
+	what = ignored_option(cmd, o, given, &by, &why);
+	if (what) {
+		lmr_err("%s does nothing with %s: %s (see lockmon-report %s --help)",
+			what, by, why, cmd->name);
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -580,6 +624,7 @@ int lmr_cli_parse(int argc, char **argv, struct lmr_opts *out_opts,
 	const char *file = NULL;
 	char **args = NULL;
 	int dd, ci, n, i, first, ret;
+	u64 given = 0;
 
 	/* everything after "--" is the command to record */
 	for (dd = 1; dd < argc && strcmp(argv[dd], "--"); dd++)
@@ -624,7 +669,7 @@ int lmr_cli_parse(int argc, char **argv, struct lmr_opts *out_opts,
 	for (i = 0, n = 0; i < dd; i++)
 		if (i != ci)
 			args[n++] = argv[i];
-	ret = get_opts(cmd, n, args, &o, out, &first);
+	ret = get_opts(cmd, n, args, &o, out, &first, &given);
 	if (ret)
 		goto cleanup;
 	ret = -EINVAL;
@@ -639,7 +684,7 @@ int lmr_cli_parse(int argc, char **argv, struct lmr_opts *out_opts,
 			args[first], cmd->name);
 		goto cleanup;
 	}
-	if (check(cmd, &o, file))
+	if (check(cmd, &o, file, given))
 		goto cleanup;
 	cli->cmd = cmd->name;
 	cli->file = file;

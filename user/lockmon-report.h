@@ -235,6 +235,9 @@ struct lmr_state {
 	u64 records, start_ns, duration_ns;
 	size_t cap_locks, cap_tasks, cap_findings, cap_stacks, cap_stats;
 	size_t cap_waits, cap_maps;
+	/* what -p, -t, --comm, --min-wait had before them (filter.c) */
+	bool filtered;
+	size_t all_locks, all_tasks, all_graph, all_findings;
 };
 
 void lmr_state_free(struct lmr_state *st);
@@ -401,6 +404,7 @@ char *lmr_read_maps(pid_t tgid);
 bool lmr_want_task(const struct lmr_opts *o, pid_t tid, pid_t tgid,
 		   const char *comm, u64 wait_ns);
 void lmr_filter(struct lmr_state *st, const struct lmr_opts *o);
+const char *lmr_filter_words(const struct lmr_opts *o, char *buf, size_t len);
 
 /* ---- views.c, dot.c, json.c, folded.c, pprof.c ------------------------ */
 
