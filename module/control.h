@@ -38,6 +38,7 @@ struct lm_cmd {
 	char comm[LM_COMM_LEN];
 };
 
-int lm_parse_control(const char *buf, size_t len, struct lm_cmd *cmd);
+int lm_parse_control(const char *buf, size_t len, struct lm_cmd *cmd,
+		     const char **why);
 
 #endif /* LOCKMON_CONTROL_H */

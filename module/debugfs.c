@@ -12,6 +12,8 @@
 
 #include <linux/ctype.h>
 #include <linux/debugfs.h>
+#include <linux/mutex.h>
+#include <linux/ratelimit.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
@@ -555,6 +557,26 @@ static int lm_version_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(lm_version);
 
+/*
+ * Why the last write to control was refused ("" once a write succeeds),
+ * shown as the last_error line of a read. Writes are rare: a mutex.
+ */
+static DEFINE_MUTEX(lm_control_mutex);
+static char lm_control_error[96];
+/* one kernel log line per 10 s, and no "callbacks suppressed" line */
+static struct ratelimit_state lm_control_rs =
+	RATELIMIT_STATE_INIT_FLAGS(lm_control_rs, 10 * HZ, 1,
+				   RATELIMIT_MSG_ON_RELEASE);
+
+static void lm_control_result(const char *why)
+{
+	mutex_lock(&lm_control_mutex);
+	strscpy(lm_control_error, why ? why : "", sizeof(lm_control_error));
+	mutex_unlock(&lm_control_mutex);
+	if (why && __ratelimit(&lm_control_rs))
+		pr_info("control: write refused: %s\n", why);
+}
+
 static int lm_control_show(struct seq_file *m, void *v)
 {
 	char comm[TASK_COMM_LEN];
@@ -565,6 +587,10 @@ static int lm_control_show(struct seq_file *m, void *v)
 		   comm[0] ? comm : "-",
 		   READ_ONCE(lm_settings.capture_pct), READ_ONCE(lm_stall_ms),
 		   READ_ONCE(lm_settings.stack_ns));
+	mutex_lock(&lm_control_mutex);
+	seq_printf(m, "last_error %s\n",
+		   lm_control_error[0] ? lm_control_error : "-");
+	mutex_unlock(&lm_control_mutex);
 	return 0;
 }
 
@@ -576,22 +602,34 @@ static int lm_control_open(struct inode *inode, struct file *file)
 static ssize_t lm_control_write(struct file *file, const char __user *ubuf,
 				size_t len, loff_t *ppos)
 {
-	char buf[LM_CMD_MAX_LEN];
+	char buf[LM_CMD_MAX_LEN], why[64];
+	const char *reason;
 	struct lm_cmd cmd;
 	int err;
 
-	if (!len || len > sizeof(buf))
+	if (!len || len > sizeof(buf)) {
+		lm_control_result(len ? "longer than 64 bytes" : "an empty write");
 		return -EINVAL;
-	if (copy_from_user(buf, ubuf, len))
+	}
+	if (copy_from_user(buf, ubuf, len)) {
+		lm_control_result("the written buffer is not readable");
 		return -EFAULT;
-	if (lm_parse_control(buf, len, &cmd))
+	}
+	if (lm_parse_control(buf, len, &cmd, &reason)) {
+		lm_control_result(reason);
 		return -EINVAL;
+	}
 
 	switch (cmd.op) {
 	case LM_CMD_ENABLE:
 		err = lm_enable();
-		if (err)
+		if (err) {
+			snprintf(why, sizeof(why),
+				 "enable: registering the probes failed (error %d)",
+				 err);
+			lm_control_result(why);
 			return err;
+		}
 		break;
 	case LM_CMD_DISABLE:
 		lm_disable();
@@ -622,6 +660,7 @@ static ssize_t lm_control_write(struct file *file, const char __user *ubuf,
 		WRITE_ONCE(lm_stall_ms, cmd.num);
 		break;
 	}
+	lm_control_result(NULL);
 	return len;
 }
 

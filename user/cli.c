@@ -15,7 +15,7 @@
 
 enum {
 	OPT_COMM = 256, OPT_MIN_WAIT, OPT_JSON, OPT_FOLDED, OPT_PPROF, OPT_DOT,
-	OPT_ONCE, OPT_BUFFER, OPT_NO_HOLDER,
+	OPT_ONCE, OPT_BUFFER, OPT_PTRACE_HOLDERS,
 };
 
 struct cli_opt {
@@ -45,8 +45,8 @@ static const struct cli_opt cli_opts[] = {
 	{ OPT_ONCE, "once", NULL, "one snapshot, then exit" },
 	{ 'i', "interval", "S", "seconds between refreshes (default 2)" },
 	{ 'n', "limit", "N", "locks shown (default 10)" },
-	{ OPT_NO_HOLDER, "no-holder-stacks", NULL,
-	  "do not unwind lock holders (uses ptrace)" },
+	{ OPT_PTRACE_HOLDERS, "ptrace-holders", NULL,
+	  "unwind running holders by ptrace: stops them, interrupting their waits" },
 	{ 'o', "output", "FILE", "the record file to write" },
 	{ 'd', "duration", "S",
 	  "stop after S seconds (default: Ctrl-C, or when CMD exits)" },
@@ -63,7 +63,7 @@ static const struct cli_opt cli_opts[] = {
 #define END_OPTS	'h', 'V', 0
 
 static const int top_opts[] = { FILTER_OPTS, TABLE_OPTS, OPT_ONCE, 'i', 'n',
-				OPT_NO_HOLDER, OPT_JSON, STACK_OPTS, END_OPTS };
+				OPT_PTRACE_HOLDERS, OPT_JSON, STACK_OPTS, END_OPTS };
 static const int locks_opts[] = { FILTER_OPTS, TABLE_OPTS, OPT_JSON,
 				  STACK_OPTS, END_OPTS };
 static const int tasks_opts[] = { FILTER_OPTS, OPT_JSON, STACK_OPTS,
@@ -95,7 +95,9 @@ static const struct cli_cmd cli_cmds[] = {
 	  "the most contended locks, their owners and waiters, refreshed",
 	  "The most contended locks: the owner now, waiters, waits and wait time\n"
 	  "(per interval after the first screen), longest wait and handoff; then\n"
-	  "the holder's and the waiters' stacks of the first locks waited on.\n"
+	  "the holder's and the waiters' stacks of the first locks waited on. A\n"
+	  "holder blocked on a futex has the stack lockmon took; a running one is\n"
+	  "not stopped to unwind it unless --ptrace-holders is given.\n"
 	  "The module's drop counters are on the second line.\n" LIVE,
 	  top_opts,
 	  "  lockmon-report top --once                 what is contended right now\n"
@@ -165,7 +167,6 @@ static const struct cli_cmd cli_global = {
 
 /* An option given with no value: the values lockmon-report starts from. */
 static const struct lmr_opts cli_defaults = {
-	.holder_stacks = true,
 	.interval = 2,
 	.limit = 10,
 };
@@ -381,8 +382,8 @@ static int opt_value(struct lmr_opts *o, int c, const char *arg)
 		}
 		o->limit = (unsigned int)v;
 		return 0;
-	case OPT_NO_HOLDER:
-		o->holder_stacks = false;
+	case OPT_PTRACE_HOLDERS:
+		o->ptrace_holders = true;
 		return 0;
 	case 'o':
 		o->output = arg;
@@ -488,7 +489,7 @@ static void bad_option(const struct cli_cmd *cmd, int c, char **argv)
  * args[*first..n). LMR_CLI_EXIT after -h or -V.
  */
 static int get_opts(const struct cli_cmd *cmd, int n, char **args,
-		    struct lmr_opts *o, FILE *out, int *first)
+		    struct lmr_opts *o, FILE *out, int *first, u64 *given)
 {
 	struct option longopts[NR_OPTS + 1];
 	char shorts[2 * NR_OPTS + 2];
@@ -534,15 +535,56 @@ static int get_opts(const struct cli_cmd *cmd, int n, char **args,
 		}
 		if (opt_value(o, c, optarg))
 			return -EINVAL;
+		*given |= 1ULL << (opt_by_val(c) - cli_opts);
 	}
 	*first = optind;
 	return 0;
 }
 
+static bool was_given(u64 given, int val)
+{
+	return given & (1ULL << (opt_by_val(val) - cli_opts));
+}
+
+/*
+ * An option that the output asked for would ignore: refused, as one the
+ * command does not take is. Its name, with @why and the option @by that
+ * makes it useless; NULL if none.
+ */
+static const char *ignored_option(const struct cli_cmd *cmd,
+				  const struct lmr_opts *o, u64 given,
+				  const char **by, const char **why)
+{
+	bool text = !o->json && !o->folded;
+
+	*by = o->json ? "--json" : "--folded";
+	*why = "it shapes the text table";
+	if (!text && was_given(given, 'F'))
+		return "-F";
+	*why = "it is another output format";
+	if (!text && was_given(given, OPT_DOT))
+		return "--dot";
+	if (strcmp(cmd->name, "top"))
+		return NULL;
+	*why = "it limits the text table";
+	if (!text && was_given(given, 'n'))
+		return "-n";
+	*why = "holder stacks are only in the text view";
+	if (!text && was_given(given, OPT_PTRACE_HOLDERS))
+		return "--ptrace-holders";
+	*by = "--once";
+	*why = "there is no refresh";
+	if (o->once && was_given(given, 'i'))
+		return "-i";
+	return NULL;
+}
+
 /* What no single option can tell: options that go together or exclude. */
 static int check(const struct cli_cmd *cmd, const struct lmr_opts *o,
-		 const char *file)
+		 const char *file, u64 given)
 {
+	const char *what, *by, *why;
+
 	if (o->cmd && strcmp(cmd->name, "record")) {
 		lmr_err("'-- CMD' is for record");
 		return -EINVAL;
@@ -565,9 +607,12 @@ static int check(const struct cli_cmd *cmd, const struct lmr_opts *o,
 		lmr_err("report needs a record file");
 		return -EINVAL;
 	}
-	if (o->fields.nr && (o->json || o->folded))
-		lmr_warn("-F shapes the text table; --%s is printed whole",
-			 o->json ? "json" : "folded");
+	what = ignored_option(cmd, o, given, &by, &why);
+	if (what) {
+		lmr_err("%s does nothing with %s: %s (see lockmon-report %s --help)",
+			what, by, why, cmd->name);
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -579,6 +624,7 @@ int lmr_cli_parse(int argc, char **argv, struct lmr_opts *out_opts,
 	const char *file = NULL;
 	char **args = NULL;
 	int dd, ci, n, i, first, ret;
+	u64 given = 0;
 
 	/* everything after "--" is the command to record */
 	for (dd = 1; dd < argc && strcmp(argv[dd], "--"); dd++)
@@ -623,7 +669,7 @@ int lmr_cli_parse(int argc, char **argv, struct lmr_opts *out_opts,
 	for (i = 0, n = 0; i < dd; i++)
 		if (i != ci)
 			args[n++] = argv[i];
-	ret = get_opts(cmd, n, args, &o, out, &first);
+	ret = get_opts(cmd, n, args, &o, out, &first, &given);
 	if (ret)
 		goto cleanup;
 	ret = -EINVAL;
@@ -638,7 +684,7 @@ int lmr_cli_parse(int argc, char **argv, struct lmr_opts *out_opts,
 			args[first], cmd->name);
 		goto cleanup;
 	}
-	if (check(cmd, &o, file))
+	if (check(cmd, &o, file, given))
 		goto cleanup;
 	cli->cmd = cmd->name;
 	cli->file = file;

@@ -67,13 +67,46 @@ static bool want_finding(struct lmr_state *st, const struct lmr_opts *o,
 			     lmr_tgid_comm(st, f->stall_tgid), o->min_wait_ns);
 }
 
+/*
+ * A live lock's owner that is itself in a futex wait has a row in the
+ * tasks file, with its stack: noted before -p, -t or --min-wait drop it.
+ */
+static void note_blocked_owners(struct lmr_state *st)
+{
+	size_t i, j;
+
+	for (i = 0; i < st->nr_locks && !st->recorded; i++) {
+		struct lmr_lock *l = &st->locks[i];
+
+		l->owner_blocked = false;
+		for (j = 0; l->owner > 0 && j < st->nr_tasks; j++) {
+			const struct lmr_task *t = &st->tasks[j];
+
+			if (t->tid != l->owner)
+				continue;
+			l->owner_blocked = true;
+			l->owner_stack = t->stack_id;
+			l->owner_uaddr = t->uaddr;
+			l->owner_wait_ns = t->wait_ns;
+			break;
+		}
+	}
+}
+
 void lmr_filter(struct lmr_state *st, const struct lmr_opts *o)
 {
 	size_t i, k;
 
+	note_blocked_owners(st);
 	lmr_sort_locks(st, o->sort_key);
-	if (!o->pid && !o->tid && !o->comm[0] && !o->min_wait_ns)
+	st->filtered = o->pid || o->tid || o->comm[0] || o->min_wait_ns;
+	if (!st->filtered)
 		return;
+	st->all_locks = st->nr_locks;
+	st->all_tasks = st->nr_tasks;
+	st->all_findings = st->nr_findings;
+	for (i = 0, st->all_graph = 0; i < st->nr_tasks; i++)
+		st->all_graph += !st->recorded || st->tasks[i].waiting;
 	/* locks first: they look at the task list before it is filtered */
 	for (i = 0, k = 0; i < st->nr_locks; i++)
 		if (want_lock(st, o, &st->locks[i]))
@@ -98,4 +131,24 @@ void lmr_filter(struct lmr_state *st, const struct lmr_opts *o)
 		if (want_finding(st, o, &st->findings[i]))
 			st->findings[k++] = st->findings[i];
 	st->nr_findings = k;
+}
+
+/* "of pid 12 with a wait >= 5s": what the filters of @o keep. */
+const char *lmr_filter_words(const struct lmr_opts *o, char *buf, size_t len)
+{
+	char d[16];
+	size_t n = 0;
+
+	buf[0] = 0;
+	if (o->pid && n < len)
+		n += (size_t)snprintf(buf + n, len - n, " of pid %d", o->pid);
+	if (o->tid && n < len)
+		n += (size_t)snprintf(buf + n, len - n, " of thread %d", o->tid);
+	if (o->comm[0] && n < len)
+		n += (size_t)snprintf(buf + n, len - n, " of command %s", o->comm);
+	if (o->min_wait_ns && n < len) {
+		lmr_fmt_ns(d, sizeof(d), o->min_wait_ns);
+		snprintf(buf + n, len - n, " with a wait >= %s", d);
+	}
+	return buf[0] ? buf + 1 : buf;
 }

@@ -44,7 +44,8 @@ struct lmr_opts {
 	pid_t tid;			/* -t: 0 for every thread */
 	char comm[16];			/* --comm: "" for every command */
 	u64 min_wait_ns;		/* --min-wait */
-	bool json, folded, dot, once, holder_stacks;
+	bool json, folded, dot, once;
+	bool ptrace_holders;		/* top: unwind running holders */
 	const char *pprof;		/* --pprof FILE */
 	const char *output;		/* record -o FILE */
 	double interval;		/* top -i SECONDS */
@@ -138,6 +139,10 @@ struct lmr_lock {
 	/* recordings only */
 	u64 handoff_total_ns, handoff_count, mutual_wakes;
 	bool owner_seen;		/* a glibc or PI owner was read */
+	/* live: the owner's own futex wait, from the tasks file (filter.c) */
+	bool owner_blocked;
+	u32 owner_stack;
+	u64 owner_uaddr, owner_wait_ns;
 };
 
 /* Filled from the tasks and waitgraph files by their column lists. */
@@ -230,6 +235,9 @@ struct lmr_state {
 	u64 records, start_ns, duration_ns;
 	size_t cap_locks, cap_tasks, cap_findings, cap_stacks, cap_stats;
 	size_t cap_waits, cap_maps;
+	/* what -p, -t, --comm, --min-wait had before them (filter.c) */
+	bool filtered;
+	size_t all_locks, all_tasks, all_graph, all_findings;
 };
 
 void lmr_state_free(struct lmr_state *st);
@@ -396,6 +404,7 @@ char *lmr_read_maps(pid_t tgid);
 bool lmr_want_task(const struct lmr_opts *o, pid_t tid, pid_t tgid,
 		   const char *comm, u64 wait_ns);
 void lmr_filter(struct lmr_state *st, const struct lmr_opts *o);
+const char *lmr_filter_words(const struct lmr_opts *o, char *buf, size_t len);
 
 /* ---- views.c, dot.c, json.c, folded.c, pprof.c ------------------------ */
 

@@ -6,7 +6,9 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <libgen.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -94,6 +96,52 @@ static int live_view(const struct lmr_opts *o, const char *view,
 	return err;
 }
 
+/*
+ * Whether @path can be written, found out before anything is read or
+ * printed, and without creating it: one line saying why not.
+ */
+static int check_writable(const char *opt, const char *path)
+{
+	char *copy, *dir;
+	struct stat sb;
+	int err = 0;
+
+	if (!stat(path, &sb)) {
+		if (S_ISDIR(sb.st_mode))
+			err = EISDIR;
+		else if (access(path, W_OK))
+			err = errno;
+	} else if (errno != ENOENT) {
+		err = errno;
+	} else {
+		copy = strdup(path);
+		if (!copy)
+			return -ENOMEM;
+		dir = dirname(copy);
+		if (stat(dir, &sb))
+			err = errno;
+		else if (!S_ISDIR(sb.st_mode))
+			err = ENOTDIR;
+		else if (access(dir, W_OK | X_OK))
+			err = errno;
+		free(copy);
+	}
+	if (err)
+		lmr_err("%s: cannot write %s: %s", opt, path, strerror(err));
+	return -err;
+}
+
+/* stdout could not take the report (a full disk, a closed pipe): say so */
+static int check_stdout(void)
+{
+	if (fflush(stdout) || ferror(stdout)) {
+		lmr_err("cannot write the output: %s",
+			strerror(errno ? errno : EIO));
+		return -EIO;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct lmr_opts o;
@@ -105,11 +153,16 @@ int main(int argc, char **argv)
 		return 0;
 	if (ret)
 		return 2;
+	if ((o.pprof && check_writable("--pprof", o.pprof)) ||
+	    (o.output && check_writable("-o", o.output)))
+		return 1;
 	if (!strcmp(cli.cmd, "record"))
 		ret = lmr_cmd_record(&o);
 	else if (!strcmp(cli.cmd, "report"))
 		ret = lmr_cmd_report(&o, cli.file);
 	else
 		ret = live_view(&o, cli.cmd, cli.files);
+	if (check_stdout())
+		ret = -EIO;
 	return ret ? 1 : 0;
 }

@@ -7,6 +7,7 @@
  * locks, the cumulative view the code that waits on them. The protobuf
  * encoding is the few wire types the format needs.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -255,18 +256,21 @@ int lmr_pprof_write(struct lmr_ctx *c, const char *path)
 		free(pb.buf);
 		return -1;
 	}
+	errno = 0;
 	gz = gzopen(path, "wb");
 	if (!gz) {
-		lmr_err("cannot create %s", path);
+		lmr_err("--pprof: cannot create %s: %s", path,
+			strerror(errno ? errno : ENOMEM));
 		free(pb.buf);
 		return -1;
 	}
+	errno = 0;
 	if (pb.len && gzwrite(gz, pb.buf, (unsigned int)pb.len) != (int)pb.len)
-		err = -1;
-	if (gzclose(gz) != Z_OK)
-		err = -1;
+		err = errno ? errno : EIO;
+	if (gzclose(gz) != Z_OK && !err)
+		err = errno ? errno : EIO;
 	if (err)
-		lmr_err("cannot write %s", path);
+		lmr_err("--pprof: cannot write %s: %s", path, strerror(err));
 	free(pb.buf);
 	return err;
 }

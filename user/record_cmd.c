@@ -375,9 +375,10 @@ int lmr_cmd_report(const struct lmr_opts *o, const char *path)
 		goto out;
 	lmr_filter(&st, o);
 	c.syms = lmr_syms_new(&st, false);
+	/* a profile that could not be written: no report either */
 	if (o->pprof && lmr_pprof_write(&c, o->pprof))
 		err = -EIO;
-	if (o->json)
+	else if (o->json)
 		lmr_json_view(&c, "report");
 	else if (o->folded)
 		lmr_folded(&c);

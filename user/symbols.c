@@ -394,7 +394,9 @@ static int frame_cb(Dwfl_Frame *state, void *arg)
 /*
  * The user stack of a thread that is not blocked in lockmon's view (a
  * lock holder), unwound by libdwfl through ptrace: the thread stops for
- * the time of the unwind. Returns the depth, or -errno.
+ * the time of the unwind, and a futex wait it is in is interrupted. The
+ * one use of ptrace in lockmon-report: top, with --ptrace-holders only.
+ * Returns the depth, or -errno.
  */
 int lmr_thread_stack(struct lmr_syms *s, pid_t tgid, pid_t tid, u64 *ips,
 		     unsigned int max)

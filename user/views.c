@@ -70,6 +70,22 @@ static void print_stack(struct lmr_ctx *c, u32 id, const char *indent)
 	print_ips(c, s->tgid, s->ip, s->nr, indent);
 }
 
+/*
+ * Nothing to show: @empty when there was nothing, else how many of @what
+ * the filters hid ("3 locks, none of pid 12 with a wait >= 5s").
+ */
+static void none_shown(struct lmr_ctx *c, size_t all, const char *one,
+		       const char *many, const char *empty)
+{
+	char words[128];
+
+	if (c->st->filtered && all)
+		fprintf(c->out, "(%zu %s, none %s)\n", all, all == 1 ? one : many,
+			lmr_filter_words(c->o, words, sizeof(words)));
+	else
+		fprintf(c->out, "(%s)\n", empty);
+}
+
 /* The columns of -F, else those of the view: @def (LMR_*_FIELDS). */
 static const struct lmr_fields *view_fields(struct lmr_ctx *c,
 					    const char *def,
@@ -92,7 +108,8 @@ static void locks_table(struct lmr_ctx *c, size_t max)
 	for (i = 0; i < c->st->nr_locks && i < max; i++)
 		lmr_table_row(c, f, &c->st->locks[i], NULL);
 	if (!c->st->nr_locks)
-		fprintf(c->out, "(no contended futex seen)\n");
+		none_shown(c, c->st->all_locks, "lock", "locks",
+			   "no contended futex seen");
 }
 
 void lmr_view_locks(struct lmr_ctx *c)
@@ -140,7 +157,8 @@ void lmr_view_tasks(struct lmr_ctx *c)
 		print_stack(c, t->stack_id, "        ");
 	}
 	if (!st->nr_tasks)
-		fprintf(c->out, "(no task is blocked on a futex)\n");
+		none_shown(c, st->all_tasks, "blocked task", "blocked tasks",
+			   "no task is blocked on a futex");
 }
 
 void lmr_view_graph(struct lmr_ctx *c)
@@ -168,7 +186,8 @@ void lmr_view_graph(struct lmr_ctx *c)
 		fprintf(c->out, "%s\n", t->cycle ? "   <== CYCLE" : "");
 	}
 	if (!shown)
-		fprintf(c->out, "(the wait-for graph is empty)\n");
+		none_shown(c, st->all_graph, "wait in the graph",
+			   "waits in the graph", "the wait-for graph is empty");
 }
 
 void lmr_view_deadlocks(struct lmr_ctx *c)
@@ -233,7 +252,8 @@ void lmr_view_deadlocks(struct lmr_ctx *c)
 		fprintf(c->out, "\n");
 	}
 	if (!st->nr_findings)
-		fprintf(c->out, "(no findings)\n");
+		none_shown(c, st->all_findings, "finding", "findings",
+			   "no findings");
 }
 
 /* Counters that mean something was not seen: a reader must not miss them. */
@@ -297,10 +317,32 @@ static void waiter_stacks(struct lmr_ctx *c, const struct lmr_lock *l)
 	}
 }
 
+/* The state letter of /proc/TGID/task/TID/stat, '?' if it cannot be read. */
+static char thread_state(pid_t tgid, pid_t tid)
+{
+	char path[64], *s, *p, st = '?';
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", tgid, tid);
+	s = lmr_read_file(path, NULL, 4096);
+	if (!s)
+		return st;
+	p = strrchr(s, ')');		/* the comm may hold blanks and ')' */
+	if (p && p[1] == ' ' && p[2])
+		st = p[2];
+	free(s);
+	return st;
+}
+
+/*
+ * Where the holder of @l is. One blocked on a futex itself has the stack
+ * the module took when its wait began; one that is not is never stopped
+ * to find out, unless --ptrace-holders says so.
+ */
 static void holder_stack(struct lmr_ctx *c, const struct lmr_lock *l)
 {
+	char comm[16], name[LMR_NAME_LEN], d[16];
 	u64 ips[32];
-	char comm[16];
+	char state;
 	int n;
 
 	if (l->owner <= 0) {
@@ -308,10 +350,26 @@ static void holder_stack(struct lmr_ctx *c, const struct lmr_lock *l)
 		return;
 	}
 	lmr_proc_comm(l->owner, comm, sizeof(comm));
+	if (l->owner_blocked) {
+		fprintf(c->out, "    holder %s/%d (%s) is blocked on %s for %s at:\n",
+			comm, l->owner, l->owner_how,
+			lmr_uaddr_name(c, l->tgid, l->owner_uaddr, name,
+				       sizeof(name)),
+			dur(d, l->owner_wait_ns));
+		print_stack(c, l->owner_stack, "        ");
+		return;
+	}
 	fprintf(c->out, "    holder %s/%d (%s) is at:\n", comm, l->owner,
 		l->owner_how);
-	if (!c->o->holder_stacks) {
-		fprintf(c->out, "        (holder stacks off)\n");
+	if (!c->o->ptrace_holders) {
+		state = thread_state(l->tgid, l->owner);
+		if (state == 'R')
+			fprintf(c->out, "        running: no stack without stopping it (--ptrace-holders)\n");
+		else if (state == '?')
+			fprintf(c->out, "        not in a futex wait: no stack without stopping it (--ptrace-holders)\n");
+		else
+			fprintf(c->out, "        not in a futex wait (state %c): no stack without stopping it (--ptrace-holders)\n",
+				state);
 		return;
 	}
 	n = lmr_thread_stack(c->syms, l->tgid, l->owner, ips, 32);
@@ -351,7 +409,8 @@ void lmr_view_top(struct lmr_ctx *c, const struct lmr_state *prev)
 	for (i = 0; i < st->nr_locks && i < limit; i++)
 		lmr_table_row(c, f, &st->locks[i], prev);
 	if (!st->nr_locks)
-		fprintf(c->out, "(no contended futex seen yet)\n");
+		none_shown(c, st->all_locks, "lock", "locks",
+			   "no contended futex seen yet");
 	for (i = 0, shown = 0; i < st->nr_locks && shown < TOP_STACK_LOCKS; i++) {
 		const struct lmr_lock *l = &st->locks[i];
 

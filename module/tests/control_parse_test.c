@@ -25,7 +25,12 @@ static int passed, failed;
 
 static int parse(const char *s, struct lm_cmd *c)
 {
-	return lm_parse_control(s, strlen(s), c);
+	return lm_parse_control(s, strlen(s), c, NULL);
+}
+
+static int parse_why(const char *s, struct lm_cmd *c, const char **why)
+{
+	return lm_parse_control(s, strlen(s), c, why);
 }
 
 static void test_accepts(void)
@@ -68,15 +73,58 @@ static void test_refuses(void)
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		CHECK(parse(bad[i], &c) == -EINVAL, "accepted \"%s\"", bad[i]);
-	CHECK(lm_parse_control("pid 1\0" "2", 7, &c) == -EINVAL, "embedded NUL");
+	CHECK(lm_parse_control("pid 1\0" "2", 7, &c, NULL) == -EINVAL, "embedded NUL");
 	{
 		char big[LM_CMD_MAX_LEN + 1];
 
 		memset(big, ' ', sizeof(big));
 		memcpy(big, "reset", 5);
-		CHECK(lm_parse_control(big, sizeof(big), &c) == -EINVAL, "too long");
+		CHECK(lm_parse_control(big, sizeof(big), &c, NULL) == -EINVAL, "too long");
 	}
 	CHECK(c.op == LM_CMD_RESET && c.num == 77, "refusal changed the command");
+}
+
+/* Each refusal says why, in words a user can act on. */
+static void test_reasons(void)
+{
+	static const struct {
+		const char *in, *why;
+	} cases[] = {
+		{ "", "an empty write" },
+		{ "\n", "no command" },
+		{ "frobnicate", "unknown command" },
+		{ "pid", "this command takes one argument" },
+		{ "reset now", "this command takes no argument" },
+		{ "pid 1 2", "more than two words" },
+		{ "pid 4194305", "pid: not a number in 0..4194304" },
+		{ "capture 101", "capture: not a number in 0..100" },
+		{ "stall_ms 9", "stall_ms: not a number in 10..3600000" },
+		{ "stack_ns 1ms", "stack_ns: not a number in 0..4000000000" },
+		{ "comm 1234567890123456", "comm: longer than 15 characters" },
+		{ "reset\nreset", "a control character (a NUL, or a newline before the end)" },
+		{ "comm caf\xc3\xa9", "a byte that is not printable ASCII" },
+	};
+	struct lm_cmd c;
+	const char *why;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		why = NULL;
+		CHECK(parse_why(cases[i].in, &c, &why) == -EINVAL && why &&
+		      !strcmp(why, cases[i].why), "\"%s\": why \"%s\"",
+		      cases[i].in, why ? why : "(null)");
+	}
+	{
+		char big[LM_CMD_MAX_LEN + 1];
+
+		memset(big, ' ', sizeof(big));
+		why = NULL;
+		CHECK(lm_parse_control(big, sizeof(big), &c, &why) == -EINVAL &&
+		      why && !strcmp(why, "longer than 64 bytes"), "too long: why");
+	}
+	why = "untouched";
+	CHECK(!parse_why("pid 7", &c, &why) && !strcmp(why, "untouched"),
+	      "success set why");
 }
 
 static void test_random(void)
@@ -93,7 +141,7 @@ static void test_random(void)
 		for (j = 0; j < len; j++)
 			buf[j] = alphabet[rand_r(&seed) % (sizeof(alphabet) - 1)];
 		memset(&c, 0xa5, sizeof(c));
-		r = lm_parse_control(buf, len, &c);
+		r = lm_parse_control(buf, len, &c, NULL);
 		if (r == 0 && (c.op > LM_CMD_STALL ||
 			       (c.op == LM_CMD_CAPTURE && c.num > 100) ||
 			       (c.op == LM_CMD_COMM && strlen(c.comm) >= LM_COMM_LEN))) {
@@ -112,6 +160,7 @@ int main(void)
 {
 	test_accepts();
 	test_refuses();
+	test_reasons();
 	test_random();
 	printf("control_parse_test: %d passed, %d failed\n", passed, failed);
 	return failed != 0;

@@ -334,6 +334,7 @@ TEST_F_TIMEOUT(fuzz, random_and_boundary_writes, 600)
 	uint64_t seed = seed_from_env(), t0 = lm_now_ns();
 	unsigned char buf[4096 + 64];
 	char want[256], got[256], hex[300];
+	ssize_t got_n;
 	int lines;
 
 	ksft_print_msg("seed %#llx (LOCKMON_FUZZ_SEED=%#llx repeats this run)\n",
@@ -366,12 +367,23 @@ TEST_F_TIMEOUT(fuzz, random_and_boundary_writes, 600)
 			model_apply(&self->st, &c);
 			accepted++;
 		}
-		/* the settings are what the model says, refusal or not */
+		/*
+		 * The settings are what the model says, refusal or not; the
+		 * last line says whether this write was refused.
+		 */
 		model_show(&self->st, want, sizeof(want));
 		n = pread(self->fd, got, sizeof(got) - 1, 0);
 		ASSERT_LT(0, n);
 		got[n] = 0;
-		ASSERT_STREQ(want, got) TH_LOG("after write %ld [%zu] %s", i, len, hex);
+		ASSERT_EQ(0, strncmp(want, got, strlen(want)))
+			TH_LOG("after write %ld [%zu] %s: %s", i, len, hex, got);
+		if (c.op == OP_BAD) {
+			ASSERT_NE(0, strcmp(got + strlen(want), "last_error -\n"))
+				TH_LOG("write %ld refused, no reason: %s", i, got);
+		} else {
+			ASSERT_STREQ("last_error -\n", got + strlen(want))
+				TH_LOG("write %ld accepted, but %s", i, got);
+		}
 	}
 	ksft_print_msg("%ld writes in %.1f s: %ld accepted, %ld refused\n", writes,
 		       (lm_now_ns() - t0) / 1e9, accepted, refused);
@@ -394,8 +406,12 @@ TEST_F_TIMEOUT(fuzz, random_and_boundary_writes, 600)
 		munmap(page, 4096);
 	}
 	model_show(&self->st, want, sizeof(want));
-	ASSERT_LT(0, pread(self->fd, got, sizeof(got) - 1, 0));
-	EXPECT_STREQ(want, got);
+	got_n = pread(self->fd, got, sizeof(got) - 1, 0);
+	ASSERT_LT(0, got_n);
+	got[got_n] = 0;
+	EXPECT_EQ(0, strncmp(want, got, strlen(want)));
+	EXPECT_STREQ("last_error the written buffer is not readable\n",
+		     got + strlen(want));
 
 	lines = kmsg_new_lines(self->kmsg);
 	ksft_print_msg("kernel log: %d new lines\n", lines);

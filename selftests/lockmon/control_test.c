@@ -18,6 +18,16 @@ static int control_write(const void *buf, size_t len)
 	return n < 0 ? -errno : (int)n;
 }
 
+/* @c cut before its last_error line, which a refused write does change. */
+static char *settings_only(char *c)
+{
+	char *e = c ? strstr(c, "last_error ") : NULL;
+
+	if (e)
+		*e = 0;
+	return c;
+}
+
 TEST(garbage_is_refused_and_changes_nothing)
 {
 	static const char *const bad[] = {
@@ -32,7 +42,7 @@ TEST(garbage_is_refused_and_changes_nothing)
 
 	ASSERT_EQ(0, lm_fresh());
 	ASSERT_EQ(0, lm_control("pid 4242"));
-	before = lm_read_lm("control");
+	before = settings_only(lm_read_lm("control"));
 	ASSERT_NE(NULL, before);
 	for (i = 0; i < ARRAY_SIZE(bad); i++)
 		EXPECT_EQ(-EINVAL, control_write(bad[i], strlen(bad[i])))
@@ -45,8 +55,9 @@ TEST(garbage_is_refused_and_changes_nothing)
 		memset(big, 'a', sizeof(big));
 		EXPECT_EQ(-EINVAL, control_write(big, sizeof(big)));
 	}
-	after = lm_read_lm("control");
+	after = settings_only(lm_read_lm("control"));
 	ASSERT_NE(NULL, after);
+	EXPECT_NE(0, strlen(after));
 	EXPECT_STREQ(before, after);
 	free(before);
 	free(after);
@@ -75,6 +86,96 @@ TEST(commands_take_effect)
 	EXPECT_NE(NULL, strstr(c, "pid 0\n"));
 	EXPECT_NE(NULL, strstr(c, "comm -\n"));
 	free(c);
+}
+
+/* The last_error line of control, without its newline (static buffer). */
+static const char *last_error(void)
+{
+	static char line[128];
+	char *c = lm_read_lm("control"), *e, *nl;
+
+	line[0] = 0;
+	e = c ? strstr(c, "\nlast_error ") : NULL;
+	if (e) {
+		e += strlen("\nlast_error ");
+		nl = strchr(e, '\n');
+		snprintf(line, sizeof(line), "%.*s",
+			 (int)(nl ? nl - e : (long)strlen(e)), e);
+	}
+	free(c);
+	return line;
+}
+
+/* The kernel log, from its start or from now on, read without blocking. */
+static int kmsg_open(bool from_now)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+
+	if (fd >= 0 && from_now)
+		lseek(fd, 0, SEEK_END);
+	return fd;
+}
+
+/* How many of the records left in @fd hold @text. */
+static int kmsg_count(int fd, const char *text)
+{
+	char rec[2048];
+	ssize_t n;
+	int count = 0;
+
+	while ((n = read(fd, rec, sizeof(rec) - 1)) > 0 || (n < 0 && errno == EPIPE)) {
+		if (n < 0)
+			continue;	/* overwritten records: go on */
+		rec[n] = 0;
+		count += !!strstr(rec, text);
+	}
+	return count;
+}
+
+/*
+ * A refused write says why in a last_error line of control (and, rate
+ * limited, in the kernel log); the next accepted write clears it.
+ */
+TEST(refused_write_leaves_its_reason)
+{
+	static const struct {
+		const char *in, *why;
+	} cases[] = {
+		{ "capture 101", "capture: not a number in 0..100" },
+		{ "frobnicate", "unknown command" },
+		{ "pid", "this command takes one argument" },
+		{ "comm averyveryverylongname", "comm: longer than 15 characters" },
+		{ "reset\nreset", "a control character (a NUL, or a newline before the end)" },
+	};
+	unsigned int i;
+	int kmsg;
+
+	ASSERT_EQ(0, lm_fresh());
+	ASSERT_EQ(0, lm_control("stall_ms 2000"));
+	EXPECT_STREQ("-", last_error());
+	kmsg = kmsg_open(true);
+	ASSERT_LE(0, kmsg);
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		EXPECT_EQ(-EINVAL, control_write(cases[i].in, strlen(cases[i].in)));
+		EXPECT_STREQ(cases[i].why, last_error()) TH_LOG("wrote \"%s\"", cases[i].in);
+	}
+	/* five refusals within 10 s: one log line at most */
+	EXPECT_GE(1, kmsg_count(kmsg, "lockmon: control: write refused: "));
+	close(kmsg);
+	/* the first refusal since boot (this test's, or an earlier one's) is there */
+	kmsg = kmsg_open(false);
+	ASSERT_LE(0, kmsg);
+	EXPECT_LE(1, kmsg_count(kmsg, "lockmon: control: write refused: "));
+	close(kmsg);
+	{
+		char big[200];
+
+		memset(big, 'a', sizeof(big));
+		EXPECT_EQ(-EINVAL, control_write(big, sizeof(big)));
+		EXPECT_STREQ("longer than 64 bytes", last_error());
+	}
+	ASSERT_EQ(0, lm_control("stall_ms 2000"));
+	EXPECT_STREQ("-", last_error());
 }
 
 static int probes_registered(void)

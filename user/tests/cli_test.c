@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/wait.h>
 #include "test.h"
 
 /* Captured stderr of a call: what it printed there, NULL-terminated. */
@@ -340,14 +341,14 @@ static void good_lines(void)
 	CHECK(p.o.tid == 135 && p.o.pid == 132 && !strcmp(p.o.comm, "abba"));
 	CHECK(p.o.min_wait_ns == 2000000);
 	/* the defaults struct: what no option changed */
-	CHECK(p.o.holder_stacks && p.o.limit == 10 && p.o.interval == 2);
+	CHECK(!p.o.ptrace_holders && p.o.limit == 10 && p.o.interval == 2);
 	CHECK(!p.o.json && !p.o.cmd && !p.o.output);
 	parsed_free(&p);
 	/* long forms, options before the command, --opt=value */
-	parse(&p, "--tid 7 top --key=contended --field=owner --once -n 3 -i 500ms");
+	parse(&p, "--tid 7 top --key=contended --field=owner -n 3 -i 500ms");
 	CHECK(p.ret == LMR_CLI_RUN && !strcmp(p.cli.cmd, "top"));
 	CHECK(p.o.tid == 7 && !strcmp(p.o.sort_key->name, "waits"));
-	CHECK(p.o.fields.nr == 1 && p.o.once && p.o.limit == 3);
+	CHECK(p.o.fields.nr == 1 && !p.o.once && p.o.limit == 3);
 	CHECK(p.o.interval == 0.5);
 	parsed_free(&p);
 	parse(&p, "report run.lmr -k avg --json -t 12");
@@ -359,10 +360,14 @@ static void good_lines(void)
 	CHECK(p.o.pid == 5 && p.o.cmd && !strcmp(p.o.cmd[0], "./server") &&
 	      !strcmp(p.o.cmd[1], "--threads") && !strcmp(p.o.cmd[2], "8") && !p.o.cmd[3]);
 	parsed_free(&p);
-	/* -F with --json: a warning, and the run goes on */
-	parse(&p, "locks -F name --json");
-	CHECK(p.ret == LMR_CLI_RUN && p.o.json);
-	CHECK(one_error_line(p.err, "warning: -F shapes the text table"));
+	/* the options that an output uses, with it */
+	parse(&p, "top --once -n 3 --ptrace-holders -F name,waits");
+	CHECK(p.ret == LMR_CLI_RUN && p.o.limit == 3 && p.o.ptrace_holders);
+	CHECK(!*p.err);
+	parsed_free(&p);
+	parse(&p, "top -i 1 -k waits --json");
+	CHECK(p.ret == LMR_CLI_RUN && p.o.interval == 1 && p.o.json);
+	CHECK(!*p.err);
 	parsed_free(&p);
 }
 
@@ -403,6 +408,24 @@ static void bad_lines(void)
 		{ "report", "report needs a record file" },
 		{ "locks -- ls", "'-- CMD' is for record" },
 		{ "locks --json --folded", "--json and --folded exclude each other" },
+		/* options the output asked for would ignore */
+		{ "locks -F name --json",
+		  "-F does nothing with --json: it shapes the text table (see lockmon-report locks --help)" },
+		{ "report x.lmr --folded -F name", "-F does nothing with --folded: " },
+		{ "graph --dot --json", "--dot does nothing with --json: it is another output format" },
+		{ "top -n 3 --json", "-n does nothing with --json: it limits the text table" },
+		{ "top --folded --ptrace-holders", "--ptrace-holders does nothing with --folded: " },
+		{ "top --once -i 5", "-i does nothing with --once: there is no refresh" },
+		{ "report x.lmr -n 3", "report does not take -n (top does; " },
+		{ "report x.lmr --once", "report does not take --once (top does; " },
+		{ "deadlocks --folded", "deadlocks does not take --folded (" },
+		{ "tasks -k waits", "tasks does not take -k (" },
+		{ "graph -n 2", "graph does not take -n (top does; " },
+		{ "record -o f --json", "record does not take --json (" },
+		{ "stats -p 1", "stats does not take -p (" },
+		{ "locks --ptrace-holders", "locks does not take --ptrace-holders (top does; " },
+		{ "top --bogus", "unknown option '--bogus' (see lockmon-report top --help)" },
+		{ "top -Z", "unknown option '-Z' (see lockmon-report top --help)" },
 	};
 	struct parsed p;
 	size_t i, k;
@@ -551,6 +574,175 @@ static void tid_filter_recorded(void)
 	unlink(TMP_REC);
 }
 
+/* ---- the program itself: exit status, stdout, stderr ---------------- */
+
+#define RUN_OUT "/tmp/lmr_cli_test.out"
+#define RUN_ERR "/tmp/lmr_cli_test.stderr"
+
+struct ran {
+	int status;
+	char *out, *err;
+};
+
+/* ../lockmon-report @args (a shell word list), its output captured. */
+static void run_program(struct ran *r, const char *args, const char *out)
+{
+	char cmd[1024];
+	int st;
+
+	snprintf(cmd, sizeof(cmd), "../lockmon-report %s >%s 2>%s </dev/null",
+		 args, out ? out : RUN_OUT, RUN_ERR);
+	st = system(cmd);
+	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	r->out = out ? strdup("") : lmr_read_file(RUN_OUT, NULL, 1 << 20);
+	r->err = lmr_read_file(RUN_ERR, NULL, 1 << 16);
+	if (!r->out)
+		r->out = strdup("");
+	if (!r->err)
+		r->err = strdup("");
+	unlink(RUN_OUT);
+	unlink(RUN_ERR);
+}
+
+/*
+ * Each error: its exit status, exactly one line on stderr, and nothing on
+ * stdout; an output file that cannot be written is found before anything
+ * is read or printed.
+ */
+static void program_errors(void)
+{
+	static const struct {
+		const char *args;
+		int status;
+		const char *err;
+	} c[] = {
+		{ "top --bogus", 2, "unknown option '--bogus'" },
+		{ "locks --bogus", 2, "unknown option '--bogus'" },
+		{ "tasks --bogus", 2, "unknown option '--bogus'" },
+		{ "graph --bogus", 2, "unknown option '--bogus'" },
+		{ "deadlocks --bogus", 2, "unknown option '--bogus'" },
+		{ "stats --bogus", 2, "unknown option '--bogus'" },
+		{ "record -o x --bogus", 2, "unknown option '--bogus'" },
+		{ "report " TMP_REC " --bogus", 2, "unknown option '--bogus'" },
+		{ "report " TMP_REC " -n 3", 2, "report does not take -n" },
+		{ "locks --dot", 2, "locks does not take --dot" },
+		{ "top -n 3 --json", 2, "-n does nothing with --json" },
+		{ "report " TMP_REC " --pprof /no/such/dir/x.pb.gz", 1,
+		  "--pprof: cannot write /no/such/dir/x.pb.gz: No such file or directory" },
+		{ "report " TMP_REC " --pprof /tmp", 1,
+		  "--pprof: cannot write /tmp: Is a directory" },
+		{ "report " TMP_REC " --json --pprof " TMP_REC "/x", 1,
+		  "--pprof: cannot write " TMP_REC "/x: Not a directory" },
+		/* a live view: found before the module is looked for */
+		{ "top --once --pprof /no/such/dir/x.pb.gz", 1,
+		  "--pprof: cannot write /no/such/dir/x.pb.gz: No such file or directory" },
+		{ "locks --folded --pprof /no/such/dir/x.pb.gz", 1,
+		  "--pprof: cannot write /no/such/dir/x.pb.gz: " },
+		{ "record -o /no/such/dir/x.lmr -d 1", 1,
+		  "-o: cannot write /no/such/dir/x.lmr: No such file or directory" },
+		{ "report /no/such/file.lmr", 1, "cannot read /no/such/file.lmr: " },
+	};
+	struct ran r;
+	size_t i;
+
+	write_recording();
+	/* the same recording is reported when nothing is wrong */
+	run_program(&r, "report " TMP_REC, NULL);
+	CHECK(r.status == 0 && strstr(r.out, "\nLocks\n") && !*r.err);
+	free(r.out);
+	free(r.err);
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		run_program(&r, c[i].args, NULL);
+		if (!one_error_line(r.err, c[i].err) || r.status != c[i].status ||
+		    *r.out) {
+			printf("#  for '%s': status %d, stdout '%s'\n", c[i].args,
+			       r.status, r.out);
+			CHECK(0);
+		} else {
+			CHECK(1);
+		}
+		free(r.out);
+		free(r.err);
+	}
+	/* a report that stdout cannot take: its reason, status 1 */
+	if (!access("/dev/full", W_OK)) {
+		run_program(&r, "report " TMP_REC " --folded", "/dev/full");
+		CHECK(r.status == 1);
+		CHECK(one_error_line(r.err, "cannot write the output: No space left on device"));
+		free(r.out);
+		free(r.err);
+	}
+	/* nothing was created where a profile could not be written */
+	CHECK(access("/no/such/dir", F_OK));
+	unlink(TMP_REC);
+}
+
+/* Filters that leave nothing say what they hid, and by what. */
+static void filtered_to_nothing(void)
+{
+	static const struct {
+		void (*view)(struct lmr_ctx *c);
+		const char *want;
+	} v[] = {
+		{ lmr_view_locks, "(7 locks, none of pid 4242 with a wait >= 5s)\n" },
+		{ lmr_view_tasks, "(3 blocked tasks, none of pid 4242 with a wait >= 5s)\n" },
+		{ lmr_view_graph, "(3 waits in the graph, none of pid 4242 with a wait >= 5s)\n" },
+		{ lmr_view_deadlocks, "(2 findings, none of pid 4242 with a wait >= 5s)\n" },
+		{ top_fn, "(7 locks, none of pid 4242 with a wait >= 5s)\n" },
+	};
+	struct lmr_opts o = { .pid = 4242, .min_wait_ns = 5000000000ULL };
+	struct lmr_opts none = { 0 };
+	struct lmr_state st;
+	struct lmr_ctx c = { .st = &st, .o = &o };
+	struct ran r;
+	char *out;
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		live_state(&st, "abba");
+		st.recorded = v[i].view == lmr_view_deadlocks;
+		lmr_filter(&st, &o);
+		out = capture(v[i].view, &c);
+		if (!strstr(out, v[i].want)) {
+			printf("#  got\n%s#  want %s", out, v[i].want);
+			CHECK(0);
+		} else {
+			CHECK(1);
+		}
+		free(out);
+		lmr_state_free(&st);
+	}
+	/* -t alone, and a state that had nothing: the plain words */
+	o.pid = 0;
+	o.min_wait_ns = 0;
+	o.tid = 4242;
+	live_state(&st, "abba");
+	lmr_filter(&st, &o);
+	out = capture(lmr_view_locks, &c);
+	CHECK(strstr(out, "(7 locks, none of thread 4242)\n"));
+	free(out);
+	lmr_state_free(&st);
+	memset(&st, 0, sizeof(st));
+	c.o = &none;
+	lmr_filter(&st, &none);
+	out = capture(lmr_view_locks, &c);
+	CHECK(strstr(out, "(no contended futex seen)\n"));
+	free(out);
+
+	/* and from the program, on a recording */
+	write_recording();
+	run_program(&r, "report " TMP_REC " -p 999", NULL);
+	CHECK(r.status == 0 && !*r.err);
+	CHECK(strstr(r.out, "(2 locks, none of pid 999)\n"));
+	free(r.out);
+	free(r.err);
+	run_program(&r, "report " TMP_REC " --min-wait 1s", NULL);
+	CHECK(strstr(r.out, "(2 locks, none with a wait >= 1s)\n"));
+	free(r.out);
+	free(r.err);
+	unlink(TMP_REC);
+}
+
 int main(void)
 {
 	RUN(command_help);
@@ -561,5 +753,7 @@ int main(void)
 	RUN(default_columns);
 	RUN(fields_option);
 	RUN(sort_keys);
+	RUN(program_errors);
+	RUN(filtered_to_nothing);
 	DONE();
 }

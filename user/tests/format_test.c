@@ -5,6 +5,8 @@
  * by a small decoder written here from the wire format.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include "test.h"
 #include "../samples.h"
@@ -501,7 +503,7 @@ static void recorded_owner_and_stall(void)
 	free(out);
 	out = capture(top_fn, &c);
 	CHECK(strstr(out, " ?/24 (glibc-owner) "));
-	CHECK(strstr(out, "/24 (glibc-owner) is at:\n        (holder stacks off)\n"));
+	CHECK(strstr(out, "/24 (glibc-owner) is at:\n        not in a futex wait"));
 	free(out);
 	out = capture(lmr_view_deadlocks, &c);
 	CHECK(strstr(out, "Every thread of process 30 is blocked (2 threads, the longest for 1.5s):\n"));
@@ -839,6 +841,101 @@ static void durations(void)
 	}
 }
 
+struct sleeper {
+	int fd;
+	pid_t tid;
+};
+
+static void *sleeper(void *arg)
+{
+	struct sleeper *sl = arg;
+	char b;
+
+	__atomic_store_n(&sl->tid, (pid_t)syscall(SYS_gettid), __ATOMIC_RELEASE);
+	return read(sl->fd, &b, 1) < 0 ? NULL : arg;
+}
+
+/*
+ * top never stops a holder: one blocked on a futex itself gets the stack
+ * from the tasks file, a running one or one asleep elsewhere is named as
+ * such, and without --ptrace-holders nothing is unwound. The states are
+ * this process's own threads, as /proc shows them.
+ */
+static void holder_stacks(void)
+{
+	struct lmr_opts o = { 0 };
+	struct lmr_state st;
+	struct lmr_ctx c = { .st = &st, .o = &o };
+	struct sleeper sl = { 0 };
+	pthread_t th;
+	int pfd[2];
+	pid_t tid = 0;
+	char *out, buf[64];
+	bool asleep = false;
+	int i;
+
+	live_state(&st, "abba");
+	lmr_filter(&st, &o);
+	out = capture(top_fn, &c);
+	/* 134 holds 0x...30e0 and waits on 0x...30a0 for 3.18 s, stack 3353 */
+	CHECK(strstr(out, "/134 (glibc-owner) is blocked on 0x564b88fd30a0 for 3.18s at:\n"
+		      "        0x7fb92e4a212b\n        0x564b88fd025e\n"));
+	CHECK(strstr(out, "/135 (glibc-owner) is blocked on 0x564b88fd30e0 for 3.18s at:\n"));
+	CHECK(!strstr(out, " is at:\n"));
+	CHECK(!strstr(out, "no stack without stopping it"));
+	free(out);
+	/* -t 134 drops 135's task row: it is still known as blocked */
+	o.tid = 134;
+	lmr_state_free(&st);
+	live_state(&st, "abba");
+	lmr_filter(&st, &o);
+	out = capture(top_fn, &c);
+	CHECK(strstr(out, "/135 (glibc-owner) is blocked on 0x564b88fd30e0 for "));
+	free(out);
+	o.tid = 0;
+
+	/* a holder that is running: this thread */
+	st.nr_tasks = 0;
+	st.locks[0].owner = (pid_t)syscall(SYS_gettid);
+	st.locks[0].tgid = getpid();
+	st.locks[0].waiters = 1;
+	snprintf(st.locks[0].klass, sizeof(st.locks[0].klass), "lock");
+	snprintf(st.locks[0].owner_how, sizeof(st.locks[0].owner_how), "glibc-owner");
+	lmr_filter(&st, &o);
+	out = capture(top_fn, &c);
+	CHECK(strstr(out, " is at:\n        running: no stack without stopping it (--ptrace-holders)\n"));
+	free(out);
+
+	/* a holder asleep in read(): state S, still not stopped */
+	CHECK(!pipe(pfd));
+	sl.fd = pfd[0];
+	CHECK(!pthread_create(&th, NULL, sleeper, &sl));
+	for (i = 0; i < 5000 && !asleep; i++) {
+		char path[64], *stat;
+
+		tid = __atomic_load_n(&sl.tid, __ATOMIC_ACQUIRE);
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", getpid(), tid);
+		stat = lmr_read_file(path, NULL, 4096);
+		asleep = stat && strstr(stat, ") S ");
+		free(stat);
+		if (!asleep)
+			usleep(1000);
+	}
+	CHECK(asleep);
+	st.locks[0].owner = tid;
+	lmr_filter(&st, &o);
+	out = capture(top_fn, &c);
+	snprintf(buf, sizeof(buf), "/%d (glibc-owner) is at:\n", tid);
+	CHECK(strstr(out, buf));
+	CHECK(strstr(out, "        not in a futex wait (state S): no stack without stopping it (--ptrace-holders)\n"));
+	free(out);
+	CHECK(write(pfd[1], "x", 1) == 1);
+	pthread_join(th, NULL);
+	close(pfd[0]);
+	close(pfd[1]);
+	lmr_state_free(&st);
+}
+
 int main(void)
 {
 	RUN(durations);
@@ -852,5 +949,6 @@ int main(void)
 	RUN(text_views);
 	RUN(recorded_owner_and_stall);
 	RUN(abi_1_3_views);
+	RUN(holder_stacks);
 	DONE();
 }
