@@ -305,13 +305,13 @@ static int cell_ips(const struct lmr_cells *c, void *dst)
 #define LMR_MEMBER(T, field)	(((T *)0)->field)
 
 /* C() of a column list: its lmr_column, for rows of struct T */
-#define LMR_COLUMN(T, name_, type, since_, get, field, json)		\
+#define LMR_COLUMN(T, name_, type, since_, get, field, json, view)	\
 	{ .name = name_, .since = since_, .parse = cell_##type,		\
 	  .off = offsetof(T, field), .size = sizeof(LMR_MEMBER(T, field)),\
 	  .num = LMR_NUM_##type },
 
 /* ... and a check that the member fits the type */
-#define LMR_FITS(T, name, type, since, get, field, json)		\
+#define LMR_FITS(T, name, type, since, get, field, json, view)		\
 	_Static_assert(LMR_SIZE_##type ?				\
 		       sizeof(LMR_MEMBER(T, field)) == LMR_SIZE_##type :	\
 		       sizeof(LMR_MEMBER(T, field)) > 1,			\

@@ -167,9 +167,9 @@ static inline void j_hist(struct jw *w, const char *k, const unsigned int *v)
 }
 
 /* C() of a column list: the column's key and member of l or t, by type */
-#define J_LOCK(name, type, since, get, field, json)			\
+#define J_LOCK(name, type, since, get, field, json, view)		\
 	j_##type(w, json, J_ARG_##type(l->field));
-#define J_TASK(name, type, since, get, field, json)			\
+#define J_TASK(name, type, since, get, field, json, view)		\
 	j_##type(w, json, J_ARG_##type(t->field));
 #define J_ARG_hex64(v)		(v)
 #define J_ARG_addr(v)		(v)

@@ -286,7 +286,7 @@ static unsigned int members(const char *obj)
  * C() of a column list: "key":value of the column of row in the object
  * obj; keys counts those found
  */
-#define CHECK_KEY(name, type, since, get, field, json)			\
+#define CHECK_KEY(name, type, since, get, field, json, view)		\
 	do {								\
 		const char *k_ = json;					\
 		int w_ = want_##type(val, sizeof(val),			\
