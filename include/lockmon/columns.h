@@ -58,6 +58,10 @@
  * LMV_PART(FIELD) no field of its own: shown within FIELD's cells
  * LMV_NONE not shown in the lock tables
  *
+ * A locks column with a json key is a field of the lock tables too, and
+ * each count or duration sorts by its member (user/tests/cli_test.c
+ * checks both).
+ *
  * Types, as the module writes them:
  *
  * hex64    %016llx: a futex id
