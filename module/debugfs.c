@@ -42,7 +42,7 @@ struct lm_snap {
  * The header line of each table file: the names of its columns, from the
  * lists in include/lockmon/columns.h that lm_*_show() print by.
  */
-#define LM_COL_NAME(name, type, since, get, field, json)	name,
+#define LM_COL_NAME(name, type, since, get, field, json, view)	name,
 
 static const char *const lm_locks_cols[] = {
 	LOCKMON_LOCKS_COLUMNS(LM_COL_NAME) NULL
@@ -242,7 +242,7 @@ static void lm_put_cycle(struct seq_file *m, unsigned int *n, bool on)
  * C() of a column list: print the column's cell of row r. A list expands
  * to a comma expression, which the row's newline ends.
  */
-#define LM_COL_PUT(name, type, since, get, field, json)			\
+#define LM_COL_PUT(name, type, since, get, field, json, view)		\
 	lm_put_##type(m, &n, get),
 
 static u64 lm_avg(u64 sum, u64 count)

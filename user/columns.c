@@ -3,48 +3,68 @@
  * The columns of the lock tables (locks, top and the Locks of a report),
  * in one table: name, type, width and alignment, accessor, header. The
  * table drives -F (which columns, in which order), -k (the figures a
- * table can be sorted by) and the help that lists both.
+ * table can be sorted by) and the help that lists both. Its rows come
+ * from the views of the locks file's columns (include/lockmon/columns.h),
+ * in their order, after the lock's name; only the views LMV_HAND() names
+ * are written here.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include "lockmon-report.h"
 
-#define LOCK_FIGURE(field)						\
-static u64 get_##field(const struct lmr_lock *l)			\
+/* the cell of an LMV_TEXT() column, by its type */
+static const char *text_hex64(char *buf, size_t len, u64 v)
+{
+	snprintf(buf, len, "%016llx", (unsigned long long)v);
+	return buf;
+}
+
+static const char *text_word(char *buf, size_t len, const char *v)
+{
+	snprintf(buf, len, "%s", v);
+	return buf;
+}
+
+static const char *text_flag(char *buf, size_t len, bool v)
+{
+	snprintf(buf, len, "%s", v ? "yes" : "no");
+	return buf;
+}
+
+/* C() of the locks list: the accessor of a column its view shows */
+#define VIEW_FN(name, type, since, get, field, json, view)		\
+	LMR_VIEW(FN, field, type, view)
+#define FN_count(field, type, ...)					\
+static u64 num_##field(const struct lmr_lock *l)			\
 {									\
 	return l->field;						\
 }
-
-LOCK_FIGURE(tgid)
-LOCK_FIGURE(waits)
-LOCK_FIGURE(again)
-LOCK_FIGURE(timeouts)
-LOCK_FIGURE(signals)
-LOCK_FIGURE(wakes)
-LOCK_FIGURE(total_ns)
-LOCK_FIGURE(max_ns)
-LOCK_FIGURE(handoff_avg_ns)
-LOCK_FIGURE(handoff_max_ns)
-LOCK_FIGURE(waiters)
-
-static u64 get_avg_ns(const struct lmr_lock *l)
-{
-	return l->waits ? l->total_ns / l->waits : 0;
+#define FN_ns		FN_count
+#define FN_text(field, type, ...)					\
+static const char *text_##field(struct lmr_ctx *c,			\
+				const struct lmr_lock *l, char *buf,	\
+				size_t len)				\
+{									\
+	(void)c;							\
+	return text_##type(buf, len, l->field);				\
 }
+#define FN_hand(...)
+#define FN_part(...)
+#define FN_none(...)
 
+LOCKMON_LOCKS_COLUMNS(VIEW_FN)
+
+/* the columns written by hand: the name, and the LMV_HAND() views */
 static const char *text_name(struct lmr_ctx *c, const struct lmr_lock *l,
 			     char *buf, size_t len)
 {
 	return lmr_lock_name(c, l, buf, len);
 }
 
-static const char *text_futex(struct lmr_ctx *c, const struct lmr_lock *l,
-			      char *buf, size_t len)
+static u64 num_tgid(const struct lmr_lock *l)
 {
-	(void)c;
-	snprintf(buf, len, "%016llx", (unsigned long long)l->id);
-	return buf;
+	return l->tgid;
 }
 
 static const char *text_uaddr(struct lmr_ctx *c, const struct lmr_lock *l,
@@ -62,22 +82,6 @@ static const char *text_process(struct lmr_ctx *c, const struct lmr_lock *l,
 	return buf;
 }
 
-static const char *text_class(struct lmr_ctx *c, const struct lmr_lock *l,
-			      char *buf, size_t len)
-{
-	(void)c;
-	snprintf(buf, len, "%s", l->klass);
-	return buf;
-}
-
-static const char *text_pi(struct lmr_ctx *c, const struct lmr_lock *l,
-			   char *buf, size_t len)
-{
-	(void)c;
-	snprintf(buf, len, "%s", l->pi ? "yes" : "no");
-	return buf;
-}
-
 /* only a lock that is waited on now has an owner worth naming */
 static const char *text_owner(struct lmr_ctx *c, const struct lmr_lock *l,
 			      char *buf, size_t len)
@@ -91,49 +95,39 @@ static const char *text_owner(struct lmr_ctx *c, const struct lmr_lock *l,
 
 #define TEXT_COL(n, h, w, fn, hlp)					\
 	{ .name = n, .header = h, .type = LMR_COL_TEXT, .width = w,	\
-	  .text = fn, .help = hlp }
+	  .text = fn, .help = hlp },
 #define NUM_COL(n, al, h, ih, t, w, fn, hlp)				\
 	{ .name = n, .alias = al, .header = h, .interval_header = ih,	\
-	  .type = t, .width = w, .num = fn, .help = hlp }
+	  .type = t, .width = w, .num = fn, .help = hlp },
+
+#define HAND_procs							\
+	TEXT_COL("uaddr", "UADDR", -14, text_uaddr,			\
+		 "the futex word's address in its process")		\
+	NUM_COL("pid", NULL, "PID", NULL, LMR_COL_PID, 7, num_tgid,	\
+		"the first process seen using it")			\
+	TEXT_COL("process", "PROCESS", -16, text_process,		\
+		 "that process as COMM/PID")
+#define HAND_owner							\
+	TEXT_COL("owner", "OWNER", -26, text_owner,			\
+		 "who holds it while it is waited on: COMM/TID (how read)")
+
+/* C() of the locks list: the row of a column its view shows */
+#define VIEW_COL(name, type, since, get, field, json, view)		\
+	LMR_VIEW(COL, field, type, view)
+#define COL_count(field, type, n, al, h, ih, w, hlp)			\
+	NUM_COL(n, al, h, ih, LMR_COL_COUNT, w, num_##field, hlp)
+#define COL_ns(field, type, n, al, h, ih, w, hlp)			\
+	NUM_COL(n, al, h, ih, LMR_COL_NS, w, num_##field, hlp)
+#define COL_text(field, type, n, h, w, hlp)				\
+	TEXT_COL(n, h, w, text_##field, hlp)
+#define COL_hand(field, type, id)	HAND_##id
+#define COL_part(...)
+#define COL_none(...)
 
 const struct lmr_col lmr_cols[] = {
 	TEXT_COL("name", "LOCK", -28, text_name,
-		 "the data symbol holding the futex word, else its address"),
-	TEXT_COL("futex", "FUTEX", -16, text_futex,
-		 "the module's id of the futex (a keyed hash)"),
-	TEXT_COL("uaddr", "UADDR", -14, text_uaddr,
-		 "the futex word's address in its process"),
-	NUM_COL("pid", NULL, "PID", NULL, LMR_COL_PID, 7, get_tgid,
-		"the first process seen using it"),
-	TEXT_COL("process", "PROCESS", -16, text_process,
-		 "that process as COMM/PID"),
-	TEXT_COL("class", "CLASS", -7, text_class,
-		 "lock, event or unknown, from how it is used"),
-	TEXT_COL("pi", "PI", -3, text_pi, "a priority-inheritance futex"),
-	NUM_COL("waits", "contended", "WAITS", "WAITS/i", LMR_COL_COUNT, 7,
-		get_waits, "waits that blocked"),
-	NUM_COL("wait_total", "total", "TOTAL", "WAIT/i", LMR_COL_NS, 9,
-		get_total_ns, "time spent waiting, all waits"),
-	NUM_COL("wait_max", "max", "MAX", NULL, LMR_COL_NS, 9, get_max_ns,
-		"the longest wait"),
-	NUM_COL("avg", "avg_wait", "AVG", NULL, LMR_COL_NS, 9, get_avg_ns,
-		"wait time per wait"),
-	NUM_COL("handoff", NULL, "HANDOFF", NULL, LMR_COL_NS, 9,
-		get_handoff_avg_ns, "wake to return of the woken waiter, mean"),
-	NUM_COL("handoff_max", NULL, "HANDOFF_MAX", NULL, LMR_COL_NS, 11,
-		get_handoff_max_ns, "the longest handoff"),
-	NUM_COL("waiters", NULL, "WAITERS", NULL, LMR_COL_COUNT, 7,
-		get_waiters, "tasks waiting on it now"),
-	NUM_COL("again", NULL, "AGAIN", NULL, LMR_COL_COUNT, 7, get_again,
-		"waits that returned at once with EAGAIN"),
-	NUM_COL("timeouts", NULL, "TIMEOUTS", NULL, LMR_COL_COUNT, 8,
-		get_timeouts, "blocking waits that timed out"),
-	NUM_COL("signals", NULL, "SIGNALS", NULL, LMR_COL_COUNT, 7,
-		get_signals, "blocking waits ended by a signal"),
-	NUM_COL("wakes", NULL, "WAKES", NULL, LMR_COL_COUNT, 7, get_wakes,
-		"waiters woken on it"),
-	TEXT_COL("owner", "OWNER", -26, text_owner,
-		 "who holds it while it is waited on: COMM/TID (how read)"),
+		 "the data symbol holding the futex word, else its address")
+	LOCKMON_LOCKS_COLUMNS(VIEW_COL)
 };
 
 const size_t lmr_nr_cols = sizeof(lmr_cols) / sizeof(lmr_cols[0]);

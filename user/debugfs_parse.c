@@ -305,13 +305,13 @@ static int cell_ips(const struct lmr_cells *c, void *dst)
 #define LMR_MEMBER(T, field)	(((T *)0)->field)
 
 /* C() of a column list: its lmr_column, for rows of struct T */
-#define LMR_COLUMN(T, name_, type, since_, get, field, json)		\
+#define LMR_COLUMN(T, name_, type, since_, get, field, json, view)	\
 	{ .name = name_, .since = since_, .parse = cell_##type,		\
 	  .off = offsetof(T, field), .size = sizeof(LMR_MEMBER(T, field)),\
 	  .num = LMR_NUM_##type },
 
 /* ... and a check that the member fits the type */
-#define LMR_FITS(T, name, type, since, get, field, json)		\
+#define LMR_FITS(T, name, type, since, get, field, json, view)		\
 	_Static_assert(LMR_SIZE_##type ?				\
 		       sizeof(LMR_MEMBER(T, field)) == LMR_SIZE_##type :	\
 		       sizeof(LMR_MEMBER(T, field)) > 1,			\
@@ -500,6 +500,32 @@ static void row_merge(const struct lmr_table *t, void *dst, const void *src)
 	}
 }
 
+/*
+ * The lines of a file that is not a table (stats, deadlocks): after its
+ * "# lockmon abi" line, each but the blank and '#' ones to @fn with its
+ * number, in a copy of @text; the first error stops them.
+ */
+typedef int (*lmr_line_fn)(void *ctx, char *line, int lno);
+
+static int read_lines(const char *text, lmr_line_fn fn, void *ctx)
+{
+	char *copy, *p, *line;
+	int lno = 1, err;
+
+	copy = strdup(text);
+	if (!copy)
+		return -ENOMEM;
+	p = copy;
+	err = abi_line(next_line(&p), NULL);
+	while (!err && (line = next_line(&p))) {
+		lno++;
+		if (*line && *line != '#')
+			err = fn(ctx, line, lno);
+	}
+	free(copy);
+	return err;
+}
+
 /* ---- locks ----------------------------------------------------------- */
 
 static int lock_row(void *ctx, const struct lmr_table *t, char **tok, int n)
@@ -649,135 +675,115 @@ static int finding_extras(char **tok, int n, struct lmr_finding *f)
 	return 0;
 }
 
+struct deadlocks_ctx {
+	struct lmr_state *st;
+	struct lmr_finding *f;		/* the finding the task lines are of */
+};
+
+static int finding_line(struct deadlocks_ctx *d, char **tok, int n, int lno)
+{
+	static const char *const keys[] = { "kind", "tasks", "time_ns",
+					    "latency_ns" };
+	struct lmr_state *st = d->st;
+	struct lmr_finding *arr, *f;
+	const char *v[4];
+	u64 nr;
+
+	arr = lmr_grow(st->findings, &st->cap_findings, st->nr_findings,
+		       sizeof(*arr));
+	if (!arr)
+		return -ENOMEM;
+	st->findings = arr;
+	f = &arr[st->nr_findings];
+	d->f = f;
+	memset(f, 0, sizeof(*f));
+	if (get_u64(tok[1], 10, &f->seq) || kv(tok + 2, n - 2, keys, 4, v) ||
+	    get_u64(v[1], 10, &nr) || nr > LOCKMON_MAX_CHAIN ||
+	    get_u64(v[2], 10, &f->time_ns) ||
+	    get_u64(v[3], 10, &f->latency_ns))
+		return bad(lno, "bad finding line");
+	get_word(f->kind, sizeof(f->kind), v[0]);
+	if (finding_extras(tok + 2, n - 2, f))
+		return bad(lno, "bad finding line");
+	st->nr_findings++;
+	return 0;
+}
+
+static int task_line(struct lmr_finding *f, char **tok, int n, int lno)
+{
+	static const char *const keys[] = { "tid", "tgid", "comm", "futex",
+					    "uaddr", "owner", "how", "timed",
+					    "stack" };
+	struct lmr_finding_task *t;
+	u64 i, timed, stack;
+	const char *v[9];
+
+	if (get_u64(tok[1], 10, &i) || i >= LOCKMON_MAX_CHAIN ||
+	    i != f->nr || kv(tok + 2, n - 2, keys, 9, v))
+		return bad(lno, "bad task line");
+	t = &f->t[i];
+	if (get_pid(v[0], &t->tid) || get_pid(v[1], &t->tgid) ||
+	    get_u64(v[3], 16, &t->futex_id) ||
+	    get_u64(v[4], 16, &t->uaddr) ||
+	    get_pid(v[5], &t->owner) ||
+	    get_u64(v[7], 10, &timed) ||
+	    get_u64(v[8], 10, &stack) || stack > UINT32_MAX)
+		return bad(lno, "bad number in task line");
+	get_word(t->comm, sizeof(t->comm), v[2]);
+	get_word(t->how, sizeof(t->how), v[6]);
+	t->timed = timed;
+	t->stack_id = (u32)stack;
+	if (!i && f->stall_threads)
+		f->stall_tgid = t->tgid;
+	f->nr++;
+	return 0;
+}
+
+static int deadlocks_line(void *ctx, char *line, int lno)
+{
+	struct deadlocks_ctx *d = ctx;
+	char *tok[LMR_MAX_TOK];
+	int n = split(line, tok, LMR_MAX_TOK);
+
+	if (n >= 2 && !strcmp(tok[0], "finding"))
+		return finding_line(d, tok, n, lno);
+	if (n >= 2 && !strcmp(tok[0], "task") && d->f)
+		return task_line(d->f, tok, n, lno);
+	return bad(lno, "neither a finding nor a task line");
+}
+
 int lmr_parse_deadlocks(const char *text, struct lmr_state *st)
 {
-	static const char *const fkeys[] = { "kind", "tasks", "time_ns",
-					     "latency_ns" };
-	static const char *const tkeys[] = { "tid", "tgid", "comm", "futex",
-					     "uaddr", "owner", "how", "timed",
-					     "stack" };
-	char *copy, *p, *line, *tok[LMR_MAX_TOK];
-	struct lmr_finding *f = NULL;
-	const char *v[9];
-	int n, lno = 1, err;
+	struct deadlocks_ctx d = { .st = st };
 
-	copy = strdup(text);
-	if (!copy)
-		return -ENOMEM;
-	p = copy;
-	err = abi_line(next_line(&p), NULL);
-	if (err)
-		goto out;
-	while ((line = next_line(&p))) {
-		lno++;
-		if (!*line || *line == '#')
-			continue;
-		n = split(line, tok, LMR_MAX_TOK);
-		if (n >= 2 && !strcmp(tok[0], "finding")) {
-			struct lmr_finding *arr;
-			u64 nr;
-
-			arr = lmr_grow(st->findings, &st->cap_findings, st->nr_findings,
-				       sizeof(*arr));
-			if (!arr) {
-				err = -ENOMEM;
-				goto out;
-			}
-			st->findings = arr;
-			f = &arr[st->nr_findings];
-			memset(f, 0, sizeof(*f));
-			if (get_u64(tok[1], 10, &f->seq) ||
-			    kv(tok + 2, n - 2, fkeys, 4, v) ||
-			    get_u64(v[1], 10, &nr) ||
-			    nr > LOCKMON_MAX_CHAIN ||
-			    get_u64(v[2], 10, &f->time_ns) ||
-			    get_u64(v[3], 10, &f->latency_ns)) {
-				err = bad(lno, "bad finding line");
-				goto out;
-			}
-			get_word(f->kind, sizeof(f->kind), v[0]);
-			err = finding_extras(tok + 2, n - 2, f);
-			if (err) {
-				err = bad(lno, "bad finding line");
-				goto out;
-			}
-			st->nr_findings++;
-		} else if (n >= 2 && !strcmp(tok[0], "task") && f) {
-			struct lmr_finding_task *t;
-			u64 i, timed, stack;
-
-			if (get_u64(tok[1], 10, &i) || i >= LOCKMON_MAX_CHAIN ||
-			    i != f->nr || kv(tok + 2, n - 2, tkeys, 9, v)) {
-				err = bad(lno, "bad task line");
-				goto out;
-			}
-			t = &f->t[i];
-			if (get_pid(v[0], &t->tid) || get_pid(v[1], &t->tgid) ||
-			    get_u64(v[3], 16, &t->futex_id) ||
-			    get_u64(v[4], 16, &t->uaddr) ||
-			    get_pid(v[5], &t->owner) ||
-			    get_u64(v[7], 10, &timed) ||
-			    get_u64(v[8], 10, &stack) || stack > UINT32_MAX) {
-				err = bad(lno, "bad number in task line");
-				goto out;
-			}
-			get_word(t->comm, sizeof(t->comm), v[2]);
-			get_word(t->how, sizeof(t->how), v[6]);
-			t->timed = timed;
-			t->stack_id = (u32)stack;
-			if (!i && f->stall_threads)
-				f->stall_tgid = t->tgid;
-			f->nr++;
-		} else {
-			err = bad(lno, "neither a finding nor a task line");
-			goto out;
-		}
-	}
-out:
-	free(copy);
-	return err;
+	return read_lines(text, deadlocks_line, &d);
 }
 
 /* ---- stats: "name value" lines --------------------------------------- */
 
+static int stats_line(void *ctx, char *line, int lno)
+{
+	struct lmr_state *st = ctx;
+	struct lmr_stat *arr;
+	char *sp;
+
+	sp = strchr(line, ' ');
+	if (!sp || sp == line || !sp[1] ||
+	    (size_t)(sp - line) >= sizeof(arr->name))
+		return bad(lno, "not 'name value'");
+	*sp = 0;
+	arr = lmr_grow(st->stats, &st->cap_stats, st->nr_stats, sizeof(*arr));
+	if (!arr)
+		return -ENOMEM;
+	st->stats = arr;
+	snprintf(arr[st->nr_stats].name, sizeof(arr->name), "%s", line);
+	snprintf(arr[st->nr_stats].value, sizeof(arr->value), "%s", sp + 1);
+	st->nr_stats++;
+	return 0;
+}
+
 int lmr_parse_stats(const char *text, struct lmr_state *st)
 {
-	char *copy, *p, *line, *sp;
-	int lno = 1, err;
-
-	copy = strdup(text);
-	if (!copy)
-		return -ENOMEM;
-	p = copy;
-	err = abi_line(next_line(&p), NULL);
-	if (err)
-		goto out;
-	while ((line = next_line(&p))) {
-		struct lmr_stat *arr;
-
-		lno++;
-		if (!*line || *line == '#')
-			continue;
-		sp = strchr(line, ' ');
-		if (!sp || sp == line || !sp[1] ||
-		    (size_t)(sp - line) >= sizeof(arr->name)) {
-			err = bad(lno, "not 'name value'");
-			goto out;
-		}
-		*sp = 0;
-		arr = lmr_grow(st->stats, &st->cap_stats, st->nr_stats, sizeof(*arr));
-		if (!arr) {
-			err = -ENOMEM;
-			goto out;
-		}
-		st->stats = arr;
-		snprintf(arr[st->nr_stats].name, sizeof(arr->name), "%s", line);
-		snprintf(arr[st->nr_stats].value, sizeof(arr->value), "%s",
-			 sp + 1);
-		st->nr_stats++;
-	}
-out:
-	free(copy);
-	return err;
+	return read_lines(text, stats_line, st);
 }
 

@@ -92,8 +92,9 @@ static void hexv(struct jw *w, const char *k, u64 v, bool pad)
 
 /*
  * One writer per column type of include/lockmon/columns.h, called with the
- * column's json key: a column without one (NULL) is not written. procs and
- * hist have no JSON form of their own.
+ * column's json key: a column without one (NULL) is not written. Types
+ * written alike share a writer (u32 as u64, cycle as flag, comm as word);
+ * procs and hist have no JSON form of their own.
  */
 static inline void j_hex64(struct jw *w, const char *k, u64 v)
 {
@@ -119,12 +120,6 @@ static inline void j_u64(struct jw *w, const char *k, u64 v)
 		u64v(w, k, v);
 }
 
-static inline void j_u32(struct jw *w, const char *k, u32 v)
-{
-	if (k)
-		u64v(w, k, v);
-}
-
 static inline void j_pid(struct jw *w, const char *k, pid_t v)
 {
 	if (k)
@@ -137,23 +132,15 @@ static inline void j_flag(struct jw *w, const char *k, bool v)
 		boolv(w, k, v);
 }
 
-static inline void j_cycle(struct jw *w, const char *k, bool v)
-{
-	if (k)
-		boolv(w, k, v);
-}
-
 static inline void j_word(struct jw *w, const char *k, const char *v)
 {
 	if (k)
 		str(w, k, v);
 }
 
-static inline void j_comm(struct jw *w, const char *k, const char *v)
-{
-	if (k)
-		str(w, k, v);
-}
+#define j_u32	j_u64
+#define j_cycle	j_flag
+#define j_comm	j_word
 
 static inline void j_procs(struct jw *w, const char *k,
 			   const struct lmr_procs *v)
@@ -167,9 +154,9 @@ static inline void j_hist(struct jw *w, const char *k, const unsigned int *v)
 }
 
 /* C() of a column list: the column's key and member of l or t, by type */
-#define J_LOCK(name, type, since, get, field, json)			\
+#define J_LOCK(name, type, since, get, field, json, view)		\
 	j_##type(w, json, J_ARG_##type(l->field));
-#define J_TASK(name, type, since, get, field, json)			\
+#define J_TASK(name, type, since, get, field, json, view)		\
 	j_##type(w, json, J_ARG_##type(t->field));
 #define J_ARG_hex64(v)		(v)
 #define J_ARG_addr(v)		(v)

@@ -124,7 +124,7 @@ struct lmr_ips {
 			u64 ip[LOCKMON_MAX_STACK];			\
 		};							\
 	};
-#define LMR_COLUMN_MEMBER(name, type, since, get, field, json)		\
+#define LMR_COLUMN_MEMBER(name, type, since, get, field, json, view)	\
 	LMR_DECL_##type(field)
 
 /*
@@ -431,6 +431,24 @@ const char *lmr_owner_name(char *buf, size_t len, struct lmr_ctx *c,
 			   pid_t owner, const char *how);
 
 /* ---- columns.c: the columns of the lock tables, -k and -F ------------- */
+
+/*
+ * The view argument of a column (include/lockmon/columns.h), LMV_X(...),
+ * becomes the list LMR_V_LMV_X(...): its kind, then LMV_X's arguments.
+ * LMR_VIEW(M, field, type, view) calls M_<kind>(field, type, those). No
+ * LMV_X is a macro, so a C() that passes view on leaves it one argument.
+ */
+#define LMR_V_LMV_COUNT(...)	count, __VA_ARGS__
+#define LMR_V_LMV_NS(...)	ns, __VA_ARGS__
+#define LMR_V_LMV_TEXT(...)	text, __VA_ARGS__
+#define LMR_V_LMV_HAND(id)	hand, id
+#define LMR_V_LMV_PART(in)	part, in
+#define LMR_V_LMV_NONE		none, 0
+#define LMR_VIEW(M, field, type, view)					\
+	LMR_VIEW_(M, field, type, LMR_V_##view)
+#define LMR_VIEW_(M, field, type, list)	LMR_VIEW__(M, field, type, list)
+#define LMR_VIEW__(M, field, type, kind, ...)				\
+	M##_##kind(field, type, __VA_ARGS__)
 
 enum lmr_col_type {
 	LMR_COL_TEXT,			/* a string, not a sort key */

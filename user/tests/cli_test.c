@@ -127,7 +127,8 @@ static void fields_option(void)
 	struct lmr_state st;
 	struct lmr_ctx c = { .st = &st, .o = &o };
 	struct lmr_fields keep;
-	char *out, *err;
+	char *out, *err, all[512];
+	size_t i, n;
 
 	live_state(&st, "abba");
 	st.recorded = true;
@@ -142,15 +143,21 @@ static void fields_option(void)
 	CHECK(lmr_parse_fields("contended,avg_wait", &o.fields) == 0);
 	CHECK(o.fields.nr == 2 && !strcmp(o.fields.col[0]->name, "waits") &&
 	      !strcmp(o.fields.col[1]->name, "avg"));
-	/* every column of the table can be shown */
+	/* today's columns can all be shown, and so can every one */
 	CHECK(lmr_parse_fields("name,futex,uaddr,pid,process,class,pi,waits,"
 			       "wait_total,wait_max,avg,handoff,handoff_max,"
-			       "waiters,again,timeouts,signals,wakes,owner",
-			       &o.fields) == 0);
-	CHECK(o.fields.nr == lmr_nr_cols);
+			       "waiters,again,timeouts,signals,wakes,distinct,"
+			       "owner", &o.fields) == 0);
+	CHECK(o.fields.nr == 20);
 	out = capture(lmr_view_locks, &c);
-	CHECK(strstr(out, " HANDOFF_MAX WAITERS   AGAIN TIMEOUTS SIGNALS   WAKES  OWNER\n"));
+	CHECK(strstr(out, " HANDOFF_MAX WAITERS   AGAIN TIMEOUTS SIGNALS   WAKES DISTINCT  OWNER\n"));
 	free(out);
+	for (i = 0, n = 0; i < lmr_nr_cols && n < sizeof(all); i++)
+		n += (size_t)snprintf(all + n, sizeof(all) - n, "%s%s",
+				      i ? "," : "", lmr_cols[i].name);
+	CHECK(n < sizeof(all));
+	CHECK(lmr_parse_fields(all, &o.fields) == 0);
+	CHECK(o.fields.nr == lmr_nr_cols);
 
 	/* bad lists: one line on stderr, and the fields stay as they were */
 	keep = o.fields;
@@ -216,7 +223,7 @@ static void sort_keys(void)
 	err_begin();
 	CHECK(lmr_parse_sort_key("frob", &key) == -EINVAL);
 	err = err_end();
-	CHECK(one_error_line(err, "-k: unknown sort key 'frob' (keys: waits, wait_total, "));
+	CHECK(one_error_line(err, "-k: unknown sort key 'frob' (keys: waits, again, "));
 	free(err);
 	err_begin();
 	CHECK(lmr_parse_sort_key("name", &key) == -EINVAL);
@@ -225,6 +232,169 @@ static void sort_keys(void)
 	free(err);
 	CHECK(!strcmp(key->name, "waiters"));
 	lmr_state_free(&st);
+}
+
+/*
+ * The schema and the lock tables cannot drift: each column of the locks
+ * list (include/lockmon/columns.h) is shown as its view says. FIELD_OF is
+ * the -F field a view names (NULL for none), KIND_OF the type of an
+ * LMV_COUNT() or LMV_NS() column (-1 for the others), HAND_OF whether
+ * user/columns.c writes its fields by hand.
+ */
+#define FIELD_OF(name, type, since, get, field, json, view)		\
+	LMR_VIEW(FIELD, field, type, view)
+#define FIELD_count(field, type, n, ...)	n
+#define FIELD_ns(field, type, n, ...)		n
+#define FIELD_text(field, type, n, ...)		n
+#define FIELD_hand(field, type, id)		#id
+#define FIELD_part(field, type, in)		in
+#define FIELD_none(field, type, ...)		NULL
+#define KIND_OF(name, type, since, get, field, json, view)		\
+	LMR_VIEW(KIND, field, type, view)
+#define KIND_count(...)		LMR_COL_COUNT
+#define KIND_ns(...)		LMR_COL_NS
+#define KIND_text(...)		-1
+#define KIND_hand(...)		-1
+#define KIND_part(...)		-1
+#define KIND_none(...)		-1
+#define HAND_OF(name, type, since, get, field, json, view)		\
+	LMR_VIEW(HAND, field, type, view)
+#define HAND_count(...)		false
+#define HAND_ns(...)		false
+#define HAND_text(...)		false
+#define HAND_hand(...)		true
+#define HAND_part(...)		false
+#define HAND_none(...)		false
+
+struct schema_col {
+	const char *name, *json, *field;
+	int kind;
+	bool hand;
+	size_t off, size;
+};
+
+#define SCHEMA_COL(name_, type, since, get, field_, json_, view)	\
+	{ .name = name_, .json = json_,					\
+	  .field = FIELD_OF(name_, type, since, get, field_, json_, view), \
+	  .kind = KIND_OF(name_, type, since, get, field_, json_, view), \
+	  .hand = HAND_OF(name_, type, since, get, field_, json_, view), \
+	  .off = offsetof(struct lmr_lock, field_),			\
+	  .size = sizeof(((struct lmr_lock *)0)->field_) },
+
+static const struct schema_col schema_cols[] = {
+	LOCKMON_LOCKS_COLUMNS(SCHEMA_COL)
+};
+
+static void json_locks(struct lmr_ctx *c)
+{
+	lmr_json_view(c, "locks");
+}
+
+/* the u64 or u32 member of @l that column @s is read into */
+static void set_member(struct lmr_lock *l, const struct schema_col *s, u64 v)
+{
+	u32 v32 = (u32)v;
+
+	if (s->size == sizeof(v))
+		memcpy((char *)l + s->off, &v, sizeof(v));
+	else
+		memcpy((char *)l + s->off, &v32, sizeof(v32));
+}
+
+static u64 get_member(const struct lmr_lock *l, const struct schema_col *s)
+{
+	u64 v = 0;
+	u32 v32 = 0;
+
+	if (s->size == sizeof(v))
+		memcpy(&v, (const char *)l + s->off, sizeof(v));
+	else
+		memcpy(&v32, (const char *)l + s->off, sizeof(v32));
+	return s->size == sizeof(v) ? v : v32;
+}
+
+static void check_schema_col(struct lmr_ctx *c, const struct schema_col *s,
+			     const char *json)
+{
+	struct lmr_opts *o = (struct lmr_opts *)c->o;
+	const struct lmr_col *key = NULL;
+	struct lmr_state *st = c->st;
+	size_t i, len, rows = 0;
+	char kv[64], *out;
+
+	/* a column with a json key is in --json, and a field */
+	if (s->json) {
+		snprintf(kv, sizeof(kv), "\"%s\":", s->json);
+		CHECK(strstr(json, kv) != NULL);
+		if (!s->field)
+			printf("#  %s: a json key, no -F field\n", s->name);
+		CHECK(s->field != NULL);
+	}
+	/* the fields of a column without a key may be written by hand */
+	if (!s->field || (s->hand && !s->json))
+		return;
+	/* its field is accepted, and prints a header and a line per lock */
+	CHECK(lmr_parse_fields(s->field, &o->fields) == 0);
+	if (o->fields.nr != 1) {
+		printf("#  %s: -F %s is not a field\n", s->name, s->field);
+		return;
+	}
+	out = capture(lmr_view_locks, c);
+	/* the header line is the first, and has the column's header */
+	len = strcspn(out, "\n");
+	out[len] = 0;
+	CHECK(strstr(out, o->fields.col[0]->header) != NULL);
+	out[len] = '\n';
+	for (i = 0; out[i]; i++)
+		rows += out[i] == '\n';
+	CHECK(rows == st->nr_locks + 1);
+	free(out);
+	if (s->kind < 0) {
+		CHECK(!lmr_col_is_key(o->fields.col[0]));
+		return;
+	}
+	/*
+	 * a count or a duration is a sort key of that type, reading this
+	 * member: give the locks rising values, and -k reverses them
+	 */
+	CHECK((int)o->fields.col[0]->type == s->kind);
+	CHECK(lmr_parse_sort_key(s->field, &key) == 0);
+	if (!key)
+		return;
+	for (i = 0; i < st->nr_locks; i++)
+		set_member(&st->locks[i], s, 1000 + i);
+	lmr_sort_locks(st, key);
+	for (i = 0; i < st->nr_locks; i++) {
+		CHECK(get_member(&st->locks[i], s) ==
+		      1000 + st->nr_locks - 1 - i);
+		CHECK(key->num(&st->locks[i]) == get_member(&st->locks[i], s));
+	}
+}
+
+static void schema_columns(void)
+{
+	static const char *const fixtures[] = { "abba", "contend" };
+	struct lmr_opts o = { 0 };
+	struct lmr_state st;
+	struct lmr_ctx c = { .st = &st, .o = &o };
+	size_t i, j, fields = 0;
+	char *json;
+
+	for (i = 0; i < sizeof(fixtures) / sizeof(fixtures[0]); i++) {
+		live_state(&st, fixtures[i]);
+		CHECK(st.nr_locks > 1);
+		json = capture(json_locks, &c);
+		for (j = 0; j < sizeof(schema_cols) / sizeof(schema_cols[0]); j++)
+			check_schema_col(&c, &schema_cols[j], json);
+		free(json);
+		lmr_state_free(&st);
+	}
+	/* every figure of the list is a key; the rest are written by hand */
+	for (j = 0; j < sizeof(schema_cols) / sizeof(schema_cols[0]); j++)
+		fields += schema_cols[j].kind >= 0;
+	for (j = 0; j < lmr_nr_cols; j++)
+		fields -= lmr_col_is_key(&lmr_cols[j]);
+	CHECK(fields == 0);
 }
 
 /* lmr_cli_parse of @line, split at blanks; its stdout and stderr kept */
@@ -755,5 +925,6 @@ int main(void)
 	RUN(sort_keys);
 	RUN(program_errors);
 	RUN(filtered_to_nothing);
+	RUN(schema_columns);
 	DONE();
 }
