@@ -15,7 +15,7 @@
 
 enum {
 	OPT_COMM = 256, OPT_MIN_WAIT, OPT_JSON, OPT_FOLDED, OPT_PPROF, OPT_DOT,
-	OPT_ONCE, OPT_BUFFER, OPT_NO_HOLDER,
+	OPT_ONCE, OPT_BUFFER, OPT_NO_HOLDER, OPT_FORCE, OPT_CLASS,
 };
 
 struct cli_opt {
@@ -31,6 +31,8 @@ static const struct cli_opt cli_opts[] = {
 	{ OPT_COMM, "comm", "NAME", "only tasks with this command name" },
 	{ OPT_MIN_WAIT, "min-wait", "D",
 	  "only waits of at least D (10ms, 500us, 2s; default unit ms)" },
+	{ OPT_CLASS, "class", "C",
+	  "lock, event or all: futexes of that class (default all; lock for --folded, --pprof)" },
 	{ 'k', "key", "KEY",
 	  "order the locks by KEY, largest first (default wait_total)" },
 	{ 'F', "field", "LIST",
@@ -52,12 +54,14 @@ static const struct cli_opt cli_opts[] = {
 	  "stop after S seconds (default: Ctrl-C, or when CMD exits)" },
 	{ OPT_BUFFER, "buffer-kb", "N",
 	  "per-CPU ring buffer size of our instance, in KiB (4..4194304)" },
+	{ OPT_FORCE, "force", NULL,
+	  "read a damaged record file: skip what fails its checks" },
 	{ 'h', "help", NULL, "this text" },
 	{ 'V', "version", NULL, "versions of the reporter and its ABI" },
 };
 
 #define NR_OPTS		(sizeof(cli_opts) / sizeof(cli_opts[0]))
-#define FILTER_OPTS	'p', 't', OPT_COMM, OPT_MIN_WAIT
+#define FILTER_OPTS	'p', 't', OPT_COMM, OPT_MIN_WAIT, OPT_CLASS
 #define TABLE_OPTS	'k', 'F'
 #define STACK_OPTS	OPT_FOLDED, OPT_PPROF
 #define END_OPTS	'h', 'V', 0
@@ -75,7 +79,7 @@ static const int stats_opts[] = { OPT_JSON, END_OPTS };
 static const int record_opts[] = { 'o', 'd', OPT_BUFFER, 'p', OPT_COMM,
 				   END_OPTS };
 static const int report_opts[] = { FILTER_OPTS, TABLE_OPTS, OPT_JSON,
-				   STACK_OPTS, END_OPTS };
+				   STACK_OPTS, OPT_FORCE, END_OPTS };
 static const int global_opts[] = { END_OPTS };
 
 struct cli_cmd {
@@ -357,6 +361,21 @@ static int opt_value(struct lmr_opts *o, int c, const char *arg)
 		return lmr_parse_sort_key(arg, &o->sort_key);
 	case 'F':
 		return lmr_parse_fields(arg, &o->fields);
+	case OPT_CLASS:
+		if (!strcmp(arg, "lock"))
+			o->klass = LMR_CLASS_LOCK;
+		else if (!strcmp(arg, "event"))
+			o->klass = LMR_CLASS_EVENT;
+		else if (!strcmp(arg, "all"))
+			o->klass = LMR_CLASS_ALL;
+		else {
+			lmr_err("--class: lock, event or all: '%s'", arg);
+			return -EINVAL;
+		}
+		return 0;
+	case OPT_FORCE:
+		o->force = true;
+		return 0;
 	case OPT_JSON:
 		o->json = true;
 		return 0;

@@ -534,7 +534,7 @@ static void tid_filter_recorded(void)
 	char ids[64];
 
 	write_recording();
-	CHECK(lmr_record_load(TMP_REC, &st) == 0);
+	CHECK(lmr_record_load(TMP_REC, 0, &st) == 0);
 	lmr_filter(&st, &o);
 	CHECK(!strcmp(task_ids(&st, ids, sizeof(ids)), "203"));
 	CHECK(st.nr_locks == 1 && st.locks[0].id == 1 && st.locks[0].waits == 2);
@@ -542,7 +542,7 @@ static void tid_filter_recorded(void)
 	lmr_state_free(&st);
 	/* the default order is by total wait; -k waits puts futex 1 first */
 	o.tid = 0;
-	CHECK(lmr_record_load(TMP_REC, &st) == 0);
+	CHECK(lmr_record_load(TMP_REC, 0, &st) == 0);
 	CHECK(st.nr_locks == 2 && st.locks[0].id == 2);
 	CHECK(lmr_parse_sort_key("waits", &o.sort_key) == 0);
 	lmr_filter(&st, &o);

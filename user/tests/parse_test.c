@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include <event-parse.h>
+#include <zlib.h>
 #include "test.h"
 
 static void version_file(void)
@@ -333,6 +334,28 @@ static void write_sample(const char *path, u64 lost)
 	CHECK(lmr_writer_close(&w, lost, 1000) == 0);
 }
 
+#define HDR	sizeof(struct lockmon_file_header)
+#define BLK	sizeof(struct lockmon_block_header)
+#define RS	sizeof(struct lockmon_record)
+
+/* The records of a file of one block. */
+static struct lockmon_record *records(char *buf)
+{
+	return (void *)(buf + HDR + BLK);
+}
+
+/* Its checksums again, after a test changed the header or a record. */
+static void reseal(char *buf)
+{
+	struct lockmon_file_header *h = (void *)buf;
+	struct lockmon_block_header *b = (void *)(buf + HDR);
+
+	h->header_crc = 0;
+	h->header_crc = (u32)crc32(0, (void *)h, HDR);
+	b->data_crc = (u32)crc32(0, (void *)(b + 1), b->nr * RS);
+	b->header_crc = (u32)crc32(0, (void *)b, BLK - 4);
+}
+
 static const struct lmr_task *find_task(const struct lmr_state *st, pid_t tid)
 {
 	size_t i;
@@ -353,10 +376,10 @@ static void record_roundtrip(void)
 
 	write_sample(TMP, 3);
 	buf = lmr_read_file(TMP, &len, 1 << 20);
-	CHECK(buf && len == sizeof(struct lockmon_file_header) +
-	      SAMPLE_RECORDS * sizeof(struct lockmon_record));
+	CHECK(buf && len == HDR + BLK + SAMPLE_RECORDS * RS);
 	CHECK(lmr_record_parse(buf, len, &st, why, sizeof(why)) == 0);
-	CHECK(st.records == SAMPLE_RECORDS);
+	/* every record counts; the stack and maps ones are not events */
+	CHECK(st.records == SAMPLE_RECORDS && st.events == SAMPLE_RECORDS - 5);
 	CHECK(st.lost_events == 3 && st.start_ns == 1000);
 	/* the stall record, last, counts for the duration */
 	CHECK(st.duration_ns == 1700 && st.bad_sequences == 0);
@@ -408,7 +431,7 @@ static void record_damaged(void)
 	struct lmr_state st = { 0 };
 	struct lockmon_file_header *h;
 	struct lockmon_record *r;
-	char why[160], *buf;
+	char why[192], *buf;
 	size_t len;
 
 	write_sample(TMP, 0);
@@ -417,25 +440,38 @@ static void record_damaged(void)
 	if (!buf)
 		return;
 	h = (void *)buf;
-	r = (void *)(buf + sizeof(*h));
-	CHECK(sizeof(*r) == 200);
+	r = records(buf);
+	CHECK(sizeof(*r) == 200 && HDR == 64 && BLK == 24);
+	CHECK(h->format_major == 2 && h->records == SAMPLE_RECORDS);
 	CHECK(lmr_record_parse(buf, len - 1, &st, why, sizeof(why)) == -EINVAL);
-	CHECK(strstr(why, "truncated: the last record has 199 of 200 bytes"));
+	CHECK(!strcmp(why, "damaged at offset 64: truncated: a block of 17 records, 3399 bytes left"));
 	CHECK(lmr_record_parse(buf, 20, &st, why, sizeof(why)) == -EINVAL);
 	CHECK(strstr(why, "truncated"));
 	h->format_major++;
 	CHECK(lmr_record_parse(buf, len, &st, why, sizeof(why)) == -EPROTO);
+	CHECK(!strcmp(why, "recorded in format 3.0, this reporter reads formats 1.x and 2.x"));
 	h->format_major--;
-	h->reserved[2] = 1;
+	h->reserved[1] = 1;
 	CHECK(lmr_record_parse(buf, len, &st, why, sizeof(why)) == -EINVAL);
-	h->reserved[2] = 0;
+	CHECK(!strcmp(why, "damaged at offset 0: header checksum mismatch"));
+	reseal(buf);
+	CHECK(lmr_record_parse(buf, len, &st, why, sizeof(why)) == -EINVAL);
+	CHECK(!strcmp(why, "corrupt header: reserved field 1 is not zero"));
+	h->reserved[1] = 0;
+	reseal(buf);
 	h->record_size = 12;
 	CHECK(lmr_record_parse(buf, len, &st, why, sizeof(why)) == -EINVAL);
 	h->record_size = sizeof(*r);
+	/* a changed record fails its block's checksum ... */
 	r[7].nr = LOCKMON_MAX_STACK + 1;
 	CHECK(lmr_record_parse(buf, len, &st, why, sizeof(why)) == -EINVAL);
-	CHECK(strstr(why, "corrupt record 7"));
+	CHECK(!strcmp(why, "damaged at offset 64: checksum mismatch in the block of records 0..16"));
+	/* ... and one written so is still checked by itself */
+	reseal(buf);
+	CHECK(lmr_record_parse(buf, len, &st, why, sizeof(why)) == -EINVAL);
+	CHECK(!strcmp(why, "corrupt record 7 at offset 1488: stack of depth 17"));
 	r[7].nr = 2;
+	reseal(buf);
 	buf[0] = 'X';
 	CHECK(lmr_record_parse(buf, len, &st, why, sizeof(why)) == -EINVAL);
 	CHECK(strstr(why, "bad magic"));
@@ -443,32 +479,56 @@ static void record_damaged(void)
 	/* owner and stall records that name no task or a bad code */
 	CHECK(r[14].type == LOCKMON_REC_OWNER && r[16].type == LOCKMON_REC_STALL);
 	r[14].owner_how = 9;
+	reseal(buf);
 	CHECK(lmr_record_parse(buf, len, &st, why, sizeof(why)) == -EINVAL);
-	CHECK(!strcmp(why, "corrupt record 14: owner change with owner_how 9"));
+	CHECK(!strcmp(why, "corrupt record 14 at offset 2888: owner change with owner_how 9"));
 	r[14].owner_how = LOCKMON_OWNER_NONE;
+	reseal(buf);
 	CHECK(lmr_record_parse(buf, len, &st, why, sizeof(why)) == -EINVAL);
 	r[14].owner_how = LOCKMON_OWNER_GLIBC;
 	r[14].tid = 0;
+	reseal(buf);
 	CHECK(lmr_record_parse(buf, len, &st, why, sizeof(why)) == -EINVAL);
-	CHECK(!strcmp(why, "corrupt record 14: owner change of no task (tid 0, tgid 100)"));
+	CHECK(strstr(why, ": owner change of no task (tid 0, tgid 100)"));
 	r[14].tid = 103;
 	r[16].peer = 0;
+	reseal(buf);
 	CHECK(lmr_record_parse(buf, len, &st, why, sizeof(why)) == -EINVAL);
-	CHECK(!strcmp(why, "corrupt record 16: stall 10 of process 100 with 0 threads"));
+	CHECK(strstr(why, ": stall 10 of process 100 with 0 threads"));
+	/* --force skips the bad record and reads the rest */
+	CHECK(lmr_record_read(buf, len, LMR_READ_FORCE, &st, why,
+			      sizeof(why)) == 0);
+	CHECK(st.records == SAMPLE_RECORDS - 1 && st.bad_records == 1);
+	CHECK(st.damaged_places == 1 && st.first_damage == HDR + BLK + 16 * RS);
+	lmr_state_free(&st);
 	r[16].peer = 3;
 	r[16].value = 0;
+	reseal(buf);
 	CHECK(lmr_record_parse(buf, len, &st, why, sizeof(why)) == -EINVAL);
-	CHECK(strstr(why, "corrupt record 16: stall 0 "));
+	CHECK(strstr(why, "corrupt record 16 at offset 3288: stall 0 "));
 	r[16].value = 10;
 	r[16].tgid = 0;
+	reseal(buf);
 	CHECK(lmr_record_parse(buf, len, &st, why, sizeof(why)) == -EINVAL);
 	r[16].tgid = 100;
+	reseal(buf);
 	CHECK(lmr_record_parse(buf, len, &st, why, sizeof(why)) == 0);
+	CHECK(st.damaged_places == 0);
 	lmr_state_free(&st);
 	/* an unknown record type of a later minor version is skipped */
 	r[1].type = 77;
+	reseal(buf);
 	CHECK(lmr_record_parse(buf, len, &st, why, sizeof(why)) == 0);
 	CHECK(st.locks[0].wakes == 1);
+	lmr_state_free(&st);
+	/* a header that still counts no records: the recorder was cut off */
+	h->records = 0;
+	reseal(buf);
+	CHECK(lmr_record_parse(buf, len, &st, why, sizeof(why)) == -EINVAL);
+	CHECK(!strcmp(why, "incomplete: the header counts 0 records, the blocks hold 17 (was the recording cut short?)"));
+	CHECK(lmr_record_read(buf, len, LMR_READ_FORCE, &st, why,
+			      sizeof(why)) == 0);
+	CHECK(st.records == SAMPLE_RECORDS);
 	lmr_state_free(&st);
 	free(buf);
 	unlink(TMP);
@@ -489,8 +549,9 @@ static void record_corrupt_message(void)
 	CHECK(buf != NULL);
 	if (!buf)
 		return;
-	r = (void *)(buf + sizeof(struct lockmon_file_header));
+	r = records(buf);
 	r[16].peer = 0;
+	reseal(buf);
 	f = fopen(TMP, "w");
 	CHECK(f && fwrite(buf, len, 1, f) == 1);
 	if (f)
@@ -500,14 +561,14 @@ static void record_corrupt_message(void)
 	fd = open(TMP ".err", O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	CHECK(saved >= 0 && fd >= 0);
 	dup2(fd, STDERR_FILENO);
-	CHECK(lmr_record_load(TMP, &st) == -EINVAL);
+	CHECK(lmr_record_load(TMP, 0, &st) == -EINVAL);
 	fflush(stderr);
 	dup2(saved, STDERR_FILENO);
 	close(saved);
 	close(fd);
 	err = lmr_read_file(TMP ".err", NULL, 4096);
 	snprintf(want, sizeof(want),
-		 "lockmon-report: %s: corrupt record 16: stall 10 of process 100 with 0 threads\n",
+		 "lockmon-report: %s: corrupt record 16 at offset 3288: stall 10 of process 100 with 0 threads\n",
 		 TMP);
 	CHECK(err && !strcmp(err, want));
 	lmr_state_free(&st);
