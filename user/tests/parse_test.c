@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <time.h>
 #include <unistd.h>
 #include <event-parse.h>
 #include <zlib.h>
@@ -366,6 +367,11 @@ static const struct lmr_task *find_task(const struct lmr_state *st, pid_t tid)
 	return NULL;
 }
 
+static void json_deadlocks(struct lmr_ctx *c)
+{
+	lmr_json_view(c, "deadlocks");
+}
+
 static void record_roundtrip(void)
 {
 	struct lmr_state st = { 0 };
@@ -578,6 +584,205 @@ static void record_corrupt_message(void)
 	unlink(TMP);
 }
 
+/* What stderr (and stdout, to @out) get while the report of @path runs. */
+static char *report_of(const char *path, bool force, int *ret, char **out)
+{
+	struct lmr_opts o = { .force = force };
+	int saved[2], fd[2], i;
+	char *err;
+
+	fflush(stdout);
+	fflush(stderr);
+	for (i = 0; i < 2; i++) {
+		saved[i] = dup(i + 1);
+		fd[i] = open(i ? TMP ".err" : TMP ".out",
+			     O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		CHECK(saved[i] >= 0 && fd[i] >= 0);
+		dup2(fd[i], i + 1);
+	}
+	*ret = lmr_cmd_report(&o, path);
+	fflush(stdout);
+	fflush(stderr);
+	for (i = 0; i < 2; i++) {
+		dup2(saved[i], i + 1);
+		close(saved[i]);
+		close(fd[i]);
+	}
+	*out = lmr_read_file(TMP ".out", NULL, 1 << 20);
+	unlink(TMP ".out");
+	err = lmr_read_file(TMP ".err", NULL, 4096);
+	unlink(TMP ".err");
+	return err;
+}
+
+/*
+ * 4,000 bytes in the middle of a recording of 1,000 waits overwritten:
+ * report fails with one line naming the offset of the block where the
+ * damage starts, and --force reads every block the damage missed.
+ */
+#define WAITS	1000
+
+static void record_random_damage(void)
+{
+	size_t len, off, a, first_bad = 0, bad_bytes = 0, bad_records = 0;
+	struct lmr_state st = { 0 };
+	unsigned int seed = (unsigned int)time(NULL) ^ (unsigned int)getpid();
+	struct lmr_writer w;
+	struct lockmon_record r;
+	char *buf, *err, *out, want[256];
+	int i, ret;
+	FILE *f;
+
+	CHECK(lmr_writer_open(&w, TMP) == 0);
+	for (i = 0; i < 2 * WAITS; i++) {
+		r = rec(i % 2 ? LOCKMON_REC_WAIT_END : LOCKMON_REC_WAIT_BEGIN,
+			1000 + (u64)i * 10, 101, 7);
+		r.value = i % 2 ? 100 : 0;
+		CHECK(lmr_writer_put(&w, &r) == 0);
+	}
+	CHECK(w.records == 2 * WAITS && w.events == 2 * WAITS);
+	CHECK(lmr_writer_close(&w, 0, 1000) == 0);
+	buf = lmr_read_file(TMP, &len, 1 << 22);
+	CHECK(buf && len > 8000);
+	if (!buf)
+		return;
+	/* the blocks the stretch [a, a + 4000) touches, from their headers */
+	a = len / 2 - 2000;
+	for (off = HDR; off < len;) {
+		struct lockmon_block_header *b = (void *)(buf + off);
+		size_t end = off + BLK + b->nr * RS;
+
+		CHECK(b->magic == LMR_BLOCK_MAGIC);
+		if (end > a && off < a + 4000) {
+			if (!bad_bytes)
+				first_bad = off;
+			bad_bytes += end - off;
+			bad_records += b->nr;
+		}
+		off = end;
+	}
+	CHECK(off == len && bad_records >= 64);
+	printf("# seed %u: damage at %zu, blocks from %zu\n", seed, a,
+	       first_bad);
+	srand(seed);
+	for (off = a; off < a + 4000; off++)
+		buf[off] ^= (char)(1 + rand() % 255);
+	f = fopen(TMP, "w");
+	CHECK(f && fwrite(buf, len, 1, f) == 1);
+	if (f)
+		fclose(f);
+
+	err = report_of(TMP, false, &ret, &out);
+	snprintf(want, sizeof(want), "lockmon-report: %s: damaged at offset %zu: ",
+		 TMP, first_bad);
+	CHECK(ret == -EINVAL && out && !*out);
+	CHECK(err && !strncmp(err, want, strlen(want)));
+	CHECK(err && strstr(err, " (--force reads what is intact)\n") &&
+	      strchr(err, '\n')[1] == 0);
+	free(err);
+	free(out);
+
+	err = report_of(TMP, true, &ret, &out);
+	snprintf(want, sizeof(want),
+		 "lockmon-report: warning: %s: damaged: skipped %zu bytes in 1 places from offset %zu (0 bad records); read %zu records\n",
+		 TMP, bad_bytes, first_bad, 2 * WAITS - bad_records);
+	CHECK(ret == 0 && err && !strcmp(err, want));
+	snprintf(want, sizeof(want), "source record: %zu records (%zu events)",
+		 2 * WAITS - bad_records, 2 * WAITS - bad_records);
+	CHECK(out && !strncmp(out, want, strlen(want)));
+	free(err);
+	free(out);
+	CHECK(lmr_record_read(buf, len, LMR_READ_FORCE, &st, want,
+			      sizeof(want)) == 0);
+	CHECK(st.nr_locks == 1 &&
+	      st.locks[0].waits == WAITS - bad_records / 2 &&
+	      st.locks[0].total_ns == 100 * st.locks[0].waits);
+	lmr_state_free(&st);
+	free(buf);
+	unlink(TMP);
+}
+
+/*
+ * A recording of an ABBA deadlock already there when it began: the
+ * snapshot's waits and finding, then the same wait of 102 as an event
+ * (it began as the events came on) and the cycle found again. The finding
+ * has both tasks with the stacks of their waits; 102's two begins are
+ * one wait.
+ */
+static void snapshot_and_finding_stacks(void)
+{
+	struct lmr_opts o = { 0 };
+	struct lmr_state st = { 0 };
+	struct lmr_ctx c = { .st = &st, .o = &o };
+	struct lmr_writer w;
+	struct lockmon_record r;
+	char *out;
+	int i;
+
+	CHECK(lmr_writer_open(&w, TMP) == 0);
+	for (i = 0; i < 2; i++) {
+		r = rec(LOCKMON_REC_WAIT_BEGIN, 0, 101 + i, 7 + i);
+		r.nr = 1;
+		r.value = 5000000;
+		r.peer = 102 - i;
+		r.owner_how = LOCKMON_OWNER_GLIBC;
+		r.stack_id = 5 + i;
+		CHECK(lmr_writer_put(&w, &r) == 0);
+	}
+	for (i = 0; i < 2; i++) {
+		r = rec(LOCKMON_REC_FINDING, 0, 101 + i, 7 + i);
+		r.result = LOCKMON_FINDING_CYCLE;
+		r.value = 4;
+		r.nr = i;
+		r.peer = 102 - i;
+		r.owner_how = LOCKMON_OWNER_GLIBC;
+		r.stack_id = i ? 0 : 5;	/* the second from the wait */
+		CHECK(lmr_writer_put(&w, &r) == 0);
+	}
+	for (i = 0; i < 2; i++) {
+		memset(&r, 0, sizeof(r));
+		r.type = LOCKMON_REC_STACK;
+		r.stack_id = 5 + i;
+		r.tgid = 100;
+		r.nr = 1;
+		r.stack[0] = 0x401000 + i;
+		CHECK(lmr_writer_put(&w, &r) == 0);
+	}
+	r = rec(LOCKMON_REC_WAIT_BEGIN, 2000, 102, 8);
+	r.peer = 101;
+	r.owner_how = LOCKMON_OWNER_GLIBC;
+	CHECK(lmr_writer_put(&w, &r) == 0);
+	/* a finding event again, with no stack: the event has none */
+	r = rec(LOCKMON_REC_FINDING, 3000, 102, 8);
+	r.result = LOCKMON_FINDING_CYCLE;
+	r.value = 11;
+	r.peer = 101;
+	r.owner_how = LOCKMON_OWNER_GLIBC;
+	CHECK(lmr_writer_put(&w, &r) == 0);
+	CHECK(lmr_writer_close(&w, 0, 1000) == 0);
+	CHECK(lmr_record_load(TMP, 0, &st) == 0);
+	CHECK(st.records == 8 && st.events == 6 && st.bad_sequences == 0);
+	CHECK(st.nr_findings == 2 && st.findings[0].nr == 2);
+	CHECK(st.findings[0].t[0].tid == 101 && st.findings[0].t[1].tid == 102);
+	CHECK(st.findings[0].t[0].stack_id == 5 &&
+	      st.findings[0].t[1].stack_id == 6);
+	CHECK(st.findings[1].t[0].stack_id == 6);
+	CHECK(st.nr_locks == 2 && st.locks[0].waiters == 1 &&
+	      st.locks[1].waiters == 1);
+	c.syms = lmr_syms_new(&st, false);
+	out = capture(lmr_view_deadlocks, &c);
+	CHECK(out && !strstr(out, "no stack captured"));
+	CHECK(out && strstr(out, "0x401000") && strstr(out, "0x401001"));
+	free(out);
+	out = capture(json_deadlocks, &c);
+	CHECK(out && !strstr(out, "\"stack\":null") &&
+	      strstr(out, "\"stack\":["));
+	free(out);
+	lmr_syms_free(c.syms);
+	lmr_state_free(&st);
+	unlink(TMP);
+}
+
 /* ---- trace events to records ----------------------------------------- */
 
 /*
@@ -691,6 +896,8 @@ int main(void)
 	RUN(record_roundtrip);
 	RUN(record_damaged);
 	RUN(record_corrupt_message);
+	RUN(record_random_damage);
+	RUN(snapshot_and_finding_stacks);
 	RUN(owner_and_stall_events);
 	RUN(symbolize_self);
 	DONE();
