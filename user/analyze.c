@@ -210,8 +210,10 @@ static void wait_begin(struct lmr_analysis *a, const struct lockmon_record *r)
 	if (p->active && p->snap && p->futex_id == r->futex_id && !r->nr) {
 		p->snap = false;
 		p->begin_ns = r->ts_ns;
-		if (r->stack_id)
-			p->stack_id = t->stack_id = r->stack_id;
+		if (r->stack_id) {
+			p->stack_id = r->stack_id;
+			t->stack_id = r->stack_id;
+		}
 		return;
 	}
 	if (p->active)

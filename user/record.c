@@ -313,10 +313,10 @@ static int read_blocks(const unsigned char *buf, size_t len,
 			    off, (unsigned long long)block_first(buf, off), *n);
 			return -EINVAL;
 		}
+		off += sizeof(struct lockmon_block_header);
 		for (i = 0; i < nr; i++)
-			order[(*n)++] = (const void *)(buf + off + sizeof(struct lockmon_block_header) +
-						       i * rs);
-		off += sizeof(struct lockmon_block_header) + nr * rs;
+			order[(*n)++] = (const void *)(buf + off + i * rs);
+		off += nr * rs;
 	}
 	if (h->records != *n && !force) {
 		WHY("incomplete: the header counts %llu records, the blocks hold %zu (was the recording cut short?)",
@@ -438,9 +438,9 @@ int lmr_record_read(const void *buf, size_t len, unsigned int flags,
 		size_t off = (size_t)((const unsigned char *)r -
 				      (const unsigned char *)buf);
 
-		if (r->type < LOCKMON_REC_WAIT_BEGIN)
+		if (r->type < LOCKMON_REC_WAIT_BEGIN) {
 			snprintf(what, sizeof(what), "type %u", r->type);
-		else if (!lmr_record_check(r, what, sizeof(what))) {
+		} else if (!lmr_record_check(r, what, sizeof(what))) {
 			order[k++] = r;
 			continue;
 		}
