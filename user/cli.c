@@ -32,7 +32,7 @@ static const struct cli_opt cli_opts[] = {
 	{ OPT_MIN_WAIT, "min-wait", "D",
 	  "only waits of at least D (10ms, 500us, 2s; default unit ms)" },
 	{ OPT_CLASS, "class", "C",
-	  "lock, event or all: futexes of that class (default all; lock for --folded, --pprof)" },
+	  "only futexes of class C: lock, event or all (default all; lock for --folded, --pprof)" },
 	{ 'k', "key", "KEY",
 	  "order the locks by KEY, largest first (default wait_total)" },
 	{ 'F', "field", "LIST",
@@ -121,20 +121,20 @@ static const struct cli_cmd cli_cmds[] = {
 	  tasks_opts,
 	  "  lockmon-report tasks --comm server\n"
 	  "  lockmon-report tasks -t 1240\n",
-	  LMR_F_TASKS | LMR_F_STACKS },
+	  LMR_F_TASKS | LMR_F_STACKS | LMR_F_LOCKS },
 	{ "graph", "[OPTIONS]", "the wait-for graph (--dot for Graphviz)",
 	  "The wait-for graph: who waits on which futex, held by whom; a cycle's\n"
 	  "edges are marked.\n" LIVE,
 	  graph_opts,
 	  "  lockmon-report graph --dot | dot -Tsvg > waits.svg\n",
-	  LMR_F_GRAPH | LMR_F_STACKS },
+	  LMR_F_GRAPH | LMR_F_STACKS | LMR_F_LOCKS },
 	{ "deadlocks", "[OPTIONS]", "cycles, orphans and stalls lockmon has found",
 	  "The findings: cycles, PI EDEADLK, orphaned locks and stalls, in the\n"
 	  "shape of a lockdep report.\n" LIVE,
 	  deadlocks_opts,
 	  "  lockmon-report deadlocks --json\n"
 	  "  lockmon-report deadlocks -p 1234\n",
-	  LMR_F_FINDINGS | LMR_F_STACKS },
+	  LMR_F_FINDINGS | LMR_F_STACKS | LMR_F_LOCKS },
 	{ "stats", "[OPTIONS]", "the module's counters, drops included",
 	  "The module's counters; a drop counter that is not zero is flagged.\n" LIVE,
 	  stats_opts,

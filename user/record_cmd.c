@@ -283,6 +283,18 @@ static void snapshot(struct rec *r)
 			memcpy(rec.comm, t->comm, sizeof(rec.comm));
 			put(r, &rec);
 		}
+		/* a whole process blocked: as its lockmon_stall event says */
+		if (f->stall_threads && f->stall_tgid) {
+			memset(&rec, 0, sizeof(rec));
+			rec.type = LOCKMON_REC_STALL;
+			rec.value = f->seq;
+			rec.tgid = (u32)f->stall_tgid;
+			rec.peer = f->stall_threads;
+			rec.blocked_ms = f->stall_blocked_ns / 1000000;
+			lmr_proc_comm(f->stall_tgid, rec.comm, sizeof(rec.comm));
+			if (!lmr_record_check(&rec, NULL, 0))
+				put(r, &rec);
+		}
 	}
 	r->snapshot = r->w.events;
 	/* the stacks now, before their processes can exit */

@@ -353,6 +353,19 @@ static void good_lines(void)
 	parse(&p, "report run.lmr -k avg --json -t 12");
 	CHECK(p.ret == LMR_CLI_RUN && !strcmp(p.cli.file, "run.lmr"));
 	CHECK(p.o.json && p.o.tid == 12 && !strcmp(p.o.sort_key->name, "avg"));
+	CHECK(!p.o.force && p.o.klass == LMR_CLASS_DEFAULT);
+	parsed_free(&p);
+	parse(&p, "report run.lmr --force --class event --folded");
+	CHECK(p.ret == LMR_CLI_RUN && p.o.force && p.o.folded);
+	CHECK(p.o.klass == LMR_CLASS_EVENT);
+	parsed_free(&p);
+	parse(&p, "tasks --class=lock");
+	CHECK(p.ret == LMR_CLI_RUN && p.o.klass == LMR_CLASS_LOCK);
+	/* the class of a task's futex is in the locks file */
+	CHECK(p.cli.files == (LMR_F_TASKS | LMR_F_STACKS | LMR_F_LOCKS));
+	parsed_free(&p);
+	parse(&p, "top --class all --pprof p.pb.gz");
+	CHECK(p.ret == LMR_CLI_RUN && p.o.klass == LMR_CLASS_ALL);
 	parsed_free(&p);
 	parse(&p, "record -o run.lmr -p 5 -- ./server --threads 8");
 	CHECK(p.ret == LMR_CLI_RUN && !strcmp(p.o.output, "run.lmr"));
@@ -403,6 +416,10 @@ static void bad_lines(void)
 		{ "report", "report needs a record file" },
 		{ "locks -- ls", "'-- CMD' is for record" },
 		{ "locks --json --folded", "--json and --folded exclude each other" },
+		{ "locks --class mutex", "--class: lock, event or all: 'mutex'" },
+		{ "report x.lmr --class", "--class needs an argument (see lockmon-report report --help)" },
+		{ "stats --class lock", "stats does not take --class (top, locks, tasks, graph, deadlocks, report do; " },
+		{ "locks --force", "locks does not take --force (report does; " },
 	};
 	struct parsed p;
 	size_t i, k;
