@@ -687,42 +687,62 @@ TEST_F_TIMEOUT(report, live_views_show_deadlock, 60)
 	lm_kill(pid);
 }
 
-/*
- * A deadlock older than the recording: record -p starts with the snapshot
- * of the module's state, so the report of a second's recording, in which
- * the deadlocked threads do nothing, names the cycle, both threads (those
- * the module's deadlocks file names), their locks and their stacks.
- */
-TEST_F_TIMEOUT(report, record_snapshot_has_deadlock, 60)
+/* The first cycle finding of the module's deadlocks file: its two tids. */
+static pid_t cycle_tids(pid_t tid[2])
 {
 	static struct lm_finding_rec f[16];
-	pid_t pid, tid[2] = { 0, 0 };
-	char want[160], *text, *cycle, *end;
-	int n, i, k;
+	int n = lm_findings(f, 16), i;
 
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (!pid) {
-		execl(tree("user/demo/abba"), "abba", NULL);
-		_exit(127);
+	for (i = 0; i < n; i++) {
+		if (strcmp(f[i].kind, "cycle") || f[i].nr != 2)
+			continue;
+		tid[0] = f[i].tid[0];
+		tid[1] = f[i].tid[1];
+		return f[i].tgid[0];
 	}
-	ASSERT_TRUE(lm_wait_until(lm_count_findings("cycle", pid) > 0, 10000));
-	n = lm_findings(f, 16);
-	for (i = 0; i < n && !tid[0]; i++)
-		if (!strcmp(f[i].kind, "cycle") && f[i].nr == 2 &&
-		    f[i].tgid[0] == pid)
-			for (k = 0; k < 2; k++)
-				tid[k] = f[i].tid[k];
-	ASSERT_NE(0, tid[0]);
-	ASSERT_EQ(0, run("%s record -o %s -p %d --duration 1",
-			 tree("user/lockmon-report"), self->file, pid));
-	text = lm_read(ERR);
-	ASSERT_NE(NULL, text);
-	/* 3 blocked tasks (main joins) and the cycle's 2 finding records */
-	EXPECT_LE(5, num_after(text, " events, ")) TH_LOG("%s", text);
-	free(text);
-	ASSERT_EQ(0, run("%s report %s", tree("user/lockmon-report"),
-			 self->file));
+	return 0;
+}
+
+/*
+ * Whether the module has the stacks of both tasks of its first cycle
+ * finding: it takes a waiter's stack when the cycle is found or at a later
+ * scan, and tells the trace then (lockmon_wait_stack).
+ */
+static bool cycle_stacks_known(void)
+{
+	struct lmr_state st = { 0 };
+	char *buf = lm_read_lm("deadlocks");
+	bool known = false;
+	size_t i;
+
+	if (buf && !lmr_parse_deadlocks(buf, &st)) {
+		for (i = 0; i < st.nr_findings; i++) {
+			const struct lmr_finding *f = &st.findings[i];
+
+			if (strcmp(f->kind, "cycle") || f->nr != 2)
+				continue;
+			known = f->t[0].stack_id && f->t[1].stack_id;
+			break;
+		}
+	}
+	lmr_state_free(&st);
+	free(buf);
+	return known;
+}
+
+/*
+ * The report of a recording holds the ABBA cycle of process @pid with
+ * threads @tid, their locks by name and the stacks of their waits, in text
+ * and in JSON (the cycle's object, up to the next finding).
+ */
+static void expect_recorded_cycle(struct __test_metadata *_metadata,
+				  const char *file, pid_t pid,
+				  const pid_t tid[2])
+{
+	char want[160], *text, *cycle, *end;
+	int k;
+
+	ASSERT_EQ(0, run("%s report %s", tree("user/lockmon-report"), file));
 	text = lm_read(OUT);
 	ASSERT_NE(NULL, text);
 	cycle = strstr(text, "deadlock cycle, 2 tasks");
@@ -746,13 +766,78 @@ TEST_F_TIMEOUT(report, record_snapshot_has_deadlock, 60)
 	EXPECT_EQ(NULL, strstr(cycle, "(no stack captured)"));
 	free(text);
 	ASSERT_EQ(0, run("%s report %s --json", tree("user/lockmon-report"),
-			 self->file));
+			 file));
 	text = lm_read(OUT);
 	ASSERT_NE(NULL, text);
-	EXPECT_NE(NULL, strstr(text, "\"kind\":\"cycle\"")) TH_LOG("%s", text);
-	EXPECT_EQ(NULL, strstr(text, "\"stack\":null")) TH_LOG("%s", text);
+	cycle = strstr(text, "\"kind\":\"cycle\"");
+	ASSERT_NE(NULL, cycle) TH_LOG("%s", text);
+	end = strstr(cycle + 1, "\"kind\":");
+	if (end)
+		*end = 0;
+	EXPECT_EQ(NULL, strstr(cycle, "\"stack\":null")) TH_LOG("%s", cycle);
+	EXPECT_NE(NULL, strstr(cycle, "\"stack\":[{"));
 	free(text);
+}
+
+/*
+ * A deadlock older than the recording: record -p starts with the snapshot
+ * of the module's state, so the report of a second's recording, in which
+ * the deadlocked threads do nothing, names the cycle, both threads (those
+ * the module's deadlocks file names), their locks and their stacks.
+ */
+TEST_F_TIMEOUT(report, record_snapshot_has_deadlock, 60)
+{
+	pid_t pid, tid[2] = { 0, 0 };
+	char *text;
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		execl(tree("user/demo/abba"), "abba", NULL);
+		_exit(127);
+	}
+	ASSERT_TRUE(lm_wait_until(lm_count_findings("cycle", pid) > 0, 10000));
+	ASSERT_EQ(pid, cycle_tids(tid));
+	ASSERT_EQ(0, run("%s record -o %s -p %d --duration 1",
+			 tree("user/lockmon-report"), self->file, pid));
+	text = lm_read(ERR);
+	ASSERT_NE(NULL, text);
+	/* 3 blocked tasks (main joins) and the cycle's 2 finding records */
+	EXPECT_LE(5, num_after(text, " events, ")) TH_LOG("%s", text);
+	free(text);
+	expect_recorded_cycle(_metadata, self->file, pid, tid);
 	lm_kill(pid);
+}
+
+/*
+ * The same deadlock forming while it is recorded: the finding comes as an
+ * event, which has no stack, and its tasks get those of their waits, from
+ * their begin or the lockmon_wait_stack event that came later. The
+ * recording of abba ends with SIGINT once the module has the cycle and
+ * both its stacks.
+ */
+TEST_F_TIMEOUT(report, recorded_cycle_has_stacks, 60)
+{
+	pid_t rec, pid, tid[2] = { 0, 0 };
+	char cmd[512];
+	int st;
+
+	rec = fork();
+	ASSERT_LE(0, rec);
+	if (!rec) {
+		snprintf(cmd, sizeof(cmd), "%s", tree("user/lockmon-report"));
+		execl(cmd, cmd, "record", "-o", self->file, "--",
+		      tree("user/demo/abba"), NULL);
+		_exit(127);
+	}
+	EXPECT_TRUE(lm_wait_until((pid = cycle_tids(tid)) > 0, 20000));
+	/* the recording ends once the module has told both stacks */
+	EXPECT_TRUE(lm_wait_until(cycle_stacks_known(), 20000));
+	kill(rec, SIGINT);
+	ASSERT_EQ(rec, waitpid(rec, &st, 0));
+	ASSERT_NE(0, pid);
+	EXPECT_TRUE(WIFEXITED(st));
+	expect_recorded_cycle(_metadata, self->file, pid, tid);
 }
 
 TEST_HARNESS_MAIN
