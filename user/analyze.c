@@ -12,6 +12,7 @@
 struct lmr_pending {
 	pid_t tid;
 	bool active, woken;
+	bool snap;		/* the active wait is the snapshot's */
 	bool seen;		/* a wait of it began in the recording */
 	u64 futex_id, begin_ns, wake_ns;
 	u32 stack_id;
@@ -56,6 +57,27 @@ const char *lmr_how_name(unsigned int how)
 const char *lmr_kind_name(unsigned int kind)
 {
 	return kind >= 1 && kind < 6 ? kind_names[kind] : "?";
+}
+
+/* The codes of the names above, for the snapshot; 0 if none. */
+unsigned int lmr_how_code(const char *name)
+{
+	unsigned int i;
+
+	for (i = 1; i < 4; i++)
+		if (!strcmp(name, how_names[i]))
+			return i;
+	return LOCKMON_OWNER_NONE;
+}
+
+unsigned int lmr_kind_code(const char *name)
+{
+	unsigned int i;
+
+	for (i = 1; i < 6; i++)
+		if (!strcmp(name, kind_names[i]))
+			return i;
+	return 0;
 }
 
 struct lmr_analysis *lmr_analysis_new(struct lmr_state *st)
@@ -181,8 +203,22 @@ static void wait_begin(struct lmr_analysis *a, const struct lockmon_record *r)
 
 	if (!p || !l || !t)
 		return;
+	/*
+	 * The snapshot is read after the events are on: a wait that began
+	 * in between is in both, and the event is the one to keep.
+	 */
+	if (p->active && p->snap && p->futex_id == r->futex_id && !r->nr) {
+		p->snap = false;
+		p->begin_ns = r->ts_ns;
+		if (r->stack_id) {
+			p->stack_id = r->stack_id;
+			t->stack_id = r->stack_id;
+		}
+		return;
+	}
 	if (p->active)
 		a->st->bad_sequences++;
+	p->snap = r->nr == 1;
 	p->seen = true;
 	p->active = true;
 	p->woken = false;
@@ -367,6 +403,13 @@ static void finding(struct lmr_analysis *a, const struct lockmon_record *r)
 	t->futex_id = r->futex_id;
 	t->uaddr = r->uaddr;
 	t->stack_id = r->stack_id;
+	if (!t->stack_id) {
+		/* the event has no stack: the task's wait under way has */
+		struct lmr_pending *p = pending(a, (pid_t)r->tid);
+
+		if (p && p->active && p->futex_id == r->futex_id)
+			t->stack_id = p->stack_id;
+	}
 	memcpy(t->comm, r->comm, sizeof(t->comm));
 	t->comm[15] = 0;
 	snprintf(t->how, sizeof(t->how), "%s", lmr_how_name(r->owner_how));
@@ -454,6 +497,8 @@ void lmr_analysis_add(struct lmr_analysis *a, const struct lockmon_record *r)
 		     r->type == LOCKMON_REC_STALL ||
 		     r->type == LOCKMON_REC_WAIT_STACK;
 
+	if (event)
+		a->st->events++;
 	if (event && r->ts_ns) {
 		if (!a->first_ns || r->ts_ns < a->first_ns)
 			a->first_ns = r->ts_ns;
@@ -504,10 +549,38 @@ static const char *lock_class(const struct lmr_lock *l)
 	return l->mutual_wakes * 2 >= l->wakes ? "lock" : "event";
 }
 
+/*
+ * A finding task still without a stack: that of its wait on the futex,
+ * from the scan's wait-stack record after the finding, or from the wait's
+ * end, or the task's wait under way at the end.
+ */
+static u32 finding_stack(const struct lmr_state *st,
+			 const struct lmr_finding_task *ft)
+{
+	size_t i;
+
+	for (i = 0; i < st->nr_waits; i++)
+		if (st->waits[i].tid == ft->tid && st->waits[i].stack_id &&
+		    st->waits[i].futex_id == ft->futex_id)
+			return st->waits[i].stack_id;
+	for (i = 0; i < st->nr_tasks; i++)
+		if (st->tasks[i].tid == ft->tid &&
+		    st->tasks[i].futex_id == ft->futex_id)
+			return st->tasks[i].stack_id;
+	return 0;
+}
+
 void lmr_analysis_finish(struct lmr_analysis *a)
 {
 	struct lmr_state *st = a->st;
 	size_t i;
+	unsigned int k;
+
+	for (i = 0; i < st->nr_findings; i++)
+		for (k = 0; k < st->findings[i].nr; k++)
+			if (!st->findings[i].t[k].stack_id)
+				st->findings[i].t[k].stack_id =
+					finding_stack(st, &st->findings[i].t[k]);
 
 	for (i = 0; i < st->nr_locks; i++) {
 		struct lmr_lock *l = &st->locks[i];

@@ -15,7 +15,7 @@
 
 enum {
 	OPT_COMM = 256, OPT_MIN_WAIT, OPT_JSON, OPT_FOLDED, OPT_PPROF, OPT_DOT,
-	OPT_ONCE, OPT_BUFFER, OPT_PTRACE_HOLDERS,
+	OPT_ONCE, OPT_BUFFER, OPT_PTRACE_HOLDERS, OPT_FORCE, OPT_CLASS,
 };
 
 struct cli_opt {
@@ -31,6 +31,8 @@ static const struct cli_opt cli_opts[] = {
 	{ OPT_COMM, "comm", "NAME", "only tasks with this command name" },
 	{ OPT_MIN_WAIT, "min-wait", "D",
 	  "only waits of at least D (10ms, 500us, 2s; default unit ms)" },
+	{ OPT_CLASS, "class", "C",
+	  "only futexes of class C: lock, event or all (default all; lock for --folded, --pprof)" },
 	{ 'k', "key", "KEY",
 	  "order the locks by KEY, largest first (default wait_total)" },
 	{ 'F', "field", "LIST",
@@ -52,12 +54,14 @@ static const struct cli_opt cli_opts[] = {
 	  "stop after S seconds (default: Ctrl-C, or when CMD exits)" },
 	{ OPT_BUFFER, "buffer-kb", "N",
 	  "per-CPU ring buffer size of our instance, in KiB (4..4194304)" },
+	{ OPT_FORCE, "force", NULL,
+	  "read a damaged record file: skip what fails its checks" },
 	{ 'h', "help", NULL, "this text" },
 	{ 'V', "version", NULL, "versions of the reporter and its ABI" },
 };
 
 #define NR_OPTS		(sizeof(cli_opts) / sizeof(cli_opts[0]))
-#define FILTER_OPTS	'p', 't', OPT_COMM, OPT_MIN_WAIT
+#define FILTER_OPTS	'p', 't', OPT_COMM, OPT_MIN_WAIT, OPT_CLASS
 #define TABLE_OPTS	'k', 'F'
 #define STACK_OPTS	OPT_FOLDED, OPT_PPROF
 #define END_OPTS	'h', 'V', 0
@@ -75,7 +79,7 @@ static const int stats_opts[] = { OPT_JSON, END_OPTS };
 static const int record_opts[] = { 'o', 'd', OPT_BUFFER, 'p', OPT_COMM,
 				   END_OPTS };
 static const int report_opts[] = { FILTER_OPTS, TABLE_OPTS, OPT_JSON,
-				   STACK_OPTS, END_OPTS };
+				   STACK_OPTS, OPT_FORCE, END_OPTS };
 static const int global_opts[] = { END_OPTS };
 
 struct cli_cmd {
@@ -119,20 +123,20 @@ static const struct cli_cmd cli_cmds[] = {
 	  tasks_opts,
 	  "  lockmon-report tasks --comm server\n"
 	  "  lockmon-report tasks -t 1240\n",
-	  LMR_F_TASKS | LMR_F_STACKS },
+	  LMR_F_TASKS | LMR_F_STACKS | LMR_F_LOCKS },
 	{ "graph", "[OPTIONS]", "the wait-for graph (--dot for Graphviz)",
 	  "The wait-for graph: who waits on which futex, held by whom; a cycle's\n"
 	  "edges are marked.\n" LIVE,
 	  graph_opts,
 	  "  lockmon-report graph --dot | dot -Tsvg > waits.svg\n",
-	  LMR_F_GRAPH | LMR_F_STACKS },
+	  LMR_F_GRAPH | LMR_F_STACKS | LMR_F_LOCKS },
 	{ "deadlocks", "[OPTIONS]", "cycles, orphans and stalls lockmon has found",
 	  "The findings: cycles, PI EDEADLK, orphaned locks and stalls, in the\n"
 	  "shape of a lockdep report.\n" LIVE,
 	  deadlocks_opts,
 	  "  lockmon-report deadlocks --json\n"
 	  "  lockmon-report deadlocks -p 1234\n",
-	  LMR_F_FINDINGS | LMR_F_STACKS },
+	  LMR_F_FINDINGS | LMR_F_STACKS | LMR_F_LOCKS },
 	{ "stats", "[OPTIONS]", "the module's counters, drops included",
 	  "The module's counters; a drop counter that is not zero is flagged.\n" LIVE,
 	  stats_opts,
@@ -358,6 +362,21 @@ static int opt_value(struct lmr_opts *o, int c, const char *arg)
 		return lmr_parse_sort_key(arg, &o->sort_key);
 	case 'F':
 		return lmr_parse_fields(arg, &o->fields);
+	case OPT_CLASS:
+		if (!strcmp(arg, "lock"))
+			o->klass = LMR_CLASS_LOCK;
+		else if (!strcmp(arg, "event"))
+			o->klass = LMR_CLASS_EVENT;
+		else if (!strcmp(arg, "all"))
+			o->klass = LMR_CLASS_ALL;
+		else {
+			lmr_err("--class: lock, event or all: '%s'", arg);
+			return -EINVAL;
+		}
+		return 0;
+	case OPT_FORCE:
+		o->force = true;
+		return 0;
 	case OPT_JSON:
 		o->json = true;
 		return 0;

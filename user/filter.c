@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * -p, -t, --comm and --min-wait, applied to every view the same way, and
- * -k, the order of the locks that are kept.
+ * -p, -t, --comm, --min-wait and --class, applied to every view the same
+ * way, and -k, the order of the locks that are kept.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +17,76 @@ bool lmr_want_task(const struct lmr_opts *o, pid_t tid, pid_t tgid,
 	if (o->comm[0] && (!comm || strcmp(o->comm, comm)))
 		return false;
 	return wait_ns >= o->min_wait_ns;
+}
+
+/* What --class keeps: as given, else lock for the stack profiles, all else. */
+int lmr_class_of(const struct lmr_opts *o, bool stacks)
+{
+	if (o->klass)
+		return o->klass;
+	return stacks ? LMR_CLASS_LOCK : LMR_CLASS_ALL;
+}
+
+/* The class column of futex @id; one the state does not list is unknown. */
+const char *lmr_futex_class(const struct lmr_state *st, u64 id)
+{
+	size_t i;
+
+	for (i = 0; i < st->nr_locks; i++)
+		if (st->locks[i].id == id)
+			return st->locks[i].klass[0] ? st->locks[i].klass :
+						       "unknown";
+	return "unknown";
+}
+
+bool lmr_class_wants(int klass, const char *name)
+{
+	if (klass == LMR_CLASS_LOCK)
+		return !strcmp(name, "lock");
+	if (klass == LMR_CLASS_EVENT)
+		return !strcmp(name, "event");
+	return true;
+}
+
+static bool class_wants_futex(const struct lmr_state *st, int klass, u64 id)
+{
+	return lmr_class_wants(klass, lmr_futex_class(st, id));
+}
+
+/* A finding is dropped only if every futex of it is of another class. */
+static bool class_wants_finding(const struct lmr_state *st, int klass,
+				const struct lmr_finding *f)
+{
+	unsigned int i;
+
+	for (i = 0; i < f->nr; i++)
+		if (!lmr_find_lock((struct lmr_state *)st, f->t[i].futex_id) ||
+		    class_wants_futex(st, klass, f->t[i].futex_id))
+			return true;
+	return !f->nr;
+}
+
+/* --class: tasks, waits and findings by their futex, then the locks. */
+static void filter_class(struct lmr_state *st, int klass)
+{
+	size_t i, k;
+
+	for (i = 0, k = 0; i < st->nr_tasks; i++)
+		if (class_wants_futex(st, klass, st->tasks[i].futex_id))
+			st->tasks[k++] = st->tasks[i];
+	st->nr_tasks = k;
+	for (i = 0, k = 0; i < st->nr_waits; i++)
+		if (class_wants_futex(st, klass, st->waits[i].futex_id))
+			st->waits[k++] = st->waits[i];
+	st->nr_waits = k;
+	for (i = 0, k = 0; i < st->nr_findings; i++)
+		if (class_wants_finding(st, klass, &st->findings[i]))
+			st->findings[k++] = st->findings[i];
+	st->nr_findings = k;
+	for (i = 0, k = 0; i < st->nr_locks; i++)
+		if (lmr_class_wants(klass, st->locks[i].klass))
+			st->locks[k++] = st->locks[i];
+	st->nr_locks = k;
 }
 
 /* With -t: did that thread wait on @l, now or in the recording? */
@@ -99,6 +169,8 @@ void lmr_filter(struct lmr_state *st, const struct lmr_opts *o)
 
 	note_blocked_owners(st);
 	lmr_sort_locks(st, o->sort_key);
+	if (o->klass && o->klass != LMR_CLASS_ALL)
+		filter_class(st, o->klass);
 	st->filtered = o->pid || o->tid || o->comm[0] || o->min_wait_ns;
 	if (!st->filtered)
 		return;

@@ -39,6 +39,70 @@ static struct lmr_sample *add(struct lmr_samples *s, pid_t tgid,
 	return arr;
 }
 
+static const char *const class_names[] = { "lock", "event", "unknown" };
+
+/*
+ * Whether --class (lock by default) keeps a sample of futex @id; what it
+ * leaves out is counted by class.
+ */
+static bool keep(struct lmr_ctx *c, struct lmr_samples *s, u64 id, u64 ns)
+{
+	const char *name = lmr_futex_class(c->st, id);
+	int i;
+
+	if (lmr_class_wants(lmr_class_of(c->o, true), name))
+		return true;
+	for (i = 0; i < 2 && strcmp(name, class_names[i]); i++)
+		;
+	s->out_waits[i]++;
+	s->out_ns[i] += ns;
+	return false;
+}
+
+/*
+ * What --class left out of a profile: one line on stderr, once a run, and
+ * only once the output is written (lmr_class_note_flush()), so that an
+ * error stays the only line.
+ */
+static char class_note[320];
+
+void lmr_class_note_flush(void)
+{
+	if (class_note[0])
+		fputs(class_note, stderr);
+	class_note[0] = 0;
+}
+
+static void left_out(struct lmr_ctx *c, const struct lmr_samples *s)
+{
+	static const char *const given[] = { "", "lock", "event", "all" };
+	char line[256], t[16];
+	size_t n = 0;
+	int i;
+
+	if (c->class_said)
+		return;
+	for (i = 0; i < 3; i++) {
+		if (!s->out_waits[i])
+			continue;
+		lmr_fmt_ns(t, sizeof(t), s->out_ns[i]);
+		n += (size_t)snprintf(line + n, sizeof(line) - n,
+				      "%s%llu waits (%s) on %s futexes",
+				      n ? ", " : "",
+				      (unsigned long long)s->out_waits[i], t,
+				      class_names[i]);
+		if (n >= sizeof(line))
+			break;
+	}
+	if (!n)
+		return;
+	c->class_said = true;
+	snprintf(class_note, sizeof(class_note),
+		 "lockmon-report: --class %s: left out %s%s\n",
+		given[lmr_class_of(c->o, true)], line,
+		c->o->klass ? "" : " (--class all keeps them)");
+}
+
 int lmr_samples(struct lmr_ctx *c, struct lmr_samples *s)
 {
 	struct lmr_state *st = c->st;
@@ -53,6 +117,8 @@ int lmr_samples(struct lmr_ctx *c, struct lmr_samples *s)
 			/* not sampled: the sampled waits stand for it */
 			if (!w->weight_ns)
 				continue;
+			if (!keep(c, s, w->futex_id, w->weight_ns))
+				continue;
 			x = add(s, w->tgid, w->comm, w->stack_id, w->futex_id,
 				w->uaddr);
 			if (!x)
@@ -66,6 +132,8 @@ int lmr_samples(struct lmr_ctx *c, struct lmr_samples *s)
 		for (i = 0; i < st->nr_tasks; i++) {
 			const struct lmr_task *t = &st->tasks[i];
 
+			if (!keep(c, s, t->futex_id, t->wait_ns))
+				continue;
 			x = add(s, t->tgid, t->comm, t->stack_id, t->futex_id,
 				t->uaddr);
 			if (!x)
@@ -74,6 +142,7 @@ int lmr_samples(struct lmr_ctx *c, struct lmr_samples *s)
 			x->ns += t->wait_ns;
 		}
 	}
+	left_out(c, s);
 	return 0;
 }
 

@@ -339,6 +339,7 @@ void lmr_json_view(struct lmr_ctx *c, const char *view)
 		str(&w, "module_version", c->st->version);
 	if (c->st->recorded) {
 		u64v(&w, "records", c->st->records);
+		u64v(&w, "events", c->st->events);
 		u64v(&w, "duration_ns", c->st->duration_ns);
 		u64v(&w, "lost_events", c->st->lost_events);
 		u64v(&w, "bad_sequences", c->st->bad_sequences);

@@ -39,6 +39,14 @@ struct lmr_fields {
 	char header[LMR_MAX_FIELDS][LMR_HEADER_LEN];	/* "": the column's */
 };
 
+/* --class: the futexes a view shows, by the class column */
+enum {
+	LMR_CLASS_DEFAULT,		/* all; lock for --folded and --pprof */
+	LMR_CLASS_LOCK,			/* lock: contention */
+	LMR_CLASS_EVENT,		/* event: idle waiting */
+	LMR_CLASS_ALL,
+};
+
 struct lmr_opts {
 	pid_t pid;			/* -p: 0 for every process */
 	pid_t tid;			/* -t: 0 for every thread */
@@ -46,6 +54,8 @@ struct lmr_opts {
 	u64 min_wait_ns;		/* --min-wait */
 	bool json, folded, dot, once;
 	bool ptrace_holders;		/* top: unwind running holders */
+	bool force;			/* report --force: past damage */
+	int klass;			/* --class: LMR_CLASS_*, 0 unset */
 	const char *pprof;		/* --pprof FILE */
 	const char *output;		/* record -o FILE */
 	double interval;		/* top -i SECONDS */
@@ -233,6 +243,9 @@ struct lmr_state {
 	u64 lost_events;
 	u64 bad_sequences;		/* impossible event orders in a recording */
 	u64 records, start_ns, duration_ns;
+	u64 events;			/* records of events among them */
+	/* a damaged record file read with --force: what was skipped */
+	u64 damaged_places, damaged_bytes, first_damage, bad_records;
 	size_t cap_locks, cap_tasks, cap_findings, cap_stacks, cap_stats;
 	size_t cap_waits, cap_maps;
 	/* what -p, -t, --comm, --min-wait had before them (filter.c) */
@@ -342,17 +355,24 @@ int lmr_debugfs_load(struct lmr_state *st, unsigned int what);
 struct lmr_writer {
 	FILE *f;
 	char *path;
-	u64 records;
+	u64 records, events;		/* written, and events among them */
+	unsigned int nblk;		/* records held for the next block */
+	struct lockmon_record blk[LMR_BLOCK_RECORDS];
 };
+
+#define LMR_READ_FORCE	1		/* read past damaged blocks */
 
 int lmr_writer_open(struct lmr_writer *w, const char *path);
 int lmr_writer_put(struct lmr_writer *w, const struct lockmon_record *r);
 int lmr_writer_put_maps(struct lmr_writer *w, pid_t tgid, const char *text);
 int lmr_writer_close(struct lmr_writer *w, u64 lost, u64 start_ns);
 int lmr_record_check(const struct lockmon_record *r, char *why, size_t whylen);
+int lmr_record_read(const void *buf, size_t len, unsigned int flags,
+		    struct lmr_state *st, char *why, size_t whylen);
 int lmr_record_parse(const void *buf, size_t len, struct lmr_state *st,
 		     char *why, size_t whylen);
-int lmr_record_load(const char *path, struct lmr_state *st);
+int lmr_record_load(const char *path, unsigned int flags,
+		    struct lmr_state *st);
 
 /* ---- analyze.c: events to figures ------------------------------------- */
 
@@ -362,6 +382,8 @@ void lmr_analysis_add(struct lmr_analysis *a, const struct lockmon_record *r);
 void lmr_analysis_finish(struct lmr_analysis *a);
 const char *lmr_how_name(unsigned int how);
 const char *lmr_kind_name(unsigned int kind);
+unsigned int lmr_how_code(const char *name);
+unsigned int lmr_kind_code(const char *name);
 
 /* ---- stream.c: the trace event stream --------------------------------- */
 
@@ -405,6 +427,10 @@ bool lmr_want_task(const struct lmr_opts *o, pid_t tid, pid_t tgid,
 		   const char *comm, u64 wait_ns);
 void lmr_filter(struct lmr_state *st, const struct lmr_opts *o);
 const char *lmr_filter_words(const struct lmr_opts *o, char *buf, size_t len);
+int lmr_class_of(const struct lmr_opts *o, bool stacks);
+const char *lmr_futex_class(const struct lmr_state *st, u64 id);
+bool lmr_class_wants(int klass, const char *name);
+void lmr_class_note_flush(void);
 
 /* ---- views.c, dot.c, json.c, folded.c, pprof.c ------------------------ */
 
@@ -413,6 +439,7 @@ struct lmr_ctx {
 	struct lmr_syms *syms;
 	const struct lmr_opts *o;
 	FILE *out;
+	bool class_said;	/* what --class left out is said once */
 };
 
 const char *lmr_lock_name(struct lmr_ctx *c, const struct lmr_lock *l,

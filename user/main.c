@@ -164,5 +164,7 @@ int main(int argc, char **argv)
 		ret = live_view(&o, cli.cmd, cli.files);
 	if (check_stdout())
 		ret = -EIO;
+	if (!ret)
+		lmr_class_note_flush();
 	return ret ? 1 : 0;
 }

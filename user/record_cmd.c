@@ -44,7 +44,7 @@ struct rec {
 	u32 *stacks;		/* stack ids referred to, and done flag */
 	bool *stack_done;
 	size_t ns, caps, caps2;
-	u64 events, first_ns;
+	u64 snapshot, first_ns;	/* records of the snapshot */
 	int err;
 };
 
@@ -174,12 +174,25 @@ static void note_stack(struct rec *r, u32 id)
 	b[r->ns++] = false;
 }
 
+/* An event record, after the maps of its process when they are new. */
+static void put(struct rec *r, const struct lockmon_record *rec)
+{
+	struct lmr_proc_info *p = info(r, (pid_t)rec->tgid);
+
+	if (p && !p->maps_raw)
+		maps(r, (pid_t)rec->tgid);
+	note_stack(r, rec->stack_id);
+	if (lmr_writer_put(&r->w, rec))
+		r->err = -EIO;
+}
+
+static void stacks(struct rec *r);
+
 static void on_event(const struct lockmon_record *ev, void *ctx)
 {
 	struct rec *r = ctx;
 	struct lockmon_record rec = *ev;
 	struct lmr_proc_info *t, *peer;
-	bool first;
 
 	/* a stall names a process, not a thread: its main thread stands in */
 	t = task(r, (pid_t)(rec.type == LOCKMON_REC_STALL ? rec.tgid : rec.tid));
@@ -200,15 +213,94 @@ static void on_event(const struct lockmon_record *ev, void *ctx)
 	    strcmp(r->o->comm, t->comm))
 		return;
 	memcpy(rec.comm, t->comm, sizeof(rec.comm));
-	first = info(r, (pid_t)rec.tgid)->maps_raw == NULL;
-	if (first)
-		maps(r, (pid_t)rec.tgid);
 	if (!r->first_ns)
 		r->first_ns = rec.ts_ns;
-	note_stack(r, rec.stack_id);
-	if (lmr_writer_put(&r->w, &rec))
-		r->err = -EIO;
-	r->events++;
+	put(r, &rec);
+}
+
+/*
+ * The present, before the events: the tasks of the processes we record
+ * that are blocked now, with their lock, owner and stack, and the findings
+ * open now. Their records have ts_ns 0, so they sort first; a wait that
+ * began after the events were on is in both, and the reader keeps the
+ * event.
+ */
+static void snapshot(struct rec *r)
+{
+	struct lmr_state st = { 0 };
+	struct lockmon_record rec;
+	unsigned int k;
+	size_t i;
+
+	if (lmr_debugfs_load(&st, LMR_F_TASKS | LMR_F_FINDINGS)) {
+		lmr_warn("the recording starts without the blocked tasks and findings of now");
+		goto out;
+	}
+	for (i = 0; i < st.nr_tasks && !r->err; i++) {
+		const struct lmr_task *t = &st.tasks[i];
+
+		if (!t->tid || !wanted(r, t->tgid) ||
+		    (r->o->comm[0] && strcmp(r->o->comm, t->comm)))
+			continue;
+		memset(&rec, 0, sizeof(rec));
+		rec.type = LOCKMON_REC_WAIT_BEGIN;
+		rec.nr = 1;
+		rec.tid = (u32)t->tid;
+		rec.tgid = (u32)t->tgid;
+		rec.futex_id = t->futex_id;
+		rec.uaddr = t->uaddr;
+		rec.peer = (u32)t->owner;
+		rec.owner_how = (__u16)lmr_how_code(t->owner_how);
+		rec.stack_id = t->stack_id;
+		rec.value = t->wait_ns;
+		memcpy(rec.comm, t->comm, sizeof(rec.comm));
+		put(r, &rec);
+	}
+	for (i = 0; i < st.nr_findings && !r->err; i++) {
+		const struct lmr_finding *f = &st.findings[i];
+		bool want = false;
+
+		/* a finding is recorded whole if a task of it is ours */
+		for (k = 0; k < f->nr; k++)
+			want |= f->t[k].tgid && wanted(r, f->t[k].tgid);
+		if (!want || !lmr_kind_code(f->kind))
+			continue;
+		for (k = 0; k < f->nr; k++) {
+			const struct lmr_finding_task *t = &f->t[k];
+
+			memset(&rec, 0, sizeof(rec));
+			rec.type = LOCKMON_REC_FINDING;
+			rec.value = f->seq;
+			rec.result = (__u16)lmr_kind_code(f->kind);
+			rec.nr = (__u16)k;
+			rec.tid = (u32)t->tid;
+			rec.tgid = (u32)t->tgid;
+			rec.futex_id = t->futex_id;
+			rec.uaddr = t->uaddr;
+			rec.peer = (u32)t->owner;
+			rec.owner_how = (__u16)lmr_how_code(t->how);
+			rec.stack_id = t->stack_id;
+			memcpy(rec.comm, t->comm, sizeof(rec.comm));
+			put(r, &rec);
+		}
+		/* a whole process blocked: as its lockmon_stall event says */
+		if (f->stall_threads && f->stall_tgid) {
+			memset(&rec, 0, sizeof(rec));
+			rec.type = LOCKMON_REC_STALL;
+			rec.value = f->seq;
+			rec.tgid = (u32)f->stall_tgid;
+			rec.peer = f->stall_threads;
+			rec.blocked_ms = f->stall_blocked_ns / 1000000;
+			lmr_proc_comm(f->stall_tgid, rec.comm, sizeof(rec.comm));
+			if (!lmr_record_check(&rec, NULL, 0))
+				put(r, &rec);
+		}
+	}
+	r->snapshot = r->w.events;
+	/* the stacks now, before their processes can exit */
+	stacks(r);
+out:
+	lmr_state_free(&st);
 }
 
 /* Stack table entries the events named, each written once. */
@@ -281,6 +373,9 @@ int lmr_cmd_record(const struct lmr_opts *o)
 		err = -EIO;
 		goto close_writer;
 	}
+	/* a command's processes do not exist yet: nothing to take */
+	if (!o->cmd)
+		snapshot(&r);
 	if (o->cmd) {
 		/* the child waits for the events to be on before exec */
 		if (pipe(go)) {
@@ -340,8 +435,11 @@ int lmr_cmd_record(const struct lmr_opts *o)
 	lost = lmr_stream_lost(s);
 	if (r.err)
 		err = r.err;
-	fprintf(stderr, "lockmon-report: recorded %llu events to %s; lost events: %llu%s\n",
-		(unsigned long long)r.events, o->output,
+	/* what the file holds, as report counts it: the stacks and maps too */
+	fprintf(stderr, "lockmon-report: recorded %llu records (%llu events, %llu of them the snapshot of the start) to %s; lost events: %llu%s\n",
+		(unsigned long long)r.w.records,
+		(unsigned long long)r.w.events,
+		(unsigned long long)r.snapshot, o->output,
 		(unsigned long long)lost,
 		lost ? " (the ring buffer overflowed: use a larger --buffer-kb)" : "");
 	if (r.child && lmr_stop) {
@@ -370,7 +468,7 @@ int lmr_cmd_report(const struct lmr_opts *o, const char *path)
 	struct lmr_ctx c = { .st = &st, .o = o, .out = stdout };
 	int err;
 
-	err = lmr_record_load(path, &st);
+	err = lmr_record_load(path, o->force ? LMR_READ_FORCE : 0, &st);
 	if (err)
 		goto out;
 	lmr_filter(&st, o);

@@ -13,14 +13,17 @@
 /*
  * The major version changes when the layout or a field's meaning changes,
  * the minor when something is added. 1.2 is the layout of lockmon 1.2's
- * files, which carried the module ABI in these two fields.
+ * files, which carried the module ABI in these two fields; 2.0 put the
+ * records in checked blocks. The reader still reads 1.x files.
  */
-#define LMR_FORMAT_MAJOR	1
-#define LMR_FORMAT_MINOR	2
+#define LMR_FORMAT_MAJOR	2
+#define LMR_FORMAT_MINOR	0
+#define LMR_FORMAT_MAJOR_OLD	1	/* also read: records without blocks */
 
 /*
- * lockmon-report record files: a header, then fixed-size records, all
- * little-endian as written on x86_64.
+ * lockmon-report record files: a header, then blocks of fixed-size
+ * records (1.x: the records alone), all little-endian as written on
+ * x86_64.
  */
 #define LOCKMON_FILE_MAGIC	"LOCKMON\0"
 
@@ -31,7 +34,30 @@ struct lockmon_file_header {
 	__u32	record_size;	/* sizeof(struct lockmon_record) */
 	__u64	lost_events;	/* ring buffer overruns while recording */
 	__u64	start_ns;	/* trace clock at the start */
-	__u64	reserved[4];	/* must be zero */
+	/* 2.0; zero in 1.x, where the three were reserved */
+	__u64	records;	/* records in the file's blocks */
+	__u32	block_records;	/* the most records a block holds */
+	__u32	header_crc;	/* crc32 of the header, with this field 0 */
+	__u64	reserved[2];	/* must be zero */
+};
+
+/*
+ * 2.0: each block of records starts with this. @first is the index of its
+ * first record in the file, so a lost or repeated block shows; the two
+ * crc32s (zlib's) cover the @nr records and the 20 bytes before
+ * @header_crc. A damaged block is found at its offset; a reader that goes
+ * on looks for the next block header whose checks pass, at the next
+ * multiple of 8 bytes.
+ */
+#define LMR_BLOCK_MAGIC		0x4b424d4cu	/* "LMBK" */
+#define LMR_BLOCK_RECORDS	64		/* what the writer puts in one */
+
+struct lockmon_block_header {
+	__u32	magic;		/* LMR_BLOCK_MAGIC */
+	__u32	nr;		/* records in the block, 1..block_records */
+	__u64	first;		/* index of its first record in the file */
+	__u32	data_crc;	/* crc32 of its records */
+	__u32	header_crc;	/* crc32 of the 20 bytes above */
 };
 
 enum lockmon_record_type {
@@ -51,14 +77,16 @@ enum lockmon_record_type {
  * but STACK and MAPS) also carry ts_ns and comm, the task's command name
  * (STALL: the process's).
  *   WAIT_BEGIN	tid, tgid, futex_id, uaddr, peer = owner, owner_how,
- *		stack_id
+ *		stack_id; nr = 1: from the snapshot at the start (see below),
+ *		a wait under way since value ns, ts_ns 0
  *   WAIT_END	tid, tgid, futex_id, uaddr, value = wait ns, result;
  *		since ABI 1.2 also nr = 1, stack_id (0: none) and weight_ns,
  *		the wait time this wait stands for in a stack profile (0: not
  *		sampled, other waits stand for it)
  *   WAKE	tid = waker, tgid = waker's process, peer = wakee, futex_id
  *   FINDING	value = finding seq, result = kind, nr = task index, tid,
- *		tgid, futex_id, uaddr, peer = owner, owner_how
+ *		tgid, futex_id, uaddr, peer = owner, owner_how; stack_id
+ *		(0: none) when it comes from the snapshot
  *   STACK	stack_id, tgid, nr = depth, stack[] (innermost first)
  *   MAPS	tgid, nr = piece of the line, text
  *   OWNER	tid, tgid, futex_id, peer = owner read now (0: none),
@@ -67,6 +95,10 @@ enum lockmon_record_type {
  *		blocked_ms = since the oldest of their waits began
  *   WAIT_STACK	tid, tgid, futex_id, stack_id: the scan (or a cycle found)
  *		took the stack of a wait that is still under way
+ *
+ * A recording starts with a snapshot of the module's state: a WAIT_BEGIN
+ * with nr = 1 for each task blocked then, FINDING records of the findings
+ * open then, both with ts_ns 0 so they sort first, and their stacks.
  */
 
 struct lockmon_record {

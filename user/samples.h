@@ -16,6 +16,8 @@ struct lmr_sample {
 struct lmr_samples {
 	struct lmr_sample *v;
 	size_t n, cap;
+	/* left out by --class (lock by default): lock, event, unknown */
+	u64 out_waits[3], out_ns[3];
 };
 
 int lmr_samples(struct lmr_ctx *c, struct lmr_samples *s);

@@ -304,6 +304,8 @@ int lmr_tracedat_load(const char *path, struct lmr_state *st)
 	}
 	tracecmd_iterate_events(h, NULL, 0, dat_cb, &d);
 	lmr_analysis_finish(d.a);
+	/* its records are the lockmon events read, as a record file's */
+	st->records = st->events;
 	st->lost_events = d.missed;
 	tracecmd_close(h);
 	return 0;

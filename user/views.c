@@ -430,9 +430,9 @@ void lmr_view_report(struct lmr_ctx *c)
 	struct lmr_state *st = c->st;
 	char a[16];
 
-	fprintf(c->out, "source %s: %llu records over %s; lost events: %llu%s\n",
+	fprintf(c->out, "source %s: %llu records (%llu events) over %s; lost events: %llu%s\n",
 		st->source, (unsigned long long)st->records,
-		dur(a, st->duration_ns), (unsigned long long)st->lost_events,
+		(unsigned long long)st->events, dur(a, st->duration_ns), (unsigned long long)st->lost_events,
 		st->lost_events ? "  <== the ring buffer overflowed: figures are low" : "");
 	if (st->bad_sequences)
 		fprintf(c->out, "impossible event orders: %llu\n",

@@ -109,6 +109,7 @@ FIXTURE_TEARDOWN(report)
 /* 4 waiters x 5 rounds behind a 100 ms holder, futex lock: exact counts */
 TEST_F_TIMEOUT(report, record_matches_workload, 120)
 {
+	unsigned long long recorded, events;
 	const char *o, *line;
 	struct truth t;
 	char *json;
@@ -117,12 +118,23 @@ TEST_F_TIMEOUT(report, record_matches_workload, 120)
 			 tree("user/lockmon-report"), self->file,
 			 tree("user/demo/contend")));
 	ASSERT_EQ(0, read_truth("/tmp/lmr_truth", &t));
+	/* what record says it wrote is what report reads */
+	json = lm_read(ERR);
+	ASSERT_NE(NULL, json);
+	recorded = num_after(json, "recorded ");
+	events = num_after(json, " records (");
+	EXPECT_NE(NULL, strstr(json, "; lost events: 0")) TH_LOG("%s", json);
+	free(json);
 	ASSERT_EQ(0, run("%s report %s --json", tree("user/lockmon-report"),
 			 self->file));
 	json = lm_read(OUT);
 	ASSERT_NE(NULL, json);
 	ASSERT_NE(NULL, strstr(json, "{\"schema\":\"lockmon-report/1\""));
 	EXPECT_EQ(0, num_after(json, "\"lost_events\":"));
+	EXPECT_EQ(recorded, num_after(json, "\"records\":"));
+	EXPECT_EQ(events, num_after(json, "\"events\":"));
+	/* 4 x 5 waits: a begin and an end each at least */
+	EXPECT_LE(2 * t.waits, events);
 	o = lock_obj(json, t.lock);
 	if (o)
 		TH_LOG("workload: %llu waits, %llu ns; report: %llu waits, %llu ns",
@@ -176,6 +188,17 @@ static unsigned long long wait_ends(const char *text, unsigned long long uaddr)
 	return n;
 }
 
+/* The lockmon event lines of trace-cmd report text. */
+static unsigned long long lockmon_events(const char *text)
+{
+	unsigned long long n = 0;
+	const char *p;
+
+	for (p = text; p && (p = strstr(p, ": lockmon_")); p++)
+		n++;
+	return n;
+}
+
 /*
  * A trace-cmd capture holds the events, and the reporter reads it. The
  * capture is start, workload, stop, extract: `trace-cmd record -- CMD`
@@ -185,6 +208,7 @@ static unsigned long long wait_ends(const char *text, unsigned long long uaddr)
  */
 TEST_F_TIMEOUT(report, trace_cmd_sees_events, 120)
 {
+	unsigned long long events;
 	struct truth t;
 	const char *o;
 	char *text;
@@ -205,11 +229,16 @@ TEST_F_TIMEOUT(report, trace_cmd_sees_events, 120)
 	EXPECT_EQ(t.waits, wait_ends(text, t.lock))
 		TH_LOG("trace-cmd report: %llu wait_end events on 0x%llx, the workload counted %llu",
 		       wait_ends(text, t.lock), t.lock, t.waits);
+	events = lockmon_events(text);
 	free(text);
 	ASSERT_EQ(0, run("%s report /tmp/lmr.dat --json", tree("user/lockmon-report")));
 	text = lm_read(OUT);
 	ASSERT_NE(NULL, text);
 	EXPECT_NE(NULL, strstr(text, "\"source\":\"trace.dat\""));
+	/* its records are the lockmon events trace-cmd reads in it */
+	EXPECT_LE(4 * t.waits, events);
+	EXPECT_EQ(events, num_after(text, "\"records\":"));
+	EXPECT_EQ(events, num_after(text, "\"events\":"));
 	o = lock_obj(text, t.lock);
 	ASSERT_NE(NULL, o) TH_LOG("%s", text);
 	EXPECT_EQ(t.waits, num_after(o, "\"waits\":"))
@@ -304,26 +333,27 @@ static void expect_error(struct __test_metadata *_metadata, const char *line)
 TEST_F(report, corrupt_files_fail)
 {
 	struct lockmon_file_header h = { .format_major = LMR_FORMAT_MAJOR + 1 };
-	char path[128], want[256], buf[100];
+	char path[128], want[256], buf[80];
 	FILE *f;
 	int fd;
 
 	ASSERT_EQ(0, run("%s record -o %s -- %s -w 2 -r 1 -H 20 -o /dev/null",
 			 tree("user/lockmon-report"), self->file,
 			 tree("user/demo/contend")));
-	/* cut inside a record */
+	/* cut inside the first block's header */
 	snprintf(path, sizeof(path), "%s.cut", self->file);
 	fd = open(self->file, O_RDONLY);
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(100, read(fd, buf, sizeof(buf)));
+	ASSERT_EQ(80, read(fd, buf, sizeof(buf)));
 	close(fd);
 	f = fopen(path, "w");
 	ASSERT_NE(NULL, f);
 	ASSERT_EQ(1, fwrite(buf, sizeof(buf), 1, f));
 	fclose(f);
 	snprintf(want, sizeof(want),
-		 "lockmon-report: %s: truncated: the last record has %zu of %zu bytes\n",
-		 path, 100 - sizeof(h), sizeof(struct lockmon_record));
+		 "lockmon-report: %s: damaged at offset %zu: truncated: the block header has %zu of %zu bytes (--force reads what is intact)\n",
+		 path, sizeof(h), 80 - sizeof(h),
+		 sizeof(struct lockmon_block_header));
 	EXPECT_EQ(1, run("%s report %s", tree("user/lockmon-report"), path));
 	expect_error(_metadata, want);
 	/* another ABI */
@@ -334,8 +364,9 @@ TEST_F(report, corrupt_files_fail)
 	fwrite(&h, sizeof(h), 1, f);
 	fclose(f);
 	snprintf(want, sizeof(want),
-		 "lockmon-report: %s: recorded in format %u.0, this reporter reads format %u.x\n",
-		 path, LMR_FORMAT_MAJOR + 1, LMR_FORMAT_MAJOR);
+		 "lockmon-report: %s: recorded in format %u.0, this reporter reads formats %u.x and %u.x\n",
+		 path, LMR_FORMAT_MAJOR + 1, LMR_FORMAT_MAJOR_OLD,
+		 LMR_FORMAT_MAJOR);
 	EXPECT_EQ(1, run("%s report %s", tree("user/lockmon-report"), path));
 	expect_error(_metadata, want);
 	/* not a record file at all */
@@ -654,6 +685,159 @@ TEST_F_TIMEOUT(report, live_views_show_deadlock, 60)
 	if (!access("/usr/bin/dot", X_OK))
 		EXPECT_EQ(0, run("dot -Tsvg < " OUT));
 	lm_kill(pid);
+}
+
+/* The first cycle finding of the module's deadlocks file: its two tids. */
+static pid_t cycle_tids(pid_t tid[2])
+{
+	static struct lm_finding_rec f[16];
+	int n = lm_findings(f, 16), i;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(f[i].kind, "cycle") || f[i].nr != 2)
+			continue;
+		tid[0] = f[i].tid[0];
+		tid[1] = f[i].tid[1];
+		return f[i].tgid[0];
+	}
+	return 0;
+}
+
+/*
+ * Whether the module has the stacks of both tasks of its first cycle
+ * finding: it takes a waiter's stack when the cycle is found or at a later
+ * scan, and tells the trace then (lockmon_wait_stack).
+ */
+static bool cycle_stacks_known(void)
+{
+	struct lmr_state st = { 0 };
+	char *buf = lm_read_lm("deadlocks");
+	bool known = false;
+	size_t i;
+
+	if (buf && !lmr_parse_deadlocks(buf, &st)) {
+		for (i = 0; i < st.nr_findings; i++) {
+			const struct lmr_finding *f = &st.findings[i];
+
+			if (strcmp(f->kind, "cycle") || f->nr != 2)
+				continue;
+			known = f->t[0].stack_id && f->t[1].stack_id;
+			break;
+		}
+	}
+	lmr_state_free(&st);
+	free(buf);
+	return known;
+}
+
+/*
+ * The report of a recording holds the ABBA cycle of process @pid with
+ * threads @tid, their locks by name and the stacks of their waits, in text
+ * and in JSON (the cycle's object, up to the next finding).
+ */
+static void expect_recorded_cycle(struct __test_metadata *_metadata,
+				  const char *file, pid_t pid,
+				  const pid_t tid[2])
+{
+	char want[160], *text, *cycle, *end;
+	int k;
+
+	ASSERT_EQ(0, run("%s report %s", tree("user/lockmon-report"), file));
+	text = lm_read(OUT);
+	ASSERT_NE(NULL, text);
+	cycle = strstr(text, "deadlock cycle, 2 tasks");
+	ASSERT_NE(NULL, cycle) TH_LOG("%s", text);
+	end = strstr(cycle, "*** DEADLOCK ***");
+	ASSERT_NE(NULL, end) TH_LOG("%s", text);
+	*end = 0;
+	for (k = 0; k < 2; k++) {
+		snprintf(want, sizeof(want), " abba/%d (pid %d) waits on ",
+			 tid[k], pid);
+		EXPECT_NE(NULL, strstr(cycle, want)) TH_LOG("%s", cycle);
+		snprintf(want, sizeof(want), " held by %d [glibc-owner]\n",
+			 tid[1 - k]);
+		EXPECT_NE(NULL, strstr(cycle, want)) TH_LOG("%s", cycle);
+	}
+	EXPECT_NE(NULL, strstr(cycle, "waits on accounts_lock held by"));
+	EXPECT_NE(NULL, strstr(cycle, "waits on audit_lock held by"));
+	/* the stacks of the finding's tasks, symbolized from the recording */
+	EXPECT_NE(NULL, strstr(cycle, "transfer+")) TH_LOG("%s", cycle);
+	EXPECT_NE(NULL, strstr(cycle, "audit+"));
+	EXPECT_EQ(NULL, strstr(cycle, "(no stack captured)"));
+	free(text);
+	ASSERT_EQ(0, run("%s report %s --json", tree("user/lockmon-report"),
+			 file));
+	text = lm_read(OUT);
+	ASSERT_NE(NULL, text);
+	cycle = strstr(text, "\"kind\":\"cycle\"");
+	ASSERT_NE(NULL, cycle) TH_LOG("%s", text);
+	end = strstr(cycle + 1, "\"kind\":");
+	if (end)
+		*end = 0;
+	EXPECT_EQ(NULL, strstr(cycle, "\"stack\":null")) TH_LOG("%s", cycle);
+	EXPECT_NE(NULL, strstr(cycle, "\"stack\":[{"));
+	free(text);
+}
+
+/*
+ * A deadlock older than the recording: record -p starts with the snapshot
+ * of the module's state, so the report of a second's recording, in which
+ * the deadlocked threads do nothing, names the cycle, both threads (those
+ * the module's deadlocks file names), their locks and their stacks.
+ */
+TEST_F_TIMEOUT(report, record_snapshot_has_deadlock, 60)
+{
+	pid_t pid, tid[2] = { 0, 0 };
+	char *text;
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		execl(tree("user/demo/abba"), "abba", NULL);
+		_exit(127);
+	}
+	ASSERT_TRUE(lm_wait_until(lm_count_findings("cycle", pid) > 0, 10000));
+	ASSERT_EQ(pid, cycle_tids(tid));
+	ASSERT_EQ(0, run("%s record -o %s -p %d --duration 1",
+			 tree("user/lockmon-report"), self->file, pid));
+	text = lm_read(ERR);
+	ASSERT_NE(NULL, text);
+	/* 3 blocked tasks (main joins) and the cycle's 2 finding records */
+	EXPECT_LE(5, num_after(text, " events, ")) TH_LOG("%s", text);
+	free(text);
+	expect_recorded_cycle(_metadata, self->file, pid, tid);
+	lm_kill(pid);
+}
+
+/*
+ * The same deadlock forming while it is recorded: the finding comes as an
+ * event, which has no stack, and its tasks get those of their waits, from
+ * their begin or the lockmon_wait_stack event that came later. The
+ * recording of abba ends with SIGINT once the module has the cycle and
+ * both its stacks.
+ */
+TEST_F_TIMEOUT(report, recorded_cycle_has_stacks, 60)
+{
+	pid_t rec, pid, tid[2] = { 0, 0 };
+	char cmd[512];
+	int st;
+
+	rec = fork();
+	ASSERT_LE(0, rec);
+	if (!rec) {
+		snprintf(cmd, sizeof(cmd), "%s", tree("user/lockmon-report"));
+		execl(cmd, cmd, "record", "-o", self->file, "--",
+		      tree("user/demo/abba"), NULL);
+		_exit(127);
+	}
+	EXPECT_TRUE(lm_wait_until((pid = cycle_tids(tid)) > 0, 20000));
+	/* the recording ends once the module has told both stacks */
+	EXPECT_TRUE(lm_wait_until(cycle_stacks_known(), 20000));
+	kill(rec, SIGINT);
+	ASSERT_EQ(rec, waitpid(rec, &st, 0));
+	ASSERT_NE(0, pid);
+	EXPECT_TRUE(WIFEXITED(st));
+	expect_recorded_cycle(_metadata, self->file, pid, tid);
 }
 
 TEST_HARNESS_MAIN

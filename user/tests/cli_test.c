@@ -524,6 +524,19 @@ static void good_lines(void)
 	parse(&p, "report run.lmr -k avg --json -t 12");
 	CHECK(p.ret == LMR_CLI_RUN && !strcmp(p.cli.file, "run.lmr"));
 	CHECK(p.o.json && p.o.tid == 12 && !strcmp(p.o.sort_key->name, "avg"));
+	CHECK(!p.o.force && p.o.klass == LMR_CLASS_DEFAULT);
+	parsed_free(&p);
+	parse(&p, "report run.lmr --force --class event --folded");
+	CHECK(p.ret == LMR_CLI_RUN && p.o.force && p.o.folded);
+	CHECK(p.o.klass == LMR_CLASS_EVENT);
+	parsed_free(&p);
+	parse(&p, "tasks --class=lock");
+	CHECK(p.ret == LMR_CLI_RUN && p.o.klass == LMR_CLASS_LOCK);
+	/* the class of a task's futex is in the locks file */
+	CHECK(p.cli.files == (LMR_F_TASKS | LMR_F_STACKS | LMR_F_LOCKS));
+	parsed_free(&p);
+	parse(&p, "top --class all --pprof p.pb.gz");
+	CHECK(p.ret == LMR_CLI_RUN && p.o.klass == LMR_CLASS_ALL);
 	parsed_free(&p);
 	parse(&p, "record -o run.lmr -p 5 -- ./server --threads 8");
 	CHECK(p.ret == LMR_CLI_RUN && !strcmp(p.o.output, "run.lmr"));
@@ -596,6 +609,10 @@ static void bad_lines(void)
 		{ "locks --ptrace-holders", "locks does not take --ptrace-holders (top does; " },
 		{ "top --bogus", "unknown option '--bogus' (see lockmon-report top --help)" },
 		{ "top -Z", "unknown option '-Z' (see lockmon-report top --help)" },
+		{ "locks --class mutex", "--class: lock, event or all: 'mutex'" },
+		{ "report x.lmr --class", "--class needs an argument (see lockmon-report report --help)" },
+		{ "stats --class lock", "stats does not take --class (top, locks, tasks, graph, deadlocks, report do; " },
+		{ "locks --force", "locks does not take --force (report does; " },
 	};
 	struct parsed p;
 	size_t i, k;
@@ -727,7 +744,7 @@ static void tid_filter_recorded(void)
 	char ids[64];
 
 	write_recording();
-	CHECK(lmr_record_load(TMP_REC, &st) == 0);
+	CHECK(lmr_record_load(TMP_REC, 0, &st) == 0);
 	lmr_filter(&st, &o);
 	CHECK(!strcmp(task_ids(&st, ids, sizeof(ids)), "203"));
 	CHECK(st.nr_locks == 1 && st.locks[0].id == 1 && st.locks[0].waits == 2);
@@ -735,7 +752,7 @@ static void tid_filter_recorded(void)
 	lmr_state_free(&st);
 	/* the default order is by total wait; -k waits puts futex 1 first */
 	o.tid = 0;
-	CHECK(lmr_record_load(TMP_REC, &st) == 0);
+	CHECK(lmr_record_load(TMP_REC, 0, &st) == 0);
 	CHECK(st.nr_locks == 2 && st.locks[0].id == 2);
 	CHECK(lmr_parse_sort_key("waits", &o.sort_key) == 0);
 	lmr_filter(&st, &o);

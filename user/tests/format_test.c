@@ -5,6 +5,7 @@
  * by a small decoder written here from the wire format.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -41,6 +42,14 @@ static void recorded_state(struct lmr_state *st)
 	st->stacks[1] = (struct lmr_stack){ .id = 2, .tgid = 10, .nr = 1,
 					    .ip = { 0x44 } };
 	st->nr_stacks = 2;
+	/* both futexes are locks: --folded and --pprof keep them */
+	st->locks = calloc(4, sizeof(*st->locks));
+	for (i = 0; i < 2; i++) {
+		st->locks[i].id = i + 1;
+		st->locks[i].tgid = 10;
+		strcpy(st->locks[i].klass, "lock");
+	}
+	st->nr_locks = 2;
 }
 
 static struct lockmon_record ev(__u16 type, __u64 ts, __u32 tid, __u32 tgid,
@@ -594,6 +603,112 @@ static void folded_weights(void)
 	lmr_state_free(&st);
 }
 
+/* What stderr gets while @fn runs. */
+static char *stderr_of(void (*fn)(struct lmr_ctx *), struct lmr_ctx *c,
+		       char **out)
+{
+	const char *path = "/tmp/lmr_format_test.err";
+	int saved, fd;
+
+	fflush(stderr);
+	saved = dup(STDERR_FILENO);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	CHECK(saved >= 0 && fd >= 0);
+	dup2(fd, STDERR_FILENO);
+	*out = capture(fn, c);
+	lmr_class_note_flush();		/* main() does so once it has written */
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	close(fd);
+	return lmr_read_file(path, NULL, 4096);
+}
+
+/* futex 3, an event (a condvar), and futex 4, not classified yet */
+static void idle_waits(struct lmr_state *st)
+{
+	static const char *const klass[] = { "event", "unknown" };
+	size_t i;
+
+	recorded_state(st);
+	st->waits = realloc(st->waits, 6 * sizeof(*st->waits));
+	for (i = 0; i < 2; i++) {
+		struct lmr_wait *w = &st->waits[4 + i];
+
+		*w = st->waits[0];
+		w->futex_id = 3 + i;
+		w->uaddr = 0x7003 + i;
+		w->wait_ns = w->weight_ns = 2000000000ull * (i + 1);
+		st->locks[2 + i] = st->locks[0];
+		st->locks[2 + i].id = 3 + i;
+		strcpy(st->locks[2 + i].klass, klass[i]);
+	}
+	st->nr_waits = 6;
+	st->nr_locks = 4;
+}
+
+static int lines(const char *s)
+{
+	int n = 0;
+
+	for (; s && *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+/*
+ * --class: --folded keeps lock contention by default and says on stderr
+ * what it left out; event and all choose; the tables filter the same way.
+ */
+static void class_filter(void)
+{
+	struct lmr_opts o = { 0 };
+	struct lmr_state st;
+	struct lmr_ctx c = { .st = &st, .o = &o };
+	char *out, *err;
+
+	idle_waits(&st);
+	err = stderr_of(lmr_folded, &c, &out);
+	CHECK(lines(out) == 3 && !strstr(out, "0x7003") && !strstr(out, "0x7004"));
+	CHECK(err && !strcmp(err, "lockmon-report: --class lock: left out 1 waits (2s) on event futexes, 1 waits (4s) on unknown futexes (--class all keeps them)\n"));
+	free(out);
+	free(err);
+	/* said once a run */
+	err = stderr_of(lmr_folded, &c, &out);
+	CHECK(err && !*err && lines(out) == 3);
+	free(out);
+	free(err);
+	o.klass = LMR_CLASS_EVENT;
+	c.class_said = false;
+	err = stderr_of(lmr_folded, &c, &out);
+	CHECK(out && !strcmp(out, "app_x;0x33;0x22;0x11;[lock]_0x7003 2000000000\n"));
+	CHECK(err && strstr(err, "--class event: left out 4 waits") &&
+	      !strstr(err, "keeps them"));
+	free(out);
+	free(err);
+	o.klass = LMR_CLASS_ALL;
+	err = stderr_of(lmr_folded, &c, &out);
+	CHECK(lines(out) == 5 && err && !*err);
+	free(out);
+	free(err);
+	/* the views: lmr_filter drops the other classes' locks and waits */
+	o.klass = LMR_CLASS_EVENT;
+	lmr_filter(&st, &o);
+	CHECK(st.nr_locks == 1 && st.locks[0].id == 3);
+	CHECK(st.nr_waits == 1 && st.waits[0].futex_id == 3);
+	lmr_state_free(&st);
+	idle_waits(&st);
+	o.klass = LMR_CLASS_LOCK;
+	lmr_filter(&st, &o);
+	CHECK(st.nr_locks == 2 && st.nr_waits == 4);
+	lmr_state_free(&st);
+	idle_waits(&st);
+	o.klass = LMR_CLASS_DEFAULT;
+	lmr_filter(&st, &o);
+	CHECK(st.nr_locks == 4 && st.nr_waits == 6);
+	lmr_state_free(&st);
+}
+
 static void dot_graph(void)
 {
 	struct lmr_opts o = { 0 };
@@ -944,6 +1059,7 @@ int main(void)
 	RUN(json_columns);
 	RUN(folded_lines);
 	RUN(folded_weights);
+	RUN(class_filter);
 	RUN(dot_graph);
 	RUN(varints);
 	RUN(pprof_roundtrip);
