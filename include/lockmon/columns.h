@@ -81,7 +81,29 @@
 	C("owner_how", word, 0,						\
 	  lm_owner_how_name(r->waiters ? r->owner_how : 0), owner_how,	\
 	  "owner_how")							\
-	C("hist", hist, 0, r->hist, hist, NULL)
+	C("hist", hist, 0, r->hist, hist, NULL)				\
+	C("hold_running_ns", u64, 4,					\
+	  r->hold_ns[LOCKMON_HOLDER_RUNNING], hold_running_ns,		\
+	  "holder_running_ns")						\
+	C("hold_preempted_ns", u64, 4,					\
+	  r->hold_ns[LOCKMON_HOLDER_PREEMPTED], hold_preempted_ns,	\
+	  "holder_preempted_ns")					\
+	C("hold_futex_ns", u64, 4, r->hold_ns[LOCKMON_HOLDER_FUTEX],	\
+	  hold_futex_ns, "holder_futex_ns")				\
+	C("hold_sleeping_ns", u64, 4,					\
+	  r->hold_ns[LOCKMON_HOLDER_SLEEPING], hold_sleeping_ns,	\
+	  "holder_sleeping_ns")						\
+	C("hold_stopped_ns", u64, 4,					\
+	  r->hold_ns[LOCKMON_HOLDER_STOPPED], hold_stopped_ns,		\
+	  "holder_stopped_ns")						\
+	C("hold_exited_ns", u64, 4,					\
+	  r->hold_ns[LOCKMON_HOLDER_EXITED], hold_exited_ns,		\
+	  "holder_exited_ns")						\
+	C("hold_unknown_ns", u64, 4,					\
+	  r->hold_ns[LOCKMON_HOLDER_UNKNOWN], hold_unknown_ns,		\
+	  "holder_unknown_ns")						\
+	C("hold_syscall", pid, 4, (pid_t)r->hold_sys - 1, hold_syscall,	\
+	  "holder_syscall")
 
 /* tasks: one row per task blocked in a futex wait (struct lm_task) */
 #define LOCKMON_TASKS_COLUMNS(C)					\

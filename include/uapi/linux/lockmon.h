@@ -17,7 +17,7 @@
  * changes meaning; the minor version when something is added.
  */
 #define LOCKMON_ABI_MAJOR	1
-#define LOCKMON_ABI_MINOR	3
+#define LOCKMON_ABI_MINOR	4
 
 /* How a futex is used, as lockmon has observed it. */
 enum lockmon_class {
@@ -42,6 +42,21 @@ enum lockmon_wait_result {
 	LOCKMON_WAIT_SIGNAL	= 3,
 	LOCKMON_WAIT_DEADLK	= 4,	/* PI lock refused with EDEADLK */
 	LOCKMON_WAIT_ERROR	= 5,
+};
+
+/*
+ * What the owner of a lock was doing while a task waited for it: the
+ * locks file splits each futex's wait time into these (hold_*_ns).
+ */
+enum lockmon_holder_state {
+	LOCKMON_HOLDER_UNKNOWN		= 0,	/* no owner known, or not sampled */
+	LOCKMON_HOLDER_RUNNING		= 1,	/* on a CPU */
+	LOCKMON_HOLDER_PREEMPTED	= 2,	/* runnable, waiting for a CPU */
+	LOCKMON_HOLDER_FUTEX		= 3,	/* blocked in a futex wait itself */
+	LOCKMON_HOLDER_SLEEPING		= 4,	/* asleep in the kernel otherwise */
+	LOCKMON_HOLDER_STOPPED		= 5,	/* stopped or traced */
+	LOCKMON_HOLDER_EXITED		= 6,	/* no longer alive */
+	LOCKMON_HOLDER_NR		= 7,
 };
 
 /* Kinds of finding in the deadlocks file and the lockmon_finding event. */
