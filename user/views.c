@@ -98,6 +98,7 @@ static void locks_table(struct lmr_ctx *c, size_t max)
 void lmr_view_locks(struct lmr_ctx *c)
 {
 	locks_table(c, (size_t)-1);
+	lmr_holder_lines(c, (size_t)-1);
 }
 
 void lmr_view_tasks(struct lmr_ctx *c)
@@ -352,6 +353,7 @@ void lmr_view_top(struct lmr_ctx *c, const struct lmr_state *prev)
 		lmr_table_row(c, f, &st->locks[i], prev);
 	if (!st->nr_locks)
 		fprintf(c->out, "(no contended futex seen yet)\n");
+	lmr_holder_lines(c, limit);
 	for (i = 0, shown = 0; i < st->nr_locks && shown < TOP_STACK_LOCKS; i++) {
 		const struct lmr_lock *l = &st->locks[i];
 
