@@ -136,7 +136,7 @@ const char *lmr_holder_verdict(const struct lmr_lock *l, char *buf,
 	if (!total)
 		return NULL;
 	if (known * 2 < total) {
-		snprintf(buf, len, "holder unknown %u %%: lockmon does not know this lock's owner",
+		snprintf(buf, len, "holder unknown %u %%: no owner known, or waits shorter than a scan",
 			 pct(l->hold_unknown_ns, total));
 	} else if (l->hold_exited_ns * 2 >= known) {
 		snprintf(buf, len, "holder exited holding it: see the orphan finding");
@@ -166,8 +166,8 @@ const char *lmr_holder_verdict(const struct lmr_lock *l, char *buf,
 }
 
 /*
- * The split and verdict of the first @max locks with one, one paragraph
- * each, under a heading; nothing when no lock has a split.
+ * The split and verdict of the first @max locks with one, but event
+ * futexes, one paragraph each, under a heading; nothing when none has.
  */
 void lmr_holder_lines(struct lmr_ctx *c, size_t max)
 {
@@ -177,7 +177,9 @@ void lmr_holder_lines(struct lmr_ctx *c, size_t max)
 	for (i = 0; i < c->st->nr_locks && shown < max; i++) {
 		const struct lmr_lock *l = &c->st->locks[i];
 
-		if (!lmr_holder_text(l, text, sizeof(text)))
+		/* an event futex has no holder: its split is all unknown */
+		if (!strcmp(l->klass, "event") ||
+		    !lmr_holder_text(l, text, sizeof(text)))
 			continue;
 		if (!shown++)
 			fprintf(c->out, "\nWhile tasks waited, the holder was:\n");

@@ -124,6 +124,44 @@ static void check(struct __test_metadata *_metadata, const char *what,
 	EXPECT_LE(fabs(got - truth), TOLERANCE * wait);
 }
 
+/*
+ * lockmon-report locks, for this process: the holder paragraph of the
+ * mutex, with the verdict its case calls for; for a preempted holder, its
+ * share within 10 points of the truth's.
+ */
+static void report(struct __test_metadata *_metadata, enum how how,
+		   double delay_pct)
+{
+	static const char *const verdict[] = {
+		[SPIN] = "=> mostly holder on CPU: shorten the critical section\n",
+		[READ] = "=> holder sleeps in read(): move I/O out of the lock\n",
+		[PREEMPTED] = "=> holder preempted ",
+	};
+	char path[PATH_MAX], cmd[PATH_MAX + 64], *out, *v;
+	unsigned int n = 0;
+	int st;
+
+	snprintf(cmd, sizeof(cmd), "%s locks -p %d >/tmp/lm_holder.out 2>&1",
+		 lm_beside_exe(path, sizeof(path), "../../user/lockmon-report"),
+		 getpid());
+	st = system(cmd);
+	out = lm_read("/tmp/lm_holder.out");
+	ASSERT_NE(NULL, out);
+	ksft_print_msg("lockmon-report locks:\n%s", out);
+	EXPECT_EQ(0, st);
+	EXPECT_NE(NULL, strstr(out, "\nWhile tasks waited, the holder was:\n"));
+	v = strstr(out, verdict[how]);
+	EXPECT_NE(NULL, v);
+	if (v && how == PREEMPTED) {
+		EXPECT_EQ(1, sscanf(v + strlen(verdict[how]), "%u %%: check CPU contention", &n));
+		EXPECT_NE(NULL, strstr(v, "%: check CPU contention\n"));
+		EXPECT_LE(fabs(n - delay_pct), 10.0);
+	}
+	/* one paragraph: the mutex's; the join futexes are events */
+	EXPECT_EQ(NULL, strstr(out, "holder unknown"));
+	free(out);
+}
+
 static void run_hold(struct __test_metadata *_metadata, enum how how)
 {
 	static struct hold h;
@@ -214,6 +252,7 @@ static void run_hold(struct __test_metadata *_metadata, enum how how)
 		EXPECT_GE(h.delay_ns, h.hold_ns * 3 / 10);
 	}
 	lm_table_free(t);
+	report(_metadata, how, 100.0 * h.delay_ns / h.hold_ns);
 	close(h.pipe[0]);
 	close(h.pipe[1]);
 }
