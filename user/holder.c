@@ -146,10 +146,18 @@ const char *lmr_holder_verdict(const struct lmr_lock *l, char *buf,
 	} else if (l->hold_running_ns * 2 >= known) {
 		snprintf(buf, len, "mostly holder on CPU: shorten the critical section");
 	} else if (l->hold_sleeping_ns * 2 >= known) {
-		if (l->hold_syscall >= 0)
+		const char *name = l->hold_syscall >= 0 ?
+			lmr_syscall_name(l->hold_syscall, sys, sizeof(sys)) :
+			NULL;
+
+		if (name && (!strcmp(name, "nanosleep()") ||
+			     !strcmp(name, "clock_nanosleep()") ||
+			     !strcmp(name, "pause()")))
+			snprintf(buf, len, "holder sleeps in %s: do not sleep holding the lock",
+				 name);
+		else if (name)
 			snprintf(buf, len, "holder sleeps in %s: move I/O out of the lock",
-				 lmr_syscall_name(l->hold_syscall, sys,
-						  sizeof(sys)));
+				 name);
 		else
 			snprintf(buf, len, "holder sleeps in the kernel: move blocking calls out of the lock");
 	} else if (l->hold_futex_ns * 2 >= known) {

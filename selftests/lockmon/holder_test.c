@@ -4,9 +4,10 @@
  * wait by what the mutex's owner does (locks: hold_*_ns). Three holders
  * with a known behaviour hold the mutex while one thread waits for it:
  * one spins on its CPU, one sleeps in read() on a pipe, one spins on a CPU
- * it shares with a spinning hog. Each holder measures its own truth from
+ * it shares with a spinning hog, one waits for a second mutex. Each holder measures its own truth from
  * /proc/self/task/TID/schedstat (run time and run-queue delay) over the
- * hold; the module's running, preempted and sleeping shares of the wait
+ * hold; the module's running, preempted and off-CPU (sleeping, or on a
+ * futex for the last) shares of the wait
  * must each be within 10 % of the wait time of that truth, and the split
  * must add up to the wait's total.
  */
@@ -19,11 +20,11 @@
 #define HOLD_SCANS	12	/* scans the hold lasts: ~1.3 s at scan_ms 100 */
 #define TOLERANCE	0.10
 
-enum how { SPIN, READ, PREEMPTED };
+enum how { SPIN, READ, PREEMPTED, CHAIN };
 
 struct hold {
 	enum how how;
-	pthread_mutex_t m;
+	pthread_mutex_t m, m2;	/* m2: the lock a CHAIN holder waits on */
 	int pipe[2];
 	atomic_int locked, release, hog_stop;
 	pid_t holder_tid, waiter_tid;
@@ -76,6 +77,9 @@ static void *holder(void *arg)
 	atomic_store(&h->locked, 1);
 	if (h->how == READ) {
 		if (read(h->pipe[0], &c, 1) != 1)
+			h->err = 1;
+	} else if (h->how == CHAIN) {
+		if (pthread_mutex_lock(&h->m2) || pthread_mutex_unlock(&h->m2))
 			h->err = 1;
 	} else {
 		while (!atomic_load_explicit(&h->release, memory_order_relaxed))
@@ -136,6 +140,7 @@ static void report(struct __test_metadata *_metadata, enum how how,
 		[SPIN] = "=> mostly holder on CPU: shorten the critical section\n",
 		[READ] = "=> holder sleeps in read(): move I/O out of the lock\n",
 		[PREEMPTED] = "=> holder preempted ",
+		[CHAIN] = "=> holder waits on another lock: ",
 	};
 	char path[PATH_MAX], cmd[PATH_MAX + 64], *out, *v;
 	unsigned int n = 0;
@@ -157,7 +162,7 @@ static void report(struct __test_metadata *_metadata, enum how how,
 		EXPECT_NE(NULL, strstr(v, "%: check CPU contention\n"));
 		EXPECT_LE(fabs(n - delay_pct), 10.0);
 	}
-	/* one paragraph: the mutex's; the join futexes are events */
+	/* no paragraph for the join futexes: they are events */
 	EXPECT_EQ(NULL, strstr(out, "holder unknown"));
 	free(out);
 }
@@ -176,6 +181,9 @@ static void run_hold(struct __test_metadata *_metadata, enum how how)
 	memset(&h, 0, sizeof(h));
 	h.how = how;
 	pthread_mutex_init(&h.m, NULL);
+	pthread_mutex_init(&h.m2, NULL);
+	if (how == CHAIN)
+		ASSERT_EQ(0, pthread_mutex_lock(&h.m2));
 	ASSERT_EQ(0, pipe(h.pipe));
 	ASSERT_EQ(0, pin(0));
 	ASSERT_EQ(0, lm_fresh());
@@ -193,6 +201,8 @@ static void run_hold(struct __test_metadata *_metadata, enum how how)
 	atomic_store(&h.release, 1);
 	if (how == READ)
 		ASSERT_EQ(1, write(h.pipe[1], "x", 1));
+	if (how == CHAIN)
+		ASSERT_EQ(0, pthread_mutex_unlock(&h.m2));
 	pthread_join(th, NULL);
 	pthread_join(tw, NULL);
 	atomic_store(&h.hog_stop, 1);
@@ -222,7 +232,7 @@ static void run_hold(struct __test_metadata *_metadata, enum how how)
 	/* the whole of the wait is split, and all of it to a live holder */
 	sum = run + pre + fut + slp + stop + ex + unk;
 	EXPECT_EQ(total, sum);
-	EXPECT_EQ(0, stop + ex + unk + fut);
+	EXPECT_EQ(0, stop + ex + unk + (how == CHAIN ? slp : fut));
 	/* the waiter's own measure of its wait frames lockmon's */
 	EXPECT_LE(total, h.wait_ns);
 	EXPECT_GE(total + 50000000ULL, h.wait_ns);
@@ -236,8 +246,9 @@ static void run_hold(struct __test_metadata *_metadata, enum how how)
 	      wait * h.run_ns / h.hold_ns, wait);
 	check(_metadata, "holder preempted", pre,
 	      wait * h.delay_ns / h.hold_ns, wait);
-	check(_metadata, "holder sleeping", slp,
-	      wait * off_ns / h.hold_ns, wait);
+	/* off the CPU: in a futex wait lockmon tracks, or asleep otherwise */
+	check(_metadata, how == CHAIN ? "holder on a futex" : "holder sleeping",
+	      how == CHAIN ? fut : slp, wait * off_ns / h.hold_ns, wait);
 	if (how == READ) {
 		EXPECT_EQ(SYS_read, (long)lm_ucell(t, r, "hold_syscall"));
 	} else {
@@ -246,7 +257,7 @@ static void run_hold(struct __test_metadata *_metadata, enum how how)
 	/* and each holder did what its case says it did */
 	if (how == SPIN) {
 		EXPECT_GE(h.run_ns, h.hold_ns * 8 / 10);
-	} else if (how == READ) {
+	} else if (how == READ || how == CHAIN) {
 		EXPECT_GE(off_ns, h.hold_ns * 8 / 10.0);
 	} else {
 		EXPECT_GE(h.delay_ns, h.hold_ns * 3 / 10);
@@ -273,6 +284,12 @@ TEST(holder_sleeps_in_read)
 TEST(holder_preempted_by_hog)
 {
 	run_hold(_metadata, PREEMPTED);
+}
+
+/* (d) the holder waits for a second mutex: the wait is the holder on a futex */
+TEST(holder_waits_on_another_lock)
+{
+	run_hold(_metadata, CHAIN);
 }
 
 TEST_HARNESS_MAIN

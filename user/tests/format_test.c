@@ -830,6 +830,10 @@ static void abi_1_4_holder(void)
 		      "2s waited: holder in read() 1.9s, running 100ms"));
 	CHECK(!strcmp(lmr_holder_verdict(&st.locks[1], buf, sizeof(buf)),
 		      "holder sleeps in read(): move I/O out of the lock"));
+	st.locks[1].hold_syscall = 230;
+	CHECK(!strcmp(lmr_holder_verdict(&st.locks[1], buf, sizeof(buf)),
+		      "holder sleeps in clock_nanosleep(): do not sleep holding the lock"));
+	st.locks[1].hold_syscall = 0;
 	CHECK(!strcmp(lmr_holder_verdict(&st.locks[2], buf, sizeof(buf)),
 		      "holder preempted 40 %: check CPU contention"));
 	CHECK(!strcmp(lmr_holder_verdict(&st.locks[3], buf, sizeof(buf)),
