@@ -27,6 +27,10 @@ LOCK_FIGURE(max_ns)
 LOCK_FIGURE(handoff_avg_ns)
 LOCK_FIGURE(handoff_max_ns)
 LOCK_FIGURE(waiters)
+LOCK_FIGURE(hold_running_ns)
+LOCK_FIGURE(hold_preempted_ns)
+LOCK_FIGURE(hold_futex_ns)
+LOCK_FIGURE(hold_sleeping_ns)
 
 static u64 get_avg_ns(const struct lmr_lock *l)
 {
@@ -134,6 +138,17 @@ const struct lmr_col lmr_cols[] = {
 		"waiters woken on it"),
 	TEXT_COL("owner", "OWNER", -26, text_owner,
 		 "who holds it while it is waited on: COMM/TID (how read)"),
+	NUM_COL("holder_running", NULL, "H_RUN", NULL, LMR_COL_NS, 9,
+		get_hold_running_ns, "wait time while the holder ran"),
+	NUM_COL("holder_preempted", NULL, "H_PREEMPT", NULL, LMR_COL_NS, 9,
+		get_hold_preempted_ns,
+		"wait time while the holder waited for a CPU"),
+	NUM_COL("holder_futex", NULL, "H_FUTEX", NULL, LMR_COL_NS, 9,
+		get_hold_futex_ns,
+		"wait time while the holder waited on a futex"),
+	NUM_COL("holder_sleeping", NULL, "H_SLEEP", NULL, LMR_COL_NS, 9,
+		get_hold_sleeping_ns,
+		"wait time while the holder slept otherwise (I/O, ...)"),
 };
 
 const size_t lmr_nr_cols = sizeof(lmr_cols) / sizeof(lmr_cols[0]);

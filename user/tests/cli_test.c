@@ -144,11 +144,16 @@ static void fields_option(void)
 	/* every column of the table can be shown */
 	CHECK(lmr_parse_fields("name,futex,uaddr,pid,process,class,pi,waits,"
 			       "wait_total,wait_max,avg,handoff,handoff_max,"
-			       "waiters,again,timeouts,signals,wakes,owner",
+			       "waiters,again,timeouts,signals,wakes,owner,"
+			       "holder_running,holder_preempted,holder_futex,"
+			       "holder_sleeping",
 			       &o.fields) == 0);
 	CHECK(o.fields.nr == lmr_nr_cols);
 	out = capture(lmr_view_locks, &c);
-	CHECK(strstr(out, " HANDOFF_MAX WAITERS   AGAIN TIMEOUTS SIGNALS   WAKES  OWNER\n"));
+	CHECK(strstr(out, " HANDOFF_MAX WAITERS   AGAIN TIMEOUTS SIGNALS   WAKES OWNER      "));
+	CHECK(strstr(out, "     H_RUN H_PREEMPT   H_FUTEX   H_SLEEP\n"));
+	/* a file before ABI 1.4 has no split: zeros */
+	CHECK(strstr(out, " -                                0ns       0ns       0ns       0ns\n"));
 	free(out);
 
 	/* bad lists: one line on stderr, and the fields stay as they were */
