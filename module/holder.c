@@ -48,6 +48,15 @@ static bool lm_holder_live(unsigned int state)
 	       state <= LOCKMON_HOLDER_STOPPED;
 }
 
+static bool lm_on_cpu(const struct task_struct *p)
+{
+#ifdef CONFIG_SMP
+	return READ_ONCE(p->on_cpu);
+#else
+	return false;	/* the scan has the only CPU */
+#endif
+}
+
 /*
  * Read the state of @t's owner. Its task is found under RCU and
  * referenced; its user registers, for the syscall number, are read under
@@ -81,7 +90,7 @@ static void lm_holder_read(const struct lm_task *t, struct lm_hread *rd)
 	rd->counted = true;
 #endif
 	st = READ_ONCE(p->__state);
-	if (READ_ONCE(p->on_cpu)) {
+	if (lm_on_cpu(p)) {
 		rd->state = LOCKMON_HOLDER_RUNNING;
 	} else if (READ_ONCE(p->on_rq) || st == TASK_RUNNING) {
 		rd->state = LOCKMON_HOLDER_PREEMPTED;
