@@ -168,6 +168,18 @@ struct lm_task {
 	/* the wait's hrtimer_sleeper, to tell a timeout; never printed */
 	const struct hrtimer_sleeper *timer;
 	char comm[TASK_COMM_LEN];
+	/*
+	 * The owner's state, sampled by the scan (holder.c). Each field
+	 * belongs to this wait only when hseen >= since, so blocking resets
+	 * none of them.
+	 */
+	u64 hseen;		/* last sample */
+	u64 hmark;		/* wait time charged to the futex up to here */
+	u64 hrun, hdelay;	/* owner's run time and run delay at hseen */
+	pid_t howner;		/* whose run time and delay those are */
+	u16 hrun_f, hdelay_f;	/* last measured split, in 1/1024 */
+	u8 hstate;		/* enum lockmon_holder_state at hseen */
+	u8 hoff;		/* where off-CPU time went in that split */
 };
 
 /*
@@ -254,6 +266,8 @@ struct lm_futex {
 	u64 hand_ns, hand_max_ns, hand_count;
 	u64 bloom[4];
 	u32 hist[LM_HIST];
+	u64 hold_ns[LOCKMON_HOLDER_NR];	/* wait time by owner state */
+	u32 hold_sys;		/* syscall + 1 a sleeping owner was in; 0 none */
 };
 
 int lm_stats_init(void);
@@ -349,6 +363,11 @@ void lm_graph_scan_start(void);
 const char *lm_owner_how_name(unsigned int how);
 const char *lm_finding_kind_name(unsigned int kind);
 void lm_graph_scan_stop(void);
+
+/* ---- holder.c: what the owner does while tasks wait ------------------ */
+
+void lm_holder_sample(const struct lm_task *t, u64 now);
+void lm_holder_wait_end(struct lm_futex *f, const struct lm_task *t, u64 now);
 
 /* ---- probes ---------------------------------------------------------- */
 

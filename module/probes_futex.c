@@ -139,6 +139,8 @@ static void lm_wait_account(struct lm_task *t, u64 now, int result)
 	b = lm_futex_lock_idx(t->futex_idx, &flags, &f);
 	if (f) {
 		lm_futex_add_wait(f, now - t->since, result);
+		if (result != LOCKMON_WAIT_AGAIN)
+			lm_holder_wait_end(f, t, now);
 		if (t->woken)
 			lm_futex_add_wake(f, t->last_waker);
 		if (woken) {

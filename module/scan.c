@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The periodic scan, in process context: it reads long waits' owners
- * again, and finds orphaned locks, whole-process stalls, cycles through
- * inferred owners, and the stacks of waits that last.
+ * again, samples what every blocked task's owner is doing (holder.c), and
+ * finds orphaned locks, whole-process stalls, cycles through inferred
+ * owners, and the stacks of waits that last.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -245,6 +246,7 @@ static void lm_scan_fn(struct work_struct *work)
 			} else if (lm_scan_owner_gone(t)) {
 				lm_scan_wait(t);
 			}
+			lm_holder_sample(t, lm_now());
 			pr = lm_proc_of(t->tgid);
 			if (!pr)
 				continue;

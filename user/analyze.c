@@ -171,6 +171,7 @@ static struct lmr_lock *lock_of(struct lmr_analysis *a,
 	l->id = r->futex_id;
 	l->tgid = (pid_t)r->tgid;
 	l->uaddr = r->uaddr;
+	l->hold_syscall = -1;	/* events carry no holder state */
 	return l;
 }
 

@@ -32,6 +32,15 @@ static const char *text_flag(char *buf, size_t len, bool v)
 	return buf;
 }
 
+static const char *text_pid(char *buf, size_t len, pid_t v)
+{
+	if (v < 0)
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%d", v);
+	return buf;
+}
+
 /* C() of the locks list: the accessor of a column its view shows */
 #define VIEW_FN(name, type, since, get, field, json, view)		\
 	LMR_VIEW(FN, field, type, view)

@@ -539,6 +539,7 @@ static int lock_row(void *ctx, const struct lmr_table *t, char **tok, int n)
 		return -ENOMEM;
 	st->locks = arr;
 	memset(&arr[st->nr_locks], 0, sizeof(*arr));
+	arr[st->nr_locks].hold_syscall = -1;	/* a file before ABI 1.4 */
 	err = lmr_row_fill(t, tok, n, &arr[st->nr_locks]);
 	if (err)
 		return err;

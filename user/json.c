@@ -195,7 +195,7 @@ static void stack(struct jw *w, struct lmr_ctx *c, u32 id)
 
 static void locks(struct jw *w, struct lmr_ctx *c)
 {
-	char name[LMR_NAME_LEN];
+	char name[LMR_NAME_LEN], verdict[160];
 	size_t i;
 
 	open_(w, "locks", '[');
@@ -210,6 +210,12 @@ static void locks(struct jw *w, struct lmr_ctx *c)
 		str(w, "name", lmr_lock_name(c, l, name, sizeof(name)));
 		/* and those of the columns, as the list names them */
 		LOCKMON_LOCKS_COLUMNS(J_LOCK)
+		if (lmr_holder_verdict(l, verdict, sizeof(verdict))) {
+			str(w, "holder_verdict", verdict);
+		} else {
+			key(w, "holder_verdict");
+			fputs("null", w->f);
+		}
 		close_(w, '}');
 	}
 	close_(w, ']');

@@ -28,7 +28,7 @@ typedef uint32_t u32;
 /* ---- options ---------------------------------------------------------- */
 
 /* -F: the columns of a lock table, each with an optional header of its own */
-#define LMR_MAX_FIELDS	24
+#define LMR_MAX_FIELDS	32
 #define LMR_HEADER_LEN	24
 
 struct lmr_col;
@@ -514,6 +514,14 @@ void lmr_table_header(struct lmr_ctx *c, const struct lmr_fields *f,
 		      bool interval);
 void lmr_table_row(struct lmr_ctx *c, const struct lmr_fields *f,
 		   const struct lmr_lock *l, const struct lmr_state *prev);
+
+/* holder.c: a lock's wait split by its holder's state, in words */
+const char *lmr_syscall_name(int nr, char *buf, size_t len);
+u64 lmr_holder_total(const struct lmr_lock *l);
+const char *lmr_holder_text(const struct lmr_lock *l, char *buf, size_t len);
+const char *lmr_holder_verdict(const struct lmr_lock *l, char *buf,
+			       size_t len);
+void lmr_holder_lines(struct lmr_ctx *c, size_t max);
 
 /* JSON: one object per view, schema LMR_SCHEMA */
 void lmr_json_view(struct lmr_ctx *c, const char *view);

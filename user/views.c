@@ -115,6 +115,7 @@ static void locks_table(struct lmr_ctx *c, size_t max)
 void lmr_view_locks(struct lmr_ctx *c)
 {
 	locks_table(c, (size_t)-1);
+	lmr_holder_lines(c, (size_t)-1);
 }
 
 void lmr_view_tasks(struct lmr_ctx *c)
@@ -411,6 +412,7 @@ void lmr_view_top(struct lmr_ctx *c, const struct lmr_state *prev)
 	if (!st->nr_locks)
 		none_shown(c, st->all_locks, "lock", "locks",
 			   "no contended futex seen yet");
+	lmr_holder_lines(c, limit);
 	for (i = 0, shown = 0; i < st->nr_locks && shown < TOP_STACK_LOCKS; i++) {
 		const struct lmr_lock *l = &st->locks[i];
 

@@ -138,7 +138,45 @@
 	C("owner_how", word, 0,						\
 	  lm_owner_how_name(r->waiters ? r->owner_how : 0), owner_how,	\
 	  "owner_how", LMV_PART("owner"))				\
-	C("hist", hist, 0, r->hist, hist, NULL, LMV_NONE)
+	C("hist", hist, 0, r->hist, hist, NULL, LMV_NONE)		\
+	C("hold_running_ns", u64, 4,					\
+	  r->hold_ns[LOCKMON_HOLDER_RUNNING], hold_running_ns,		\
+	  "holder_running_ns",						\
+	  LMV_NS("holder_running", NULL, "H_RUN", NULL, 9,		\
+		 "wait time while the holder ran"))			\
+	C("hold_preempted_ns", u64, 4,					\
+	  r->hold_ns[LOCKMON_HOLDER_PREEMPTED], hold_preempted_ns,	\
+	  "holder_preempted_ns",					\
+	  LMV_NS("holder_preempted", NULL, "H_PREEMPT", NULL, 9,	\
+		 "wait time while the holder waited for a CPU"))	\
+	C("hold_futex_ns", u64, 4, r->hold_ns[LOCKMON_HOLDER_FUTEX],	\
+	  hold_futex_ns, "holder_futex_ns",				\
+	  LMV_NS("holder_futex", NULL, "H_FUTEX", NULL, 9,		\
+		 "wait time while the holder waited on a futex"))	\
+	C("hold_sleeping_ns", u64, 4,					\
+	  r->hold_ns[LOCKMON_HOLDER_SLEEPING], hold_sleeping_ns,	\
+	  "holder_sleeping_ns",						\
+	  LMV_NS("holder_sleeping", NULL, "H_SLEEP", NULL, 9,		\
+		 "wait time while the holder slept otherwise (I/O, ...)")) \
+	C("hold_stopped_ns", u64, 4,					\
+	  r->hold_ns[LOCKMON_HOLDER_STOPPED], hold_stopped_ns,		\
+	  "holder_stopped_ns",						\
+	  LMV_NS("holder_stopped", NULL, "H_STOP", NULL, 9,		\
+		 "wait time while the holder was stopped or traced"))	\
+	C("hold_exited_ns", u64, 4,					\
+	  r->hold_ns[LOCKMON_HOLDER_EXITED], hold_exited_ns,		\
+	  "holder_exited_ns",						\
+	  LMV_NS("holder_exited", NULL, "H_EXIT", NULL, 9,		\
+		 "wait time after the holder exited"))			\
+	C("hold_unknown_ns", u64, 4,					\
+	  r->hold_ns[LOCKMON_HOLDER_UNKNOWN], hold_unknown_ns,		\
+	  "holder_unknown_ns",						\
+	  LMV_NS("holder_unknown", NULL, "H_UNKN", NULL, 9,		\
+		 "wait time not sampled (waits shorter than a scan)"))	\
+	C("hold_syscall", pid, 4, (pid_t)r->hold_sys - 1, hold_syscall,	\
+	  "holder_syscall",						\
+	  LMV_TEXT("holder_syscall", "H_SYSCALL", 9,			\
+		   "the syscall a sleeping holder was in, by number"))
 
 /* tasks: one row per task blocked in a futex wait (struct lm_task) */
 #define LOCKMON_TASKS_COLUMNS(C)					\

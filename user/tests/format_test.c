@@ -353,7 +353,8 @@ static void check_lock_keys(struct lmr_ctx *c)
 		LOCKMON_LOCKS_COLUMNS(CHECK_KEY)
 		/* all of today's, and no more than the list's and these */
 		CHECK(keys >= 17);
-		CHECK(members(obj) == keys + 3);
+		CHECK(members(obj) == keys + 4);
+		CHECK(strstr(obj, "\"holder_verdict\":"));
 		snprintf(kv, sizeof(kv), "\"tgid\":%d", l->tgid);
 		CHECK(has_member(obj, kv));
 		snprintf(kv, sizeof(kv), "\"uaddr\":\"0x%llx\"",
@@ -524,7 +525,10 @@ static void recorded_owner_and_stall(void)
 	CHECK(strstr(out, "\"futex\":\"0000000000000030\""));
 	/* (not the object's end: a column added to the list comes after) */
 	CHECK(strstr(out, "\"waiters\":1,\"distinct\":1,\"owner\":24,"
-		      "\"owner_how\":\"glibc-owner\""));
+		      "\"owner_how\":\"glibc-owner\","));
+	/* a recording has no holder split: zeros, and no verdict */
+	CHECK(strstr(out, "\"holder_running_ns\":0,"));
+	CHECK(strstr(out, "\"holder_syscall\":-1,\"holder_verdict\":null}"));
 	/* a recorded task too: report_test.c finds it by {"tid":N, */
 	CHECK(strstr(out, "{\"tid\":21,\"tgid\":20,"));
 	CHECK(strstr(out, "\"waiting\":true,\"owner\":24,\"owner_how\":\"glibc-owner\"}"));
@@ -908,6 +912,71 @@ static void abi_1_3_views(void)
 	lmr_state_free(&st);
 }
 
+/* ABI 1.4: the holder split of a lock's wait, in words, a verdict, JSON. */
+static void abi_1_4_holder(void)
+{
+	static const char text[] =
+		"# lockmon abi 1.4\n"
+		"futex class pi procs blocked again timeouts signals wakes total_ns max_ns avg_ns handoff_avg_ns handoff_max_ns waiters distinct owner owner_how hist"
+		" hold_running_ns hold_preempted_ns hold_futex_ns hold_sleeping_ns hold_stopped_ns hold_exited_ns hold_unknown_ns hold_syscall\n"
+		"0000000000000001 lock 0 10:0x1000 4 0 0 0 4 7900000000 2000000000 1975000000 0 0 0 2 0 unknown -"
+		" 6100000000 1500000000 0 300000000 0 0 0 0\n"
+		"0000000000000002 lock 0 10:0x2000 1 0 0 0 1 2000000000 2000000000 2000000000 0 0 0 1 0 unknown -"
+		" 100000000 0 0 1900000000 0 0 0 0\n"
+		"0000000000000003 lock 0 10:0x3000 1 0 0 0 1 1000000000 1000000000 1000000000 0 0 0 1 0 unknown -"
+		" 600000000 400000000 0 0 0 0 0 -1\n"
+		"0000000000000004 event 0 10:0x4000 1 0 0 0 1 1000000000 1000000000 1000000000 0 0 0 1 0 unknown -"
+		" 0 0 0 0 0 0 1000000000 -1\n"
+		"0000000000000005 lock 0 10:0x5000 1 0 0 0 1 1000000000 1000000000 1000000000 0 0 0 1 0 unknown -"
+		" 0 0 0 0 0 0 0 -1\n";
+	struct lmr_opts o = { 0 };
+	struct lmr_state st = { 0 };
+	struct lmr_ctx c = { .st = &st, .o = &o };
+	char buf[256], *out;
+
+	CHECK(lmr_parse_locks(text, &st) == 0);
+	CHECK(st.nr_locks == 5);
+	if (st.nr_locks != 5)
+		return;
+	CHECK(st.locks[0].hold_running_ns == 6100000000ULL);
+	CHECK(st.locks[0].hold_syscall == 0);
+	CHECK(!strcmp(lmr_holder_text(&st.locks[0], buf, sizeof(buf)),
+		      "7.9s waited: holder running 6.1s, preempted 1.5s, in read() 300ms"));
+	CHECK(!strcmp(lmr_holder_verdict(&st.locks[0], buf, sizeof(buf)),
+		      "mostly holder on CPU: shorten the critical section"));
+	CHECK(!strcmp(lmr_holder_text(&st.locks[1], buf, sizeof(buf)),
+		      "2s waited: holder in read() 1.9s, running 100ms"));
+	CHECK(!strcmp(lmr_holder_verdict(&st.locks[1], buf, sizeof(buf)),
+		      "holder sleeps in read(): move I/O out of the lock"));
+	st.locks[1].hold_syscall = 230;
+	CHECK(!strcmp(lmr_holder_verdict(&st.locks[1], buf, sizeof(buf)),
+		      "holder sleeps in clock_nanosleep(): do not sleep holding the lock"));
+	st.locks[1].hold_syscall = 0;
+	CHECK(!strcmp(lmr_holder_verdict(&st.locks[2], buf, sizeof(buf)),
+		      "holder preempted 40 %: check CPU contention"));
+	CHECK(!strcmp(lmr_holder_verdict(&st.locks[3], buf, sizeof(buf)),
+		      "holder unknown 100 %: no owner known, or waits shorter than a scan"));
+	CHECK(!lmr_holder_text(&st.locks[4], buf, sizeof(buf)));
+	CHECK(!lmr_holder_verdict(&st.locks[4], buf, sizeof(buf)));
+	st.recorded = true;	/* no /proc lookups for the names */
+	out = capture(lmr_view_locks, &c);
+	CHECK(strstr(out, "\nWhile tasks waited, the holder was:\n"));
+	CHECK(strstr(out, ": 7.9s waited: holder running 6.1s, preempted 1.5s, in read() 300ms\n"
+		      "    => mostly holder on CPU: shorten the critical section\n"));
+	CHECK(strstr(out, "    => holder preempted 40 %: check CPU contention\n"));
+	CHECK(!strstr(out, "holder unknown"));	/* the event futex */
+	free(out);
+	json_view_name = "locks";
+	out = capture(json_fn, &c);
+	CHECK(valid_json(out));
+	CHECK(strstr(out, "\"holder_running_ns\":6100000000,\"holder_preempted_ns\":1500000000,"
+		      "\"holder_futex_ns\":0,\"holder_sleeping_ns\":300000000,"));
+	CHECK(strstr(out, "\"holder_syscall\":0,\"holder_verdict\":\"mostly holder on CPU: shorten the critical section\"}"));
+	CHECK(strstr(out, "\"holder_syscall\":-1,\"holder_verdict\":null}"));
+	free(out);
+	lmr_state_free(&st);
+}
+
 static void text_views(void)
 {
 	struct lmr_opts o = { 0 };
@@ -1067,5 +1136,6 @@ int main(void)
 	RUN(recorded_owner_and_stall);
 	RUN(abi_1_3_views);
 	RUN(holder_stacks);
+	RUN(abi_1_4_holder);
 	DONE();
 }

@@ -44,6 +44,21 @@ enum lockmon_wait_result {
 	LOCKMON_WAIT_ERROR	= 5,
 };
 
+/*
+ * What the owner of a lock was doing while a task waited for it: the
+ * locks file splits each futex's wait time into these (hold_*_ns).
+ */
+enum lockmon_holder_state {
+	LOCKMON_HOLDER_UNKNOWN		= 0,	/* no owner known, or not sampled */
+	LOCKMON_HOLDER_RUNNING		= 1,	/* on a CPU */
+	LOCKMON_HOLDER_PREEMPTED	= 2,	/* runnable, waiting for a CPU */
+	LOCKMON_HOLDER_FUTEX		= 3,	/* blocked in a futex wait itself */
+	LOCKMON_HOLDER_SLEEPING		= 4,	/* asleep in the kernel otherwise */
+	LOCKMON_HOLDER_STOPPED		= 5,	/* stopped or traced */
+	LOCKMON_HOLDER_EXITED		= 6,	/* no longer alive */
+	LOCKMON_HOLDER_NR		= 7,
+};
+
 /* Kinds of finding in the deadlocks file and the lockmon_finding event. */
 enum lockmon_finding_kind {
 	LOCKMON_FINDING_CYCLE		= 1,

@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What the owner of a lock does while tasks wait for it: running,
+ * preempted, blocked on a futex, asleep, stopped, or gone.
+ *
+ * All of it is done by the periodic scan, none on the futex paths: on
+ * each pass, for each blocked task with a known owner, the owner's state
+ * and its scheduler counters (run time, run-queue delay) are read. Between
+ * two passes the counters' deltas say how much of the interval the owner
+ * ran and how much it waited for a CPU; the rest it was off the run queue,
+ * charged to the sleep state it was seen in. The wait's time up to the
+ * pass is added to its futex's split at once, so a wait that lasts shows
+ * there while it lasts. The stretch before the first pass that saw a wait
+ * is charged at the second, with the split measured there; the end of a
+ * wait, after its last pass, is charged by the waiter's own wait-end path
+ * with the last split measured, a few multiplications under the futex
+ * lock it holds already.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/math64.h>
+#include <linux/pid.h>
+#include <linux/rcupdate.h>
+#include <linux/sched.h>
+#include <linux/sched/task.h>
+#include <linux/sched/task_stack.h>
+#include <asm/syscall.h>
+#include "lockmon.h"
+
+/* What one look at the owner found. */
+struct lm_hread {
+	u8 state;		/* enum lockmon_holder_state */
+	bool counted;		/* run and delay are the owner's counters */
+	int sys;		/* syscall a sleeping owner is in, or -1 */
+	u64 run, delay;
+};
+
+static bool lm_holder_asleep(unsigned int state)
+{
+	return state == LOCKMON_HOLDER_FUTEX ||
+	       state == LOCKMON_HOLDER_SLEEPING ||
+	       state == LOCKMON_HOLDER_STOPPED;
+}
+
+static bool lm_holder_live(unsigned int state)
+{
+	return state >= LOCKMON_HOLDER_RUNNING &&
+	       state <= LOCKMON_HOLDER_STOPPED;
+}
+
+static bool lm_on_cpu(const struct task_struct *p)
+{
+#ifdef CONFIG_SMP
+	return READ_ONCE(p->on_cpu);
+#else
+	return false;	/* the scan has the only CPU */
+#endif
+}
+
+/*
+ * Read the state of @t's owner. Its task is found under RCU and
+ * referenced; its user registers, for the syscall number, are read under
+ * task_lock() while ->mm is set, as lm_stack_capture_task() does.
+ */
+static void lm_holder_read(const struct lm_task *t, struct lm_hread *rd)
+{
+	bool any = t->shared || t->pi;
+	struct task_struct *p;
+	unsigned int st;
+	struct lm_task o;
+
+	memset(rd, 0, sizeof(*rd));
+	rd->sys = -1;
+	if (t->owner <= 0)
+		return;		/* LOCKMON_HOLDER_UNKNOWN */
+	rcu_read_lock();
+	p = pid_task(find_vpid(t->owner), PIDTYPE_PID);
+	if (!p || (!any && p->tgid != t->tgid) || (p->flags & PF_EXITING) ||
+	    p->start_time > t->since) {
+		rcu_read_unlock();
+		rd->state = LOCKMON_HOLDER_EXITED;
+		return;
+	}
+	get_task_struct(p);
+	rcu_read_unlock();
+
+	rd->run = READ_ONCE(p->se.sum_exec_runtime);
+#ifdef CONFIG_SCHED_INFO
+	rd->delay = READ_ONCE(p->sched_info.run_delay);
+	rd->counted = true;
+#endif
+	st = READ_ONCE(p->__state);
+	if (lm_on_cpu(p)) {
+		rd->state = LOCKMON_HOLDER_RUNNING;
+	} else if (READ_ONCE(p->on_rq) || st == TASK_RUNNING) {
+		rd->state = LOCKMON_HOLDER_PREEMPTED;
+	} else if (st & (__TASK_STOPPED | __TASK_TRACED)) {
+		rd->state = LOCKMON_HOLDER_STOPPED;
+	} else {
+		rd->state = LOCKMON_HOLDER_SLEEPING;
+		task_lock(p);
+		if (p->mm && !(p->flags & PF_KTHREAD))
+			rd->sys = syscall_get_nr(p, task_pt_regs(p));
+		task_unlock(p);
+	}
+	put_task_struct(p);
+	if (rd->state == LOCKMON_HOLDER_SLEEPING &&
+	    lm_task_copy(t->owner, &o) && o.state == LM_T_WAITING)
+		rd->state = LOCKMON_HOLDER_FUTEX;
+	if (rd->sys < 0 || rd->state != LOCKMON_HOLDER_SLEEPING)
+		rd->sys = -1;
+}
+
+/* Add @ns to @ch: run_f/1024 running, delay_f/1024 preempted, rest @off. */
+static void lm_holder_split(u64 *ch, u64 ns, unsigned int run_f,
+			    unsigned int delay_f, unsigned int off)
+{
+	u64 run = mul_u64_u32_shr(ns, run_f, 10);
+	u64 delay = mul_u64_u32_shr(ns, delay_f, 10);
+
+	if (run > ns)
+		run = ns;
+	if (delay > ns - run)
+		delay = ns - run;
+	ch[LOCKMON_HOLDER_RUNNING] += run;
+	ch[LOCKMON_HOLDER_PREEMPTED] += delay;
+	ch[off] += ns - run - delay;
+}
+
+/* The split a single look at the owner implies: all of it in its state. */
+static void lm_holder_split_of(struct lm_task *s, unsigned int state)
+{
+	s->hrun_f = state == LOCKMON_HOLDER_RUNNING ? 1024 : 0;
+	s->hdelay_f = state == LOCKMON_HOLDER_PREEMPTED ? 1024 : 0;
+	s->hoff = lm_holder_asleep(state) || !lm_holder_live(state) ?
+		  state : LOCKMON_HOLDER_SLEEPING;
+}
+
+/*
+ * The split measured from the owner's counters over the interval since
+ * the last look; off-CPU time goes to the sleep state seen now, or then.
+ */
+static void lm_holder_measure(struct lm_task *s, const struct lm_hread *rd,
+			      u64 now)
+{
+	u64 dt = now - s->hseen;
+	u64 run = rd->run > s->hrun ? rd->run - s->hrun : 0;
+	u64 delay = rd->delay > s->hdelay ? rd->delay - s->hdelay : 0;
+
+	if (run > dt)
+		run = dt;
+	if (delay > dt - run)
+		delay = dt - run;
+	s->hrun_f = div64_u64(run << 10, dt);
+	s->hdelay_f = div64_u64(delay << 10, dt);
+	if (lm_holder_asleep(rd->state))
+		s->hoff = rd->state;
+	else if (lm_holder_asleep(s->hstate))
+		s->hoff = s->hstate;
+	else
+		s->hoff = LOCKMON_HOLDER_SLEEPING;
+}
+
+/**
+ * lm_holder_sample() - look at a blocked task's owner and charge its wait
+ * @t: the scan's snapshot of the task, its owner read again
+ * @now: the time of the look
+ *
+ * Scan context. The wait's time since its last charge goes to its futex,
+ * split by what the owner did in it; the task's slot keeps the look.
+ */
+void lm_holder_sample(const struct lm_task *t, u64 now)
+{
+	u64 ch[LOCKMON_HOLDER_NR] = { };
+	struct lm_hread rd;
+	struct lm_bucket *b, *fb;
+	unsigned long flags, fflags;
+	struct lm_futex *f;
+	struct lm_task *s;
+	bool seen, charge = false;
+	u64 from;
+
+	if (t->owner <= 0 && t->hseen < t->since)
+		return;	/* never owned: the wait's end charges it unknown */
+	lm_holder_read(t, &rd);
+	b = lm_task_lock(t->tid, false, &flags, &s);
+	if (!s || s->state != LM_T_WAITING || s->woken ||
+	    s->since != t->since || s->futex_idx == LM_NONE ||
+	    now <= s->since)
+		goto out;
+	from = s->hmark >= s->since ? s->hmark : s->since;
+	seen = s->hseen >= s->since && now > s->hseen;
+	if (!lm_holder_live(rd.state)) {
+		/* exited, or no owner now: all of it since the last charge */
+		ch[rd.state] += now - from;
+		lm_holder_split_of(s, rd.state);
+		charge = true;
+	} else if (seen && rd.counted && s->howner == t->owner &&
+		   lm_holder_live(s->hstate)) {
+		lm_holder_measure(s, &rd, now);
+		lm_holder_split(ch, now - from, s->hrun_f, s->hdelay_f,
+				s->hoff);
+		charge = true;
+	} else if (seen) {
+		/* another owner, or no counters: the last look's split */
+		lm_holder_split(ch, now - from, s->hrun_f, s->hdelay_f,
+				s->hoff);
+		lm_holder_split_of(s, rd.state);
+		charge = true;
+	} else {
+		/* the first look: charged at the next, or at the wait's end */
+		lm_holder_split_of(s, rd.state);
+	}
+	s->hseen = now;
+	s->hrun = rd.run;
+	s->hdelay = rd.delay;
+	s->howner = t->owner;
+	s->hstate = rd.state;
+	if (charge)
+		s->hmark = now;
+	if (charge || rd.sys >= 0) {
+		fb = lm_futex_lock_idx(s->futex_idx, &fflags, &f);
+		if (f) {
+			unsigned int i;
+
+			for (i = 0; i < LOCKMON_HOLDER_NR; i++)
+				f->hold_ns[i] += ch[i];
+			if (rd.sys >= 0)
+				f->hold_sys = rd.sys + 1;
+		}
+		lm_bucket_unlock(fb, fflags);
+	}
+out:
+	lm_bucket_unlock(b, flags);
+}
+
+/**
+ * lm_holder_wait_end() - charge the rest of a blocking wait that ends
+ * @f: the wait's futex, locked
+ * @t: the waiting task, locked
+ * @now: the end of the wait
+ *
+ * A wait no scan looked at is charged unknown; the rest of one it did,
+ * by the split the last look measured.
+ */
+void lm_holder_wait_end(struct lm_futex *f, const struct lm_task *t, u64 now)
+{
+	u64 from;
+
+	if (t->hseen < t->since) {
+		if (now > t->since)
+			f->hold_ns[LOCKMON_HOLDER_UNKNOWN] += now - t->since;
+		return;
+	}
+	from = t->hmark >= t->since ? t->hmark : t->since;
+	if (now > from)
+		lm_holder_split(f->hold_ns, now - from, t->hrun_f,
+				t->hdelay_f, t->hoff);
+}
