@@ -52,7 +52,7 @@ check-host: user
 	$(MAKE) -C module/tests test
 	$(MAKE) -C user test
 
-check-vm: module user
+check-vm: module module-missing-symbol user
 	$(MAKE) -C selftests/lockmon
 	scripts/vm-run -t 2400 -- $(MAKE) -s -C selftests/lockmon run_tests
 
