@@ -17,6 +17,7 @@
 #include <linux/seqlock.h>
 #include <linux/percpu.h>
 #include <linux/timekeeping.h>
+#include <linux/uaccess.h>
 #include <uapi/linux/lockmon.h>
 #include "table.h"
 
@@ -86,6 +87,38 @@ static inline u64 lm_handoff_ns(u64 mark, u64 now)
 	if (IS_ENABLED(CONFIG_SCHED_INFO))
 		return lm_run_delay(current) - mark;
 	return mark && now > mark ? now - mark : 0;
+}
+
+/*
+ * @n words of @size bytes (4 or 8) of current's memory at @addr, without
+ * faults: what copy_from_user_nofault() does, as word loads in one
+ * user-access window. That skips its hardened-usercopy check of the
+ * destination and its string copy (which -icount counts byte by byte);
+ * the owner's words and the user stack are read this way.
+ */
+static __always_inline bool lm_uread_nofault(void *dst, unsigned long addr,
+					     unsigned int n, unsigned int size)
+{
+	unsigned int i;
+	bool ok = false;
+
+	pagefault_disable();
+	if (!user_access_begin((const void __user *)addr, n * size))
+		goto out;
+	for (i = 0; i < n; i++) {
+		if (size == 4)
+			unsafe_get_user(((u32 *)dst)[i],
+					(const u32 __user *)addr + i, fault);
+		else
+			unsafe_get_user(((u64 *)dst)[i],
+					(const u64 __user *)addr + i, fault);
+	}
+	ok = true;
+fault:
+	user_access_end();
+out:
+	pagefault_enable();
+	return ok;
 }
 
 static inline void lm_count(enum lm_counter c)
