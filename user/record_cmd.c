@@ -175,6 +175,23 @@ static void note_stack(struct rec *r, u32 id)
 }
 
 /* An event record, after the maps of its process when they are new. */
+/* A snapshot record of one task in a wait: the fields both kinds share. */
+static void snap_task(struct lockmon_record *rec, unsigned int type, pid_t tid,
+		      pid_t tgid, u64 futex_id, u64 uaddr, pid_t owner,
+		      const char *how, u32 stack_id, const char *comm)
+{
+	memset(rec, 0, sizeof(*rec));
+	rec->type = (__u16)type;
+	rec->tid = (u32)tid;
+	rec->tgid = (u32)tgid;
+	rec->futex_id = futex_id;
+	rec->uaddr = uaddr;
+	rec->peer = (u32)owner;
+	rec->owner_how = (__u16)lmr_how_code(how);
+	rec->stack_id = stack_id;
+	memcpy(rec->comm, comm, sizeof(rec->comm));
+}
+
 static void put(struct rec *r, const struct lockmon_record *rec)
 {
 	struct lmr_proc_info *p = info(r, (pid_t)rec->tgid);
@@ -242,18 +259,11 @@ static void snapshot(struct rec *r)
 		if (!t->tid || !wanted(r, t->tgid) ||
 		    (r->o->comm[0] && strcmp(r->o->comm, t->comm)))
 			continue;
-		memset(&rec, 0, sizeof(rec));
-		rec.type = LOCKMON_REC_WAIT_BEGIN;
+		snap_task(&rec, LOCKMON_REC_WAIT_BEGIN, t->tid, t->tgid,
+			  t->futex_id, t->uaddr, t->owner, t->owner_how,
+			  t->stack_id, t->comm);
 		rec.nr = 1;
-		rec.tid = (u32)t->tid;
-		rec.tgid = (u32)t->tgid;
-		rec.futex_id = t->futex_id;
-		rec.uaddr = t->uaddr;
-		rec.peer = (u32)t->owner;
-		rec.owner_how = (__u16)lmr_how_code(t->owner_how);
-		rec.stack_id = t->stack_id;
 		rec.value = t->wait_ns;
-		memcpy(rec.comm, t->comm, sizeof(rec.comm));
 		put(r, &rec);
 	}
 	for (i = 0; i < st.nr_findings && !r->err; i++) {
@@ -268,19 +278,12 @@ static void snapshot(struct rec *r)
 		for (k = 0; k < f->nr; k++) {
 			const struct lmr_finding_task *t = &f->t[k];
 
-			memset(&rec, 0, sizeof(rec));
-			rec.type = LOCKMON_REC_FINDING;
+			snap_task(&rec, LOCKMON_REC_FINDING, t->tid, t->tgid,
+				  t->futex_id, t->uaddr, t->owner, t->how,
+				  t->stack_id, t->comm);
 			rec.value = f->seq;
 			rec.result = (__u16)lmr_kind_code(f->kind);
 			rec.nr = (__u16)k;
-			rec.tid = (u32)t->tid;
-			rec.tgid = (u32)t->tgid;
-			rec.futex_id = t->futex_id;
-			rec.uaddr = t->uaddr;
-			rec.peer = (u32)t->owner;
-			rec.owner_how = (__u16)lmr_how_code(t->how);
-			rec.stack_id = t->stack_id;
-			memcpy(rec.comm, t->comm, sizeof(rec.comm));
 			put(r, &rec);
 		}
 		/* a whole process blocked: as its lockmon_stall event says */
