@@ -4,6 +4,7 @@
  * control file and read by every probe.
  */
 #include <linux/atomic.h>
+#include <linux/bits.h>
 #include <linux/hash.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
@@ -87,7 +88,7 @@ void lm_settings_set_filter(int pid, const char *comm)
  * (tree_full).
  */
 #define LM_TREE_BITS	12
-#define LM_TREE_SLOTS	(1U << LM_TREE_BITS)
+#define LM_TREE_SLOTS	BIT(LM_TREE_BITS)
 #define LM_TREE_PROBE	16
 
 static atomic64_t lm_tree_slot[LM_TREE_SLOTS];
