@@ -5,8 +5,9 @@
 # depth (fork, vfork, exec, double-fork daemons), through the module's tree
 # filter. Each case is checked two ways against the same run:
 #  - the workload names its contending processes itself ("worker PID" from
-#    tree_worker, "started [PID]" from stress-ng -v): each must have waits
-#    in the module's locks file and in the recording;
+#    tree_worker; with stress-ng -v, each mutex instance and the child each
+#    futex instance forks): each must have waits in the module's locks
+#    file and in the recording;
 #  - every process with a blocked wait in locks has waits in the recording.
 # Run as root with lockmon.ko built in the checkout (two levels up).
 set -u
@@ -46,8 +47,14 @@ run_case() {
 	ctl disable; ctl reset; ctl nofilter; ctl enable
 	"$lmr" record -o "$work/$name.lmr" -- "$@" > "$work/$name.out" 2>&1
 	rc=$?
-	sed -n 's/^worker \([0-9]*\)$/\1/p; s/.* started \[\([0-9]*\)\].*/\1/p' \
-		"$work/$name.out" | sort -un > "$work/$name.truth"
+	# "worker P" (tree_worker), "[P] mutex: started [P]" (a stress-ng
+	# instance that contends itself), "[C] futex: exited [P]" with C
+	# not P (the child a futex instance forks, which does the waiting)
+	sed -n 's/^worker \([0-9]*\)$/\1/p
+		s/.*\] mutex: started \[\([0-9]*\)\].*/\1/p
+		s/.* \[\([0-9]*\)\] futex: exited \[\([0-9]*\)\].*/\1 \2/p' \
+		"$work/$name.out" | awk 'NF == 1 || $1 != $2 { print $1 }' |
+		sort -un > "$work/$name.truth"
 	locks_tgids > "$work/$name.locks"
 	rec_tgids "$work/$name.lmr" > "$work/$name.rec"
 	nt=$(wc -l < "$work/$name.truth")
