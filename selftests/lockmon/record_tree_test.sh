@@ -85,6 +85,51 @@ run_case daemon 1 -- "$tw" daemon
 run_case vfork 1 -- "$tw" vfork
 run_case stress_mutex 4 -- stress-ng -v --mutex 4 --timeout 4
 run_case stress_futex 4 -- stress-ng -v --futex 4 --timeout 4
+# The live graph of a real deadlock: user/demo/abba's two threads each
+# hold one mutex and wait for the other's; its main thread joins them.
+graph_case() {
+	ctl disable; ctl reset; ctl nofilter; ctl enable
+	"$top/user/demo/abba" > /dev/null &
+	pid=$!
+	i=0
+	while [ $i -lt 200 ]; do	# until both waits and the join are seen
+		"$lmr" graph -p $pid > "$work/graph.txt" 2>&1
+		[ "$(grep -c 'CYCLE' "$work/graph.txt")" -eq 2 ] &&
+			[ "$(wc -l < "$work/graph.txt")" -eq 3 ] && break
+		i=$((i + 1))
+		sleep 0.05
+	done
+	"$lmr" graph -p $pid --dot > "$work/graph.dot" 2>&1
+	tids=$(ls /proc/$pid/task | sort -n | tr '\n' ' ')
+	kill $pid; wait $pid 2>/dev/null
+	bad=""
+	[ "$(grep -c '<== CYCLE$' "$work/graph.txt")" -eq 2 ] || bad="$bad cycles"
+	# each waiter once, by name, with the truth's tids only
+	for t in $tids; do
+		[ "$(grep -c "^abba/$t --" "$work/graph.txt")" -eq 1 ] || bad="$bad text-$t"
+		[ "$(grep -c "^	t$t \[shape=box, label=\"abba/$t\"\];" "$work/graph.dot")" -eq 1 ] ||
+			bad="$bad dot-$t"
+	done
+	[ "$(grep -c 'shape=box' "$work/graph.dot")" -eq 3 ] || bad="$bad boxes"
+	[ "$(grep -c 'label="cycle"' "$work/graph.dot")" -eq 2 ] || bad="$bad dot-cycles"
+	# one held-by edge per futex; the two on the cycle are red
+	[ -z "$(grep -- '-> t[0-9]* \[style=dashed' "$work/graph.dot" |
+		awk '{ print $1 }' | sort | uniq -d)" ] || bad="$bad held-by-twice"
+	[ "$(grep -c -- '-> t[0-9]* \[style=dashed, color=red' "$work/graph.dot")" -eq 2 ] ||
+		bad="$bad held-by-cycle"
+	# a holder is never a waiter of the lock it holds
+	awk '/<== CYCLE/ { split($1, w, "/"); split($3, h, "/");
+		if (w[2] == h[2] || $2 == "--[" $8 "]-->") exit 1 }' \
+		"$work/graph.txt" || bad="$bad self-held"
+	echo "# graph (threads $tids):"; sed 's/^/#   /' "$work/graph.txt"
+	if [ -n "$bad" ]; then
+		echo "not ok graph:$bad"; sed 's/^/#   /' "$work/graph.dot"; fail=1
+	else
+		echo "ok graph"
+	fi
+}
+graph_case
+
 # the filter is off again once record is done
 grep -qx "tree 0" $d/control || { echo "not ok: tree filter left on"; fail=1; }
 ctl disable
