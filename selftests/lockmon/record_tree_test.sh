@@ -13,7 +13,8 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-lmr=$top/user/lockmon-report
+# LOCKMON_REPORTER=PATH runs another build of the reporter
+lmr=${LOCKMON_REPORTER:-$top/user/lockmon-report}
 d=/sys/kernel/debug/lockmon
 work=$(mktemp -d)
 fail=0
