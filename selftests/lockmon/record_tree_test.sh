@@ -81,6 +81,8 @@ run_case() {
 }
 
 tw=$here/tree_worker
+command -v stress-ng > /dev/null ||
+	{ echo "not ok: stress-ng is not installed (scripts/deps installs it)"; fail=1; }
 run_case sh_c 2 -- sh -c "$tw contend & $tw contend; wait"
 run_case daemon 1 -- "$tw" daemon
 run_case vfork 1 -- "$tw" vfork
