@@ -138,6 +138,7 @@ const char *lm_counter_name(enum lm_counter c);
 struct lm_settings {
 	seqlock_t lock;			/* for comm */
 	pid_t pid;			/* 0: every process */
+	pid_t tree;			/* else only the tgids lm_tree_has() */
 	char comm[TASK_COMM_LEN];	/* "": every command */
 	unsigned int capture_pct;	/* user stacks on this % of waits */
 	unsigned int stack_ns;		/* or: Go's block-profile rate (ns) */
@@ -147,16 +148,21 @@ extern struct lm_settings lm_settings;
 
 bool __lm_filtered(struct task_struct *t);
 
-/* Is this task outside the pid/comm filter? Inline for the common no-filter case. */
+/* Is this task outside the pid/comm/tree filter? Inline for no filter. */
 static inline bool lm_filtered(struct task_struct *t)
 {
-	if (!READ_ONCE(lm_settings.pid) && !READ_ONCE(lm_settings.comm[0]))
+	if (!READ_ONCE(lm_settings.pid) && !READ_ONCE(lm_settings.comm[0]) &&
+	    !READ_ONCE(lm_settings.tree))
 		return false;
 	return __lm_filtered(t);
 }
 
 void lm_settings_comm(char *comm);
 void lm_settings_set_filter(int pid, const char *comm);
+void lm_tree_set(pid_t root);
+bool lm_tree_has(pid_t tgid);
+void lm_tree_fork(struct task_struct *parent, struct task_struct *child);
+void lm_tree_exit(struct task_struct *p);
 
 /* ---- waits.c: per-task wait state ------------------------------------ */
 

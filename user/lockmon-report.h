@@ -454,6 +454,26 @@ void lmr_view_stats(struct lmr_ctx *c);
 void lmr_view_top(struct lmr_ctx *c, const struct lmr_state *prev);
 void lmr_view_report(struct lmr_ctx *c);
 void lmr_view_dot(struct lmr_ctx *c);
+
+/* ---- graph.c: the wait-for graph the graph views draw ---------------- */
+
+struct lmr_gedge {
+	const struct lmr_task *t;	/* the waiter */
+	pid_t holder;			/* of its futex; 0: not known */
+	const char *how;		/* how the holder was found */
+	const struct lmr_gedge *holder_waits;	/* the holder's own wait */
+	bool cycle;			/* the edge is on a cycle */
+	bool orphan;			/* the holder has exited */
+};
+
+struct lmr_graph {
+	struct lmr_gedge *e;		/* one per waiter */
+	size_t n;
+};
+
+int lmr_graph_build(struct lmr_ctx *c, struct lmr_graph *g);
+void lmr_graph_free(struct lmr_graph *g);
+const char *lmr_graph_name(struct lmr_ctx *c, pid_t tid, char *buf, size_t len);
 const char *lmr_owner_name(char *buf, size_t len, struct lmr_ctx *c,
 			   pid_t owner, const char *how);
 
