@@ -33,6 +33,7 @@ extern unsigned int lm_max_findings;
 extern unsigned int lm_stall_ms;
 extern unsigned int lm_scan_ms;
 extern unsigned int lm_again_keyed;
+extern unsigned int lm_starve_hands;
 
 /* Counters, see counters.h. */
 enum lm_counter {
@@ -195,6 +196,7 @@ struct lm_task {
 	u8 via;			/* enum lm_via */
 	u8 val_known;		/* val is the value the waiter expects */
 	u8 hinted;		/* counted in lm_blocked_hint[] */
+	u8 rewoken;		/* the last blocking wait ended woken */
 	pid_t owner;
 	pid_t last_waker;
 	u32 val;		/* expected futex value (futex_wait) */
@@ -204,6 +206,13 @@ struct lm_task {
 	u64 uaddr;
 	u64 since;		/* when it blocked */
 	u64 wake_ns;		/* lm_handoff_mark(): see compat.h */
+	/*
+	 * The futex's wakes when the wait blocked; from its end on, when it
+	 * ended, with lm_woke_gen[] of the tid then (woke_gen): a re-wait
+	 * is told by both unchanged (design.rst, "Fairness").
+	 */
+	u64 fwakes;
+	u32 woke_gen;
 	/* the wait's hrtimer_sleeper, to tell a timeout; never printed */
 	const struct hrtimer_sleeper *timer;
 	char comm[TASK_COMM_LEN];
@@ -247,6 +256,18 @@ static inline void lm_hint_drop(struct lm_task *t)
 		atomic_dec(&lm_blocked_hint[t->tid & (LM_BLOCKED_HINTS - 1)]);
 		t->hinted = 0;
 	}
+}
+
+/*
+ * Whether a TID has woken a futex waiter lately: a generation per TID
+ * hash that futex_wake_mark() bumps for the waker, without a lock. A
+ * collision only makes a re-wait look like a wait after a release.
+ */
+extern u32 lm_woke_gen[LM_BLOCKED_HINTS];
+
+static inline u32 lm_woke_gen_of(pid_t tid)
+{
+	return READ_ONCE(lm_woke_gen[tid & (LM_BLOCKED_HINTS - 1)]);
 }
 
 static inline bool lm_hint_may_block(pid_t tid)
@@ -301,6 +322,9 @@ struct lm_futex {
 	u32 waiters;		/* blocked right now */
 	u32 distinct;		/* distinct waiting tids (bloom estimate) */
 	u64 blocked, again, timeouts, signals, wakes, mutual_wakes;
+	u64 rewaits;		/* woken waiters that blocked again at once */
+	u64 starve_ns;		/* longest wait with >= starve_hands wakes */
+	u32 starve_hands;	/* ... and the wakes during it */
 	u64 total_ns, max_ns;
 	u64 hand_ns, hand_max_ns, hand_count;
 	u64 bloom[4];

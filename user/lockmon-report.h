@@ -28,7 +28,7 @@ typedef uint32_t u32;
 /* ---- options ---------------------------------------------------------- */
 
 /* -F: the columns of a lock table, each with an optional header of its own */
-#define LMR_MAX_FIELDS	32
+#define LMR_MAX_FIELDS	40
 #define LMR_HEADER_LEN	24
 
 struct lmr_col;
@@ -268,6 +268,11 @@ char *lmr_read_file(const char *path, size_t *len, size_t max);
 int lmr_parse_duration(const char *s, u64 *ns);
 int lmr_parse_uint(const char *s, unsigned long long max, unsigned long long *out);
 void lmr_fmt_ns(char *buf, size_t len, u64 ns);
+/*
+ * The @pct-th percentile of a lock's waits from its log2 histogram: the
+ * upper bound of the bucket holding it, at most @max; 0 without waits.
+ */
+u64 lmr_hist_pct(const unsigned int *hist, u64 max, unsigned int pct);
 bool lmr_is_mounted(const char *path, unsigned long magic);
 void lmr_proc_comm(pid_t tid, char *comm, size_t len);
 

@@ -354,7 +354,8 @@ static void check_lock_keys(struct lmr_ctx *c)
 		LOCKMON_LOCKS_COLUMNS(CHECK_KEY)
 		/* all of today's, and no more than the list's and these */
 		CHECK(keys >= 17);
-		CHECK(members(obj) == keys + 4);
+		/* + tgid, uaddr, holder_verdict, wait_p50_ns, wait_p99_ns */
+		CHECK(members(obj) == keys + 6);
 		CHECK(strstr(obj, "\"holder_verdict\":"));
 		snprintf(kv, sizeof(kv), "\"tgid\":%d", l->tgid);
 		CHECK(has_member(obj, kv));
@@ -529,7 +530,8 @@ static void recorded_owner_and_stall(void)
 		      "\"owner_how\":\"glibc-owner\","));
 	/* a recording has no holder split: zeros, and no verdict */
 	CHECK(strstr(out, "\"holder_running_ns\":0,"));
-	CHECK(strstr(out, "\"holder_syscall\":-1,\"holder_verdict\":null}"));
+	CHECK(strstr(out, "\"holder_syscall\":-1,\"rewaits\":0,\"starve_ns\":0,"
+		      "\"starve_hands\":0,\"holder_verdict\":null}"));
 	/* a recorded task too: report_test.c finds it by {"tid":N, */
 	CHECK(strstr(out, "{\"tid\":21,\"tgid\":20,"));
 	CHECK(strstr(out, "\"waiting\":true,\"owner\":24,\"owner_how\":\"glibc-owner\"}"));
@@ -1061,8 +1063,10 @@ static void abi_1_4_holder(void)
 	CHECK(valid_json(out));
 	CHECK(strstr(out, "\"holder_running_ns\":6100000000,\"holder_preempted_ns\":1500000000,"
 		      "\"holder_futex_ns\":0,\"holder_sleeping_ns\":300000000,"));
-	CHECK(strstr(out, "\"holder_syscall\":0,\"holder_verdict\":\"mostly holder on CPU: shorten the critical section\"}"));
-	CHECK(strstr(out, "\"holder_syscall\":-1,\"holder_verdict\":null}"));
+	CHECK(strstr(out, "\"holder_syscall\":0,\"rewaits\":0,\"starve_ns\":0,"
+		      "\"starve_hands\":0,\"holder_verdict\":\"mostly holder on CPU: shorten the critical section\"}"));
+	CHECK(strstr(out, "\"holder_syscall\":-1,\"rewaits\":0,\"starve_ns\":0,"
+		      "\"starve_hands\":0,\"holder_verdict\":null}"));
 	free(out);
 	lmr_state_free(&st);
 }
