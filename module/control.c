@@ -82,6 +82,7 @@ static const struct lm_keyword lm_keywords[] = {
 	{ "reset", LM_CMD_RESET, 0, NULL },
 	{ "nofilter", LM_CMD_NOFILTER, 0, NULL },
 	{ "pid", LM_CMD_PID, 1, "pid: not a number in 0..4194304" },
+	{ "tree", LM_CMD_TREE, 1, "tree: not a number in 0..4194304" },
 	{ "capture", LM_CMD_CAPTURE, 1, "capture: not a number in 0..100" },
 	{ "stall_ms", LM_CMD_STALL, 1, "stall_ms: not a number in 10..3600000" },
 	{ "comm", LM_CMD_COMM, 1, "comm: longer than 15 characters" },
@@ -103,6 +104,7 @@ static int lm_parse_arg(const struct lm_keyword *kw, const struct lm_word *w,
 {
 	switch (kw->op) {
 	case LM_CMD_PID:
+	case LM_CMD_TREE:
 		return lm_parse_uint(w, 0, LM_PID_MAX, &c->num);
 	case LM_CMD_CAPTURE:
 		return lm_parse_uint(w, 0, 100, &c->num);

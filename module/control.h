@@ -30,6 +30,7 @@ enum lm_cmd_op {
 	LM_CMD_CAPTURE,		/* "capture <0..100>" */
 	LM_CMD_STALL,		/* "stall_ms <ms>" */
 	LM_CMD_STACK_NS,	/* "stack_ns <0..4000000000>" */
+	LM_CMD_TREE,		/* "tree <tgid>": it and what it forks; 0 = off */
 };
 
 struct lm_cmd {

@@ -582,11 +582,11 @@ static int lm_control_show(struct seq_file *m, void *v)
 	char comm[TASK_COMM_LEN];
 
 	lm_settings_comm(comm);
-	seq_printf(m, "enabled %d\npid %d\ncomm %s\ncapture %u\nstall_ms %u\nstack_ns %u\n",
+	seq_printf(m, "enabled %d\npid %d\ncomm %s\ncapture %u\nstall_ms %u\nstack_ns %u\ntree %d\n",
 		   lm_is_enabled(), READ_ONCE(lm_settings.pid),
 		   comm[0] ? comm : "-",
 		   READ_ONCE(lm_settings.capture_pct), READ_ONCE(lm_stall_ms),
-		   READ_ONCE(lm_settings.stack_ns));
+		   READ_ONCE(lm_settings.stack_ns), READ_ONCE(lm_settings.tree));
 	mutex_lock(&lm_control_mutex);
 	seq_printf(m, "last_error %s\n",
 		   lm_control_error[0] ? lm_control_error : "-");
@@ -644,8 +644,12 @@ static ssize_t lm_control_write(struct file *file, const char __user *ubuf,
 		/* "-" is how a read shows no comm filter: writing it clears it */
 		lm_settings_set_filter(-1, strcmp(cmd.comm, "-") ? cmd.comm : "");
 		break;
+	case LM_CMD_TREE:
+		lm_tree_set(cmd.num);
+		break;
 	case LM_CMD_NOFILTER:
 		lm_settings_set_filter(0, "");
+		lm_tree_set(0);
 		break;
 	case LM_CMD_CAPTURE:
 		/* a plain percentage replaces the rate rule, and the reverse */

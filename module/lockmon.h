@@ -17,6 +17,7 @@
 #include <linux/seqlock.h>
 #include <linux/percpu.h>
 #include <linux/timekeeping.h>
+#include <linux/uaccess.h>
 #include <uapi/linux/lockmon.h>
 #include "table.h"
 
@@ -32,6 +33,7 @@ extern unsigned int lm_max_findings;
 extern unsigned int lm_stall_ms;
 extern unsigned int lm_scan_ms;
 extern unsigned int lm_again_keyed;
+extern unsigned int lm_starve_hands;
 
 /* Counters, see counters.h. */
 enum lm_counter {
@@ -88,6 +90,38 @@ static inline u64 lm_handoff_ns(u64 mark, u64 now)
 	return mark && now > mark ? now - mark : 0;
 }
 
+/*
+ * @n words of @size bytes (4 or 8) of current's memory at @addr, without
+ * faults: what copy_from_user_nofault() does, as word loads in one
+ * user-access window. That skips its hardened-usercopy check of the
+ * destination and its string copy (which -icount counts byte by byte);
+ * the owner's words and the user stack are read this way.
+ */
+static __always_inline bool lm_uread_nofault(void *dst, unsigned long addr,
+					     unsigned int n, unsigned int size)
+{
+	unsigned int i;
+	bool ok = false;
+
+	pagefault_disable();
+	if (!user_access_begin((const void __user *)addr, n * size))
+		goto out;
+	for (i = 0; i < n; i++) {
+		if (size == 4)
+			unsafe_get_user(((u32 *)dst)[i],
+					(const u32 __user *)addr + i, fault);
+		else
+			unsafe_get_user(((u64 *)dst)[i],
+					(const u64 __user *)addr + i, fault);
+	}
+	ok = true;
+fault:
+	user_access_end();
+out:
+	pagefault_enable();
+	return ok;
+}
+
 static inline void lm_count(enum lm_counter c)
 {
 	this_cpu_inc(lm_counters.c[c]);
@@ -105,6 +139,7 @@ const char *lm_counter_name(enum lm_counter c);
 struct lm_settings {
 	seqlock_t lock;			/* for comm */
 	pid_t pid;			/* 0: every process */
+	pid_t tree;			/* else only the tgids lm_tree_has() */
 	char comm[TASK_COMM_LEN];	/* "": every command */
 	unsigned int capture_pct;	/* user stacks on this % of waits */
 	unsigned int stack_ns;		/* or: Go's block-profile rate (ns) */
@@ -114,16 +149,21 @@ extern struct lm_settings lm_settings;
 
 bool __lm_filtered(struct task_struct *t);
 
-/* Is this task outside the pid/comm filter? Inline for the common no-filter case. */
+/* Is this task outside the pid/comm/tree filter? Inline for no filter. */
 static inline bool lm_filtered(struct task_struct *t)
 {
-	if (!READ_ONCE(lm_settings.pid) && !READ_ONCE(lm_settings.comm[0]))
+	if (!READ_ONCE(lm_settings.pid) && !READ_ONCE(lm_settings.comm[0]) &&
+	    !READ_ONCE(lm_settings.tree))
 		return false;
 	return __lm_filtered(t);
 }
 
 void lm_settings_comm(char *comm);
 void lm_settings_set_filter(int pid, const char *comm);
+void lm_tree_set(pid_t root);
+bool lm_tree_has(pid_t tgid);
+void lm_tree_fork(struct task_struct *parent, struct task_struct *child);
+void lm_tree_exit(struct task_struct *p);
 
 /* ---- waits.c: per-task wait state ------------------------------------ */
 
@@ -156,6 +196,7 @@ struct lm_task {
 	u8 via;			/* enum lm_via */
 	u8 val_known;		/* val is the value the waiter expects */
 	u8 hinted;		/* counted in lm_blocked_hint[] */
+	u8 rewoken;		/* the last blocking wait ended woken */
 	pid_t owner;
 	pid_t last_waker;
 	u32 val;		/* expected futex value (futex_wait) */
@@ -165,6 +206,13 @@ struct lm_task {
 	u64 uaddr;
 	u64 since;		/* when it blocked */
 	u64 wake_ns;		/* lm_handoff_mark(): see compat.h */
+	/*
+	 * The futex's wakes when the wait blocked; from its end on, when it
+	 * ended, with lm_woke_gen[] of the tid then (woke_gen): a re-wait
+	 * is told by both unchanged (design.rst, "Fairness").
+	 */
+	u64 fwakes;
+	u32 woke_gen;
 	/* the wait's hrtimer_sleeper, to tell a timeout; never printed */
 	const struct hrtimer_sleeper *timer;
 	char comm[TASK_COMM_LEN];
@@ -208,6 +256,18 @@ static inline void lm_hint_drop(struct lm_task *t)
 		atomic_dec(&lm_blocked_hint[t->tid & (LM_BLOCKED_HINTS - 1)]);
 		t->hinted = 0;
 	}
+}
+
+/*
+ * Whether a TID has woken a futex waiter lately: a generation per TID
+ * hash that futex_wake_mark() bumps for the waker, without a lock. A
+ * collision only makes a re-wait look like a wait after a release.
+ */
+extern u32 lm_woke_gen[LM_BLOCKED_HINTS];
+
+static inline u32 lm_woke_gen_of(pid_t tid)
+{
+	return READ_ONCE(lm_woke_gen[tid & (LM_BLOCKED_HINTS - 1)]);
 }
 
 static inline bool lm_hint_may_block(pid_t tid)
@@ -262,6 +322,9 @@ struct lm_futex {
 	u32 waiters;		/* blocked right now */
 	u32 distinct;		/* distinct waiting tids (bloom estimate) */
 	u64 blocked, again, timeouts, signals, wakes, mutual_wakes;
+	u64 rewaits;		/* woken waiters that blocked again at once */
+	u64 starve_ns;		/* longest wait with >= starve_hands wakes */
+	u32 starve_hands;	/* ... and the wakes during it */
 	u64 total_ns, max_ns;
 	u64 hand_ns, hand_max_ns, hand_count;
 	u64 bloom[4];

@@ -102,6 +102,12 @@ static struct lm_param lm_param_again_keyed = { &lm_again_keyed, 0, 1 };
 module_param_cb(again_keyed, &lm_param_ops, &lm_param_again_keyed, 0644);
 MODULE_PARM_DESC(again_keyed, "1: count EAGAIN returns per futex too (the locks file's again); about 110 instructions each");
 
+/* read by a waiter's end on the locked futex, and writable at run time */
+unsigned int lm_starve_hands = 8;
+static struct lm_param lm_param_starve_hands = { &lm_starve_hands, 1, 1000000 };
+module_param_cb(starve_hands, &lm_param_ops, &lm_param_starve_hands, 0644);
+MODULE_PARM_DESC(starve_hands, "a wait during which the futex woke this many other waiters counts for the locks file's starve_ns");
+
 static unsigned int lm_max_memory_mb = 64;
 static struct lm_param lm_param_max_memory_mb = { &lm_max_memory_mb, 1, 4096 };
 module_param_cb(max_memory_mb, &lm_param_ops, &lm_param_max_memory_mb, 0444);

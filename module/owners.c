@@ -266,36 +266,6 @@ pid_t lm_owner_from_words(const s32 *w, bool pi, bool shared, s64 val,
 	return w[2];
 }
 
-/*
- * The futex word, or the five ints of the glibc mutex around it, from
- * current's memory without faulting: what copy_from_user_nofault() does,
- * as one user-access window of word loads. That skips the hardened
- * usercopy check of the destination and the string copy, which cost more
- * than the loads (Documentation/performance.rst).
- */
-static bool lm_read_words(s32 *w, u64 uaddr, bool one)
-{
-	const s32 __user *p = (const s32 __user *)(unsigned long)uaddr;
-	bool ok = false;
-
-	pagefault_disable();
-	if (!user_access_begin(p, (one ? 1 : 5) * sizeof(*p)))
-		goto out;
-	unsafe_get_user(w[0], p, fault);
-	if (!one) {
-		unsafe_get_user(w[1], p + 1, fault);
-		unsafe_get_user(w[2], p + 2, fault);
-		unsafe_get_user(w[3], p + 3, fault);
-		unsafe_get_user(w[4], p + 4, fault);
-	}
-	ok = true;
-fault:
-	user_access_end();
-out:
-	pagefault_enable();
-	return ok;
-}
-
 /**
  * lm_resolve_owner() - who holds the futex current is about to wait on
  * @uaddr: the futex word, in current's address space
@@ -311,8 +281,8 @@ out:
  * eyes comes back as its TID with @how LOCKMON_OWNER_NONE and LM_KIND_DEAD
  * set in @kind (lm_owner_from_words()).
  *
- * Reads user memory with copy_from_user_nofault(), which never sleeps, so it
- * is safe in probe context. A glibc owner is believed only when the futex
+ * Reads user memory with lm_uread_nofault(), which never sleeps or faults,
+ * so it is safe in probe context. A glibc owner is believed only when the futex
  * word says "locked with waiters" and, the first time, the TID is a live
  * thread of the waiter's process (any process, for a shared mutex).
  *
@@ -323,7 +293,7 @@ pid_t lm_resolve_owner(u64 uaddr, bool pi, bool shared, s64 val, bool known,
 {
 	s32 w[5] = { 0 };
 
-	if (!lm_read_words(w, uaddr, pi)) {
+	if (!lm_uread_nofault(w, uaddr, pi ? 1 : 5, sizeof(w[0]))) {
 		*how = LOCKMON_OWNER_NONE;
 		*kind = 0;
 		return 0;
@@ -357,7 +327,8 @@ bool lm_refresh_owner(struct lm_task *t, bool sleepable)
 	    t->owner_how != LOCKMON_OWNER_PI)
 		return true;
 	if (current->mm && t->tgid == current->tgid) {
-		got = lm_read_words(w, t->uaddr, t->pi) ? len : 0;
+		got = lm_uread_nofault(w, t->uaddr, len / sizeof(w[0]),
+				       sizeof(w[0])) ? len : 0;
 	} else if (sleepable) {
 		struct pid *pid = find_get_pid(t->tid);
 

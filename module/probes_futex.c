@@ -141,6 +141,12 @@ static void lm_wait_account(struct lm_task *t, u64 now, int result)
 		lm_futex_add_wait(f, now - t->since, result);
 		if (result != LOCKMON_WAIT_AGAIN)
 			lm_holder_wait_end(f, t, now);
+		/* the lock changed hands that often while it waited */
+		if (f->wakes >= t->fwakes + READ_ONCE(lm_starve_hands) &&
+		    now - t->since > f->starve_ns) {
+			f->starve_ns = now - t->since;
+			f->starve_hands = f->wakes - t->fwakes;
+		}
 		if (t->woken)
 			lm_futex_add_wake(f, t->last_waker);
 		if (woken) {
@@ -149,8 +155,11 @@ static void lm_wait_account(struct lm_task *t, u64 now, int result)
 			if (h > f->hand_max_ns)
 				f->hand_max_ns = h;
 		}
+		t->fwakes = f->wakes;
 	}
 	lm_bucket_unlock(b, flags);
+	t->rewoken = woken && f;
+	t->woke_gen = lm_woke_gen_of(t->tid);
 	if (woken)
 		lm_count(LM_CNT_handoffs);
 }
@@ -231,6 +240,16 @@ static void lm_block(struct lm_task *t, struct lm_bucket *tb,
 				 t->pi || !t->val_known ? -1 : t->val,
 				 f && f->glibc, &how, &kind);
 	if (f) {
+		/*
+		 * Woken last time, it blocks again on this futex with no
+		 * waiter woken on it since and no wake of its own: it did not
+		 * get the lock, a newcomer did (barging).
+		 */
+		if (t->rewoken && t->futex_id == f->id &&
+		    t->fwakes == f->wakes &&
+		    t->woke_gen == lm_woke_gen_of(t->tid))
+			f->rewaits++;
+		t->fwakes = f->wakes;
 		lm_futex_add_waiter(f, t->tid);
 		if (!f->tgid) {
 			f->tgid = t->tgid;
@@ -265,6 +284,7 @@ static void lm_block(struct lm_task *t, struct lm_bucket *tb,
 		t->futex_id = f->id;
 	}
 	lm_bucket_unlock(b, flags);
+	t->rewoken = 0;
 	if (!f) {
 		t->futex_id = lm_fkey_id(k);
 		if (unlikely(kind & LM_KIND_DEAD))
@@ -415,6 +435,9 @@ static void lm_on_wake_mark(unsigned long pip, struct pt_regs *regs)
 		id = t->futex_id;
 	}
 	lm_bucket_unlock(b, flags);
+	/* the waker has released what it held: lm_block() tells re-waits */
+	WRITE_ONCE(lm_woke_gen[current->pid & (LM_BLOCKED_HINTS - 1)],
+		   lm_woke_gen_of(current->pid) + 1);
 	if (id)
 		trace_lockmon_wake(current->pid, wakee, id);
 }

@@ -3,8 +3,10 @@
  * Scheduler tracepoints. They are not exported to modules, so they are
  * found by name with for_each_kernel_tracepoint().
  *
- *   sched_process_exit  forget the task, remember its exit for orphans
- *   sched_process_fork  a reused TID must not inherit a stale wait
+ *   sched_process_exit  forget the task, remember its exit for orphans;
+ *                       a process whose last thread exits leaves the tree
+ *   sched_process_fork  a reused TID must not inherit a stale wait; a
+ *                       process forked by one in the tree joins it
  *
  * Nothing here runs on a context switch or a wakeup: the handoff latency
  * ends where the woken waiter's own futex_unqueue() runs (probes_futex.c).
@@ -21,12 +23,14 @@ static void lm_sched_exit(void *data, struct task_struct *p)
 {
 	lm_task_forget(p->pid);
 	lm_exited_record(p);
+	lm_tree_exit(p);
 }
 
 static void lm_sched_fork(void *data, struct task_struct *parent,
 			  struct task_struct *child)
 {
 	lm_task_forget(child->pid);
+	lm_tree_fork(parent, child);
 }
 
 struct lm_tp {

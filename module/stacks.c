@@ -42,39 +42,12 @@ struct lm_uread {
 	struct task_struct *task;	/* NULL: current */
 };
 
-/*
- * @n words of current's memory at @addr, without faults: what
- * copy_from_user_nofault() does, as word loads in one user-access window.
- * That skips the hardened-usercopy check of the destination on every
- * frame and candidate, and a string copy that QEMU's -icount counts byte
- * by byte.
- */
-static bool lm_uread_words(unsigned long *dst, unsigned long addr,
-			   unsigned int n)
-{
-	const unsigned long __user *p = (const unsigned long __user *)addr;
-	unsigned int i;
-	bool ok = false;
-
-	pagefault_disable();
-	if (!user_access_begin(p, n * sizeof(*p)))
-		goto out;
-	for (i = 0; i < n; i++)
-		unsafe_get_user(dst[i], p + i, fault);
-	ok = true;
-fault:
-	user_access_end();
-out:
-	pagefault_enable();
-	return ok;
-}
-
 /* @n words at @addr of the task @r reads */
 static bool lm_uread(const struct lm_uread *r, unsigned long *dst,
 		     unsigned long addr, unsigned int n)
 {
 	if (!r->task)
-		return lm_uread_words(dst, addr, n);
+		return lm_uread_nofault(dst, addr, n, sizeof(*dst));
 	return access_process_vm(r->task, addr, dst, n * sizeof(*dst), 0) ==
 	       n * sizeof(*dst);
 }

@@ -73,6 +73,7 @@ bool lm_task_copy(pid_t tid, struct lm_task *out)
 }
 
 atomic_t lm_blocked_hint[LM_BLOCKED_HINTS];
+u32 lm_woke_gen[LM_BLOCKED_HINTS];
 
 /**
  * lm_task_forget() - stop tracking a task (it exited, or its TID is reused)
@@ -153,7 +154,7 @@ unsigned int lm_waits_nr_chunks(void)
 size_t lm_waits_bytes(void)
 {
 	return lm_table_bytes(lm_max_tasks, sizeof(struct lm_task)) +
-	       sizeof(lm_blocked_hint);
+	       sizeof(lm_blocked_hint) + sizeof(lm_woke_gen);
 }
 
 /**

@@ -125,11 +125,11 @@ static const struct cli_cmd cli_cmds[] = {
 	  "  lockmon-report tasks -t 1240\n",
 	  LMR_F_TASKS | LMR_F_STACKS | LMR_F_LOCKS },
 	{ "graph", "[OPTIONS]", "the wait-for graph (--dot for Graphviz)",
-	  "The wait-for graph: who waits on which futex, held by whom; a cycle's\n"
-	  "edges are marked.\n" LIVE,
+	  "The wait-for graph: who waits on which futex, and the one task that\n"
+	  "holds it, each named COMM/TID; cycles and orphans are marked.\n" LIVE,
 	  graph_opts,
 	  "  lockmon-report graph --dot | dot -Tsvg > waits.svg\n",
-	  LMR_F_GRAPH | LMR_F_STACKS | LMR_F_LOCKS },
+	  LMR_F_TASKS | LMR_F_GRAPH | LMR_F_FINDINGS | LMR_F_STACKS | LMR_F_LOCKS },
 	{ "deadlocks", "[OPTIONS]", "cycles, orphans and stalls lockmon has found",
 	  "The findings: cycles, PI EDEADLK, orphaned locks and stalls, in the\n"
 	  "shape of a lockdep report.\n" LIVE,
@@ -144,9 +144,10 @@ static const struct cli_cmd cli_cmds[] = {
 	  LMR_F_STATS },
 	{ "record", "-o FILE [--duration S | -- CMD ARGS]",
 	  "record the event stream",
-	  "Records the lockmon events of every process, or of CMD and its\n"
-	  "children, or of -p, into FILE, with the stack table entries and the\n"
-	  "maps of the recorded processes.\n" LIVE,
+	  "Records the lockmon events of every process, or of CMD and every\n"
+	  "process it forks, to any depth (the module's tree filter), or of -p,\n"
+	  "into FILE, with the stack table entries and the maps of the recorded\n"
+	  "processes.\n" LIVE,
 	  record_opts,
 	  "  lockmon-report record -o run.lmr -- ./server --threads 8\n"
 	  "  lockmon-report record -o run.lmr -p 1234 --duration 10\n",

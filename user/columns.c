@@ -102,6 +102,36 @@ static const char *text_owner(struct lmr_ctx *c, const struct lmr_lock *l,
 	return lmr_owner_name(buf, len, c, l->owner, l->owner_how);
 }
 
+u64 lmr_hist_pct(const unsigned int *hist, u64 max, unsigned int pct)
+{
+	u64 total = 0, rank, seen = 0, bound;
+	unsigned int b;
+
+	for (b = 0; b < LMR_HIST; b++)
+		total += hist[b];
+	if (!total)
+		return 0;
+	/* the smallest wait with at least pct% of the waits at or below */
+	rank = (total * pct + 99) / 100;
+	for (b = 0; b < LMR_HIST - 1; b++) {
+		seen += hist[b];
+		if (seen >= rank)
+			break;
+	}
+	bound = 2ULL << b;	/* bucket b holds [2^b, 2^(b+1)) ns */
+	return bound < max ? bound : max;
+}
+
+static u64 num_p50(const struct lmr_lock *l)
+{
+	return lmr_hist_pct(l->hist, l->max_ns, 50);
+}
+
+static u64 num_p99(const struct lmr_lock *l)
+{
+	return lmr_hist_pct(l->hist, l->max_ns, 99);
+}
+
 #define TEXT_COL(n, h, w, fn, hlp)					\
 	{ .name = n, .header = h, .type = LMR_COL_TEXT, .width = w,	\
 	  .text = fn, .help = hlp },
@@ -116,6 +146,11 @@ static const char *text_owner(struct lmr_ctx *c, const struct lmr_lock *l,
 		"the first process seen using it")			\
 	TEXT_COL("process", "PROCESS", -16, text_process,		\
 		 "that process as COMM/PID")
+#define HAND_hist							\
+	NUM_COL("wait_p50", "p50", "P50", NULL, LMR_COL_NS, 9, num_p50,	\
+		"median wait, a log2 bucket's upper bound")		\
+	NUM_COL("wait_p99", "p99", "P99", NULL, LMR_COL_NS, 9, num_p99,	\
+		"99th percentile wait, a log2 bucket's upper bound")
 #define HAND_owner							\
 	TEXT_COL("owner", "OWNER", -26, text_owner,			\
 		 "who holds it while it is waited on: COMM/TID (how read)")

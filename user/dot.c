@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The wait-for graph in Graphviz: tasks are boxes, futexes ellipses; an
- * edge task -> futex means "waits on", futex -> task "held by". Edges on a
- * cycle are red and bold.
+ * The wait-for graph (graph.c) in Graphviz: tasks are boxes, futexes
+ * ellipses, each once and named; an edge task -> futex means "waits on",
+ * futex -> task "held by", one per futex. Edges on a cycle are red and
+ * bold; a futex whose holder has exited, the holder and the edge between
+ * them are orange and say so.
  */
 #include <string.h>
 #include "lockmon-report.h"
@@ -18,57 +20,90 @@ static void dot_label(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+/* Does an edge before @n have the futex @id (so it is drawn already)? */
+static bool futex_before(const struct lmr_graph *g, size_t n, u64 id)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (g->e[i].t->futex_id == id)
+			return true;
+	return false;
+}
+
+/* Is a waiter of futex @id on a cycle? Then so is its held-by edge. */
+static bool futex_on_cycle(const struct lmr_graph *g, u64 id)
+{
+	size_t i;
+
+	for (i = 0; i < g->n; i++)
+		if (g->e[i].t->futex_id == id && g->e[i].cycle)
+			return true;
+	return false;
+}
+
+static void task_node(struct lmr_ctx *c, pid_t tid, bool gone)
+{
+	char label[96], who[64];
+
+	lmr_graph_name(c, tid, who, sizeof(who));
+	snprintf(label, sizeof(label), "%s%s", who, gone ? " (exited)" : "");
+	fprintf(c->out, "\tt%d [shape=box, label=", tid);
+	dot_label(c->out, label);
+	fprintf(c->out, "%s];\n", gone ? ", style=dashed, color=orange" : "");
+}
+
 void lmr_view_dot(struct lmr_ctx *c)
 {
-	struct lmr_state *st = c->st;
-	char name[LMR_NAME_LEN], label[LMR_NAME_LEN + 64];
-	size_t i, j;
+	char name[LMR_NAME_LEN], label[LMR_NAME_LEN + 16];
+	struct lmr_graph g;
+	size_t i;
 
+	if (lmr_graph_build(c, &g)) {
+		lmr_err("out of memory");
+		return;
+	}
 	fprintf(c->out, "digraph lockmon {\n");
 	fprintf(c->out, "\trankdir=LR;\n");
-	for (i = 0; i < st->nr_tasks; i++) {
-		const struct lmr_task *t = &st->tasks[i];
-		bool dup = false;
+	/* every task once: the waiters, then holders that do not wait */
+	for (i = 0; i < g.n; i++)
+		task_node(c, g.e[i].t->tid, false);
+	for (i = 0; i < g.n; i++) {
+		const struct lmr_gedge *e = &g.e[i];
 
-		snprintf(label, sizeof(label), "%s/%d", t->comm, t->tid);
-		fprintf(c->out, "\tt%d [shape=box, label=", t->tid);
-		dot_label(c->out, label);
-		fprintf(c->out, "];\n");
-		for (j = 0; j < i; j++)
-			dup |= st->tasks[j].futex_id == t->futex_id;
-		if (!dup) {
-			lmr_uaddr_name(c, t->tgid, t->uaddr, name, sizeof(name));
-			fprintf(c->out, "\tf%016llx [shape=ellipse, label=",
-				(unsigned long long)t->futex_id);
-			dot_label(c->out, name);
-			fprintf(c->out, "];\n");
-		}
+		if (e->holder > 0 && !e->holder_waits &&
+		    !futex_before(&g, i, e->t->futex_id))
+			task_node(c, e->holder, e->orphan);
 	}
-	/* owners that are not waiting themselves still need a node */
-	for (i = 0; i < st->nr_tasks; i++) {
-		const struct lmr_task *t = &st->tasks[i];
-		bool known = false;
+	/* every futex once, an orphan's marked */
+	for (i = 0; i < g.n; i++) {
+		const struct lmr_gedge *e = &g.e[i];
 
-		if (t->owner <= 0)
+		if (futex_before(&g, i, e->t->futex_id))
 			continue;
-		for (j = 0; j < st->nr_tasks; j++)
-			known |= st->tasks[j].tid == t->owner;
-		for (j = 0; j < i && !known; j++)
-			known |= st->tasks[j].owner == t->owner;
-		if (!known)
-			fprintf(c->out, "\tt%d [shape=box, label=\"%d\"];\n",
-				t->owner, t->owner);
+		lmr_uaddr_name(c, e->t->tgid, e->t->uaddr, name, sizeof(name));
+		snprintf(label, sizeof(label), "%s%s", name,
+			 e->orphan ? " (orphan)" : "");
+		fprintf(c->out, "\tf%016llx [shape=ellipse, label=",
+			(unsigned long long)e->t->futex_id);
+		dot_label(c->out, label);
+		fprintf(c->out, "%s];\n", e->orphan ? ", color=orange" : "");
 	}
-	for (i = 0; i < st->nr_tasks; i++) {
-		const struct lmr_task *t = &st->tasks[i];
-		const char *style = t->cycle ? " [color=red, penwidth=2, label=\"cycle\"]" : "";
+	/* each waiter's edge; each futex's held-by edge once */
+	for (i = 0; i < g.n; i++) {
+		const struct lmr_gedge *e = &g.e[i];
+		u64 id = e->t->futex_id;
 
-		fprintf(c->out, "\tt%d -> f%016llx%s;\n", t->tid,
-			(unsigned long long)t->futex_id, style);
-		if (t->owner > 0)
-			fprintf(c->out, "\tf%016llx -> t%d [style=dashed%s];\n",
-				(unsigned long long)t->futex_id, t->owner,
-				t->cycle ? ", color=red, penwidth=2" : "");
+		fprintf(c->out, "\tt%d -> f%016llx%s;\n", e->t->tid,
+			(unsigned long long)id,
+			e->cycle ? " [color=red, penwidth=2, label=\"cycle\"]" : "");
+		if (e->holder <= 0 || futex_before(&g, i, id))
+			continue;
+		fprintf(c->out, "\tf%016llx -> t%d [style=dashed%s];\n",
+			(unsigned long long)id, e->holder,
+			futex_on_cycle(&g, id) ? ", color=red, penwidth=2" :
+			e->orphan ? ", color=orange, label=\"orphan\"" : "");
 	}
 	fprintf(c->out, "}\n");
+	lmr_graph_free(&g);
 }

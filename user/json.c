@@ -94,7 +94,8 @@ static void hexv(struct jw *w, const char *k, u64 v, bool pad)
  * One writer per column type of include/lockmon/columns.h, called with the
  * column's json key: a column without one (NULL) is not written. Types
  * written alike share a writer (u32 as u64, cycle as flag, comm as word);
- * procs and hist have no JSON form of their own.
+ * procs has no JSON form of its own, and hist is written as the two
+ * percentiles derived from it (wait_p50_ns, wait_p99_ns).
  */
 static inline void j_hex64(struct jw *w, const char *k, u64 v)
 {
@@ -148,9 +149,13 @@ static inline void j_procs(struct jw *w, const char *k,
 	(void)w, (void)k, (void)v;
 }
 
-static inline void j_hist(struct jw *w, const char *k, const unsigned int *v)
+/* hist is written as the percentiles the lock tables show (columns.c) */
+static inline void j_hist(struct jw *w, const char *k, const unsigned int *v,
+			  u64 max)
 {
-	(void)w, (void)k, (void)v;
+	(void)k;
+	u64v(w, "wait_p50_ns", lmr_hist_pct(v, max, 50));
+	u64v(w, "wait_p99_ns", lmr_hist_pct(v, max, 99));
 }
 
 /* C() of a column list: the column's key and member of l or t, by type */
@@ -169,7 +174,7 @@ static inline void j_hist(struct jw *w, const char *k, const unsigned int *v)
 #define J_ARG_word(v)		(v)
 #define J_ARG_comm(v)		(v)
 #define J_ARG_procs(v)		(&(v))
-#define J_ARG_hist(v)		(v)
+#define J_ARG_hist(v)		(v), l->max_ns
 
 static void stack(struct jw *w, struct lmr_ctx *c, u32 id)
 {

@@ -28,7 +28,7 @@ typedef uint32_t u32;
 /* ---- options ---------------------------------------------------------- */
 
 /* -F: the columns of a lock table, each with an optional header of its own */
-#define LMR_MAX_FIELDS	32
+#define LMR_MAX_FIELDS	40
 #define LMR_HEADER_LEN	24
 
 struct lmr_col;
@@ -268,6 +268,11 @@ char *lmr_read_file(const char *path, size_t *len, size_t max);
 int lmr_parse_duration(const char *s, u64 *ns);
 int lmr_parse_uint(const char *s, unsigned long long max, unsigned long long *out);
 void lmr_fmt_ns(char *buf, size_t len, u64 ns);
+/*
+ * The @pct-th percentile of a lock's waits from its log2 histogram: the
+ * upper bound of the bucket holding it, at most @max; 0 without waits.
+ */
+u64 lmr_hist_pct(const unsigned int *hist, u64 max, unsigned int pct);
 bool lmr_is_mounted(const char *path, unsigned long magic);
 void lmr_proc_comm(pid_t tid, char *comm, size_t len);
 
@@ -454,6 +459,26 @@ void lmr_view_stats(struct lmr_ctx *c);
 void lmr_view_top(struct lmr_ctx *c, const struct lmr_state *prev);
 void lmr_view_report(struct lmr_ctx *c);
 void lmr_view_dot(struct lmr_ctx *c);
+
+/* ---- graph.c: the wait-for graph the graph views draw ---------------- */
+
+struct lmr_gedge {
+	const struct lmr_task *t;	/* the waiter */
+	pid_t holder;			/* of its futex; 0: not known */
+	const char *how;		/* how the holder was found */
+	const struct lmr_gedge *holder_waits;	/* the holder's own wait */
+	bool cycle;			/* the edge is on a cycle */
+	bool orphan;			/* the holder has exited */
+};
+
+struct lmr_graph {
+	struct lmr_gedge *e;		/* one per waiter */
+	size_t n;
+};
+
+int lmr_graph_build(struct lmr_ctx *c, struct lmr_graph *g);
+void lmr_graph_free(struct lmr_graph *g);
+const char *lmr_graph_name(struct lmr_ctx *c, pid_t tid, char *buf, size_t len);
 const char *lmr_owner_name(char *buf, size_t len, struct lmr_ctx *c,
 			   pid_t owner, const char *how);
 

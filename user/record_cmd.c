@@ -39,6 +39,7 @@ struct rec {
 	const struct lmr_opts *o;
 	struct lmr_writer w;
 	pid_t child;
+	bool tree;		/* the module follows child's process tree */
 	struct lmr_proc_info *p;
 	size_t np, capp;
 	u32 *stacks;		/* stack ids referred to, and done flag */
@@ -109,7 +110,7 @@ static bool wanted(struct rec *r, pid_t tgid)
 	if (p->want >= 0)
 		return p->want;
 	p->want = 1;
-	if (r->child) {
+	if (r->child && !r->tree) {
 		p->want = 0;
 		for (a = tgid, depth = 0; a > 1 && depth < 64; depth++) {
 			if (a == r->child) {
@@ -175,6 +176,23 @@ static void note_stack(struct rec *r, u32 id)
 }
 
 /* An event record, after the maps of its process when they are new. */
+/* A snapshot record of one task in a wait: the fields both kinds share. */
+static void snap_task(struct lockmon_record *rec, unsigned int type, pid_t tid,
+		      pid_t tgid, u64 futex_id, u64 uaddr, pid_t owner,
+		      const char *how, u32 stack_id, const char *comm)
+{
+	memset(rec, 0, sizeof(*rec));
+	rec->type = (__u16)type;
+	rec->tid = (u32)tid;
+	rec->tgid = (u32)tgid;
+	rec->futex_id = futex_id;
+	rec->uaddr = uaddr;
+	rec->peer = (u32)owner;
+	rec->owner_how = (__u16)lmr_how_code(how);
+	rec->stack_id = stack_id;
+	memcpy(rec->comm, comm, sizeof(rec->comm));
+}
+
 static void put(struct rec *r, const struct lockmon_record *rec)
 {
 	struct lmr_proc_info *p = info(r, (pid_t)rec->tgid);
@@ -212,7 +230,9 @@ static void on_event(const struct lockmon_record *ev, void *ctx)
 	if (r->o->comm[0] && rec.type != LOCKMON_REC_WAKE &&
 	    strcmp(r->o->comm, t->comm))
 		return;
-	memcpy(rec.comm, t->comm, sizeof(rec.comm));
+	/* one that has exited: the comm ftrace saved with the event */
+	if (strcmp(t->comm, "-") || !rec.comm[0] || rec.comm[0] == '<')
+		memcpy(rec.comm, t->comm, sizeof(rec.comm));
 	if (!r->first_ns)
 		r->first_ns = rec.ts_ns;
 	put(r, &rec);
@@ -242,18 +262,11 @@ static void snapshot(struct rec *r)
 		if (!t->tid || !wanted(r, t->tgid) ||
 		    (r->o->comm[0] && strcmp(r->o->comm, t->comm)))
 			continue;
-		memset(&rec, 0, sizeof(rec));
-		rec.type = LOCKMON_REC_WAIT_BEGIN;
+		snap_task(&rec, LOCKMON_REC_WAIT_BEGIN, t->tid, t->tgid,
+			  t->futex_id, t->uaddr, t->owner, t->owner_how,
+			  t->stack_id, t->comm);
 		rec.nr = 1;
-		rec.tid = (u32)t->tid;
-		rec.tgid = (u32)t->tgid;
-		rec.futex_id = t->futex_id;
-		rec.uaddr = t->uaddr;
-		rec.peer = (u32)t->owner;
-		rec.owner_how = (__u16)lmr_how_code(t->owner_how);
-		rec.stack_id = t->stack_id;
 		rec.value = t->wait_ns;
-		memcpy(rec.comm, t->comm, sizeof(rec.comm));
 		put(r, &rec);
 	}
 	for (i = 0; i < st.nr_findings && !r->err; i++) {
@@ -268,19 +281,12 @@ static void snapshot(struct rec *r)
 		for (k = 0; k < f->nr; k++) {
 			const struct lmr_finding_task *t = &f->t[k];
 
-			memset(&rec, 0, sizeof(rec));
-			rec.type = LOCKMON_REC_FINDING;
+			snap_task(&rec, LOCKMON_REC_FINDING, t->tid, t->tgid,
+				  t->futex_id, t->uaddr, t->owner, t->how,
+				  t->stack_id, t->comm);
 			rec.value = f->seq;
 			rec.result = (__u16)lmr_kind_code(f->kind);
 			rec.nr = (__u16)k;
-			rec.tid = (u32)t->tid;
-			rec.tgid = (u32)t->tgid;
-			rec.futex_id = t->futex_id;
-			rec.uaddr = t->uaddr;
-			rec.peer = (u32)t->owner;
-			rec.owner_how = (__u16)lmr_how_code(t->how);
-			rec.stack_id = t->stack_id;
-			memcpy(rec.comm, t->comm, sizeof(rec.comm));
 			put(r, &rec);
 		}
 		/* a whole process blocked: as its lockmon_stall event says */
@@ -336,6 +342,32 @@ out:
 	lmr_state_free(&st);
 }
 
+/* The module's tree filter root (0: off), -1 if it has no tree filter. */
+static int tree_get(void)
+{
+	char *s = lmr_read_file(LMR_DIR "/control", NULL, 4096), *p;
+	int root = -1;
+
+	p = s ? strstr(s, "\ntree ") : NULL;
+	if (p)
+		root = atoi(p + 6);
+	free(s);
+	return root;
+}
+
+static int tree_put(pid_t root)
+{
+	char cmd[32];
+	FILE *f = fopen(LMR_DIR "/control", "w");
+	int ok;
+
+	if (!f)
+		return -1;
+	snprintf(cmd, sizeof(cmd), "tree %d\n", root);
+	ok = fputs(cmd, f) >= 0;
+	return fclose(f) || !ok ? -1 : 0;
+}
+
 static void sleep_ms(unsigned int ms)
 {
 	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
@@ -356,7 +388,7 @@ int lmr_cmd_record(const struct lmr_opts *o)
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct rec r = { .o = o };
 	struct lmr_stream *s = NULL;
-	int status = 0, go[2] = { -1, -1 }, polls = 0;
+	int status = 0, go[2] = { -1, -1 }, polls = 0, tree_was = -1;
 	u64 t0, lost = 0;
 	size_t i;
 	int err;
@@ -401,6 +433,18 @@ int lmr_cmd_record(const struct lmr_opts *o)
 			_exit(127);
 		}
 		close(go[0]);
+		/*
+		 * The module traces the child and every process forked from
+		 * it, to any depth, before it runs: no /proc walk can keep up
+		 * with short-lived or reparented descendants.
+		 */
+		tree_was = tree_get();
+		if (tree_was < 0)
+			lmr_warn("the module has no tree filter: descendants are found through /proc, late ones may be missed");
+		else if (tree_put(r.child))
+			lmr_warn("cannot set the tree filter: %s", strerror(errno));
+		else
+			r.tree = true;
 		if (write(go[1], "g", 1) != 1)
 			lmr_warn("cannot start %s", o->cmd[0]);
 		close(go[1]);
@@ -447,6 +491,8 @@ int lmr_cmd_record(const struct lmr_opts *o)
 		waitpid(r.child, &status, 0);
 	}
 close_stream:
+	if (r.tree && tree_put(tree_was))
+		lmr_warn("cannot restore the tree filter to %d", tree_was);
 	lmr_stream_close(s);
 	if (lmr_writer_close(&r.w, lost, r.first_ns) && !err)
 		err = -EIO;

@@ -165,30 +165,40 @@ void lmr_view_tasks(struct lmr_ctx *c)
 void lmr_view_graph(struct lmr_ctx *c)
 {
 	struct lmr_state *st = c->st;
-	char name[LMR_NAME_LEN];
-	size_t i, shown;
+	char name[LMR_NAME_LEN], who[64];
+	struct lmr_graph g;
+	size_t i;
 
-	for (i = 0, shown = 0; i < st->nr_tasks; i++) {
-		const struct lmr_task *t = &st->tasks[i];
+	if (lmr_graph_build(c, &g)) {
+		lmr_err("out of memory");
+		return;
+	}
+	for (i = 0; i < g.n; i++) {
+		const struct lmr_gedge *e = &g.e[i];
+		const struct lmr_task *t = e->t;
 
-		/* a recording's graph: the waits still open at its end */
-		if (st->recorded && !t->waiting)
-			continue;
-		shown++;
-		fprintf(c->out, "%s/%d --[%s]--> ", t->comm, t->tid,
+		fprintf(c->out, "%s --[%s]--> ",
+			lmr_graph_name(c, t->tid, who, sizeof(who)),
 			lmr_uaddr_name(c, t->tgid, t->uaddr, name, sizeof(name)));
-		if (t->owner > 0)
-			fprintf(c->out, "%d (%s)", t->owner, t->owner_how);
+		if (e->holder > 0)
+			fprintf(c->out, "%s (%s)",
+				lmr_graph_name(c, e->holder, who, sizeof(who)),
+				e->how);
 		else
 			fprintf(c->out, "? (owner unknown)");
-		if (t->owner_waits_on)
-			fprintf(c->out, " which waits on %016llx",
-				(unsigned long long)t->owner_waits_on);
-		fprintf(c->out, "%s\n", t->cycle ? "   <== CYCLE" : "");
+		if (e->holder_waits)
+			fprintf(c->out, ", which waits on %s",
+				lmr_uaddr_name(c, e->holder_waits->t->tgid,
+					       e->holder_waits->t->uaddr, name,
+					       sizeof(name)));
+		fprintf(c->out, "%s%s\n",
+			e->orphan ? "   <== ORPHAN: the owner has exited" : "",
+			e->cycle ? "   <== CYCLE" : "");
 	}
-	if (!shown)
+	if (!g.n)
 		none_shown(c, st->all_graph, "wait in the graph",
 			   "waits in the graph", "the wait-for graph is empty");
+	lmr_graph_free(&g);
 }
 
 void lmr_view_deadlocks(struct lmr_ctx *c)

@@ -54,7 +54,8 @@
  *          a hex64, word or flag: a field, printed as %016llx, the word,
  *          or yes/no
  * LMV_HAND(ID) the fields user/columns.c writes by hand for it (procs:
- *          uaddr, pid and process; owner: owner)
+ *          uaddr, pid and process; owner: owner; hist: wait_p50 and
+ *          wait_p99)
  * LMV_PART(FIELD) no field of its own: shown within FIELD's cells
  * LMV_NONE not shown in the lock tables
  *
@@ -138,7 +139,7 @@
 	C("owner_how", word, 0,						\
 	  lm_owner_how_name(r->waiters ? r->owner_how : 0), owner_how,	\
 	  "owner_how", LMV_PART("owner"))				\
-	C("hist", hist, 0, r->hist, hist, NULL, LMV_NONE)		\
+	C("hist", hist, 0, r->hist, hist, NULL, LMV_HAND(hist))		\
 	C("hold_running_ns", u64, 4,					\
 	  r->hold_ns[LOCKMON_HOLDER_RUNNING], hold_running_ns,		\
 	  "holder_running_ns",						\
@@ -176,7 +177,17 @@
 	C("hold_syscall", pid, 4, (pid_t)r->hold_sys - 1, hold_syscall,	\
 	  "holder_syscall",						\
 	  LMV_TEXT("holder_syscall", "H_SYSCALL", 9,			\
-		   "the syscall a sleeping holder was in, by number"))
+		   "the syscall a sleeping holder was in, by number"))	\
+	C("rewaits", u64, 5, r->rewaits, rewaits, "rewaits",		\
+	  LMV_COUNT("rewaits", "barging", "REWAITS", "REWAITS/i", 7,	\
+		    "woken waiters that lost it and blocked again"))	\
+	C("starve_ns", u64, 5, r->starve_ns, starve_ns, "starve_ns",	\
+	  LMV_NS("starve", NULL, "STARVE", NULL, 9,			\
+		 "longest wait while starve_hands others were woken"))	\
+	C("starve_hands", u32, 5, r->starve_hands, starve_hands,	\
+	  "starve_hands",						\
+	  LMV_COUNT("starve_hands", NULL, "S_HANDS", NULL, 7,		\
+		    "waiters woken during that wait"))
 
 /* tasks: one row per task blocked in a futex wait (struct lm_task) */
 #define LOCKMON_TASKS_COLUMNS(C)					\

@@ -44,6 +44,8 @@ static void test_accepts(void)
 	CHECK(!parse("pid 1234", &c) && c.op == LM_CMD_PID && c.num == 1234, "pid");
 	CHECK(!parse("pid 0", &c) && c.num == 0, "pid 0");
 	CHECK(!parse("pid 4194304", &c) && c.num == 4194304, "pid max");
+	CHECK(!parse("tree 77", &c) && c.op == LM_CMD_TREE && c.num == 77, "tree");
+	CHECK(!parse("tree 0", &c) && c.op == LM_CMD_TREE && c.num == 0, "tree 0");
 	CHECK(!parse("  capture\t100 \n", &c) && c.op == LM_CMD_CAPTURE &&
 	      c.num == 100, "capture with blanks");
 	CHECK(!parse("stall_ms 10", &c) && c.num == 10, "stall min");
@@ -97,6 +99,9 @@ static void test_reasons(void)
 		{ "reset now", "this command takes no argument" },
 		{ "pid 1 2", "more than two words" },
 		{ "pid 4194305", "pid: not a number in 0..4194304" },
+		{ "tree 4194305", "tree: not a number in 0..4194304" },
+		{ "tree", "this command takes one argument" },
+		{ "tree -1", "tree: not a number in 0..4194304" },
 		{ "capture 101", "capture: not a number in 0..100" },
 		{ "stall_ms 9", "stall_ms: not a number in 10..3600000" },
 		{ "stack_ns 1ms", "stack_ns: not a number in 0..4000000000" },

@@ -26,12 +26,12 @@
 
 struct state {
 	int enabled;
-	unsigned int pid, capture, stall_ms, stack_ns;
+	unsigned int pid, capture, stall_ms, stack_ns, tree;
 	char comm[16];
 };
 
 enum op { OP_BAD, OP_ENABLE, OP_DISABLE, OP_RESET, OP_NOFILTER, OP_PID,
-	  OP_COMM, OP_CAPTURE, OP_STALL, OP_STACK_NS };
+	  OP_COMM, OP_CAPTURE, OP_STALL, OP_STACK_NS, OP_TREE };
 
 struct cmd {
 	enum op op;
@@ -102,6 +102,8 @@ static struct cmd model_parse(const unsigned char *buf, size_t len)
 		c.op = OP_NOFILTER;
 	else if (n == 2 && IS(0, "pid") && parse_num(w[1], wl[1], 0, PID_MAX, &c.num))
 		c.op = OP_PID;
+	else if (n == 2 && IS(0, "tree") && parse_num(w[1], wl[1], 0, PID_MAX, &c.num))
+		c.op = OP_TREE;
 	else if (n == 2 && IS(0, "capture") && parse_num(w[1], wl[1], 0, 100, &c.num))
 		c.op = OP_CAPTURE;
 	else if (n == 2 && IS(0, "stall_ms") &&
@@ -124,8 +126,9 @@ static void model_apply(struct state *s, const struct cmd *c)
 	switch (c->op) {
 	case OP_ENABLE: s->enabled = 1; break;
 	case OP_DISABLE: s->enabled = 0; break;
-	case OP_NOFILTER: s->pid = 0; s->comm[0] = 0; break;
+	case OP_NOFILTER: s->pid = 0; s->comm[0] = 0; s->tree = 0; break;
 	case OP_PID: s->pid = c->num; break;
+	case OP_TREE: s->tree = c->num; break;
 	case OP_COMM: memcpy(s->comm, c->comm, sizeof(s->comm)); break;
 	/* a percentage and the rate rule replace each other */
 	case OP_CAPTURE: s->capture = c->num; s->stack_ns = 0; break;
@@ -138,9 +141,9 @@ static void model_apply(struct state *s, const struct cmd *c)
 /* The control file as the module prints @s. */
 static int model_show(const struct state *s, char *out, size_t len)
 {
-	return snprintf(out, len, "enabled %d\npid %u\ncomm %s\ncapture %u\nstall_ms %u\nstack_ns %u\n",
+	return snprintf(out, len, "enabled %d\npid %u\ncomm %s\ncapture %u\nstall_ms %u\nstack_ns %u\ntree %u\n",
 			s->enabled, s->pid, s->comm[0] ? s->comm : "-",
-			s->capture, s->stall_ms, s->stack_ns);
+			s->capture, s->stall_ms, s->stack_ns, s->tree);
 }
 
 static bool show_parse(const char *txt, struct state *s)
@@ -148,9 +151,9 @@ static bool show_parse(const char *txt, struct state *s)
 	char comm[64];
 
 	memset(s, 0, sizeof(*s));
-	if (sscanf(txt, "enabled %d\npid %u\ncomm %63s\ncapture %u\nstall_ms %u\nstack_ns %u\n",
+	if (sscanf(txt, "enabled %d\npid %u\ncomm %63s\ncapture %u\nstall_ms %u\nstack_ns %u\ntree %u\n",
 		   &s->enabled, &s->pid, comm, &s->capture, &s->stall_ms,
-		   &s->stack_ns) != 6 ||
+		   &s->stack_ns, &s->tree) != 7 ||
 	    strlen(comm) >= sizeof(s->comm))
 		return false;
 	if (strcmp(comm, "-"))
@@ -190,7 +193,8 @@ static unsigned long long boundary_num(void)
 static size_t gen(unsigned char *buf, size_t cap)
 {
 	static const char *const kw[] = {
-		"pid", "comm", "capture", "stall_ms", "nofilter", "stack_ns",
+		"pid", "comm", "capture", "stall_ms", "nofilter", "tree",
+		"stack_ns",
 	};
 	static const char *const costly[] = { "enable", "disable", "reset" };
 	size_t len = 0, i;
@@ -205,7 +209,7 @@ static size_t gen(unsigned char *buf, size_t cap)
 	if (rn(2000) == 0) {		/* these re-register probes: rare */
 		len = (size_t)snprintf((char *)buf, cap, "%s", costly[rn(3)]);
 	} else {
-		const char *k = kw[rn(5)];
+		const char *k = kw[rn(6)];
 
 		if (!strcmp(k, "comm")) {
 			size_t n = rn(20);

@@ -89,6 +89,37 @@ static bool same_as(const char *out, const char *want_file)
 }
 
 /* The default columns print byte for byte what the views printed before. */
+/* wait_p50 and wait_p99: log2 bucket bounds of hist, at most the max */
+static void hist_percentiles(void)
+{
+	const struct lmr_col *p50 = lmr_col_find("p50");
+	const struct lmr_col *p99 = lmr_col_find("wait_p99");
+	struct lmr_lock l = { 0 };
+
+	CHECK(p50 && p99 && lmr_col_is_key(p50) && lmr_col_is_key(p99));
+	if (!p50 || !p99)
+		return;
+	CHECK(p50->num(&l) == 0 && p99->num(&l) == 0);	/* no waits */
+	/* 60 waits of 1-2 us, 39 of 1-2 ms, one of about 1.1 s */
+	l.hist[10] = 60;
+	l.hist[20] = 39;
+	l.hist[30] = 1;
+	l.max_ns = 1100000000;
+	CHECK(p50->num(&l) == 2048);
+	CHECK(p99->num(&l) == 2097152);
+	CHECK(lmr_hist_pct(l.hist, l.max_ns, 100) == 1100000000);
+	/* the bound never passes the longest wait */
+	l.max_ns = 1500000;
+	CHECK(p99->num(&l) == 1500000);
+	/* the 50th of 100 waits is the last of bucket 10's 50 */
+	l.hist[10] = 50;
+	l.hist[20] = 49;
+	CHECK(p50->num(&l) == 2048);
+	l.hist[10] = 49;
+	l.hist[20] = 50;
+	CHECK(p50->num(&l) == 1500000);
+}
+
 static void default_columns(void)
 {
 	struct lmr_opts o = { 0 };
@@ -393,6 +424,7 @@ static void schema_columns(void)
 	/* every figure of the list is a key; the rest are written by hand */
 	for (j = 0; j < sizeof(schema_cols) / sizeof(schema_cols[0]); j++)
 		fields += schema_cols[j].kind >= 0;
+	fields += 2;	/* hist's, by hand: wait_p50 and wait_p99 */
 	for (j = 0; j < lmr_nr_cols; j++)
 		fields -= lmr_col_is_key(&lmr_cols[j]);
 	CHECK(fields == 0);
@@ -939,6 +971,7 @@ int main(void)
 	RUN(tid_filter);
 	RUN(tid_filter_recorded);
 	RUN(default_columns);
+	RUN(hist_percentiles);
 	RUN(fields_option);
 	RUN(sort_keys);
 	RUN(program_errors);

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "test.h"
 #include "../samples.h"
@@ -353,7 +354,8 @@ static void check_lock_keys(struct lmr_ctx *c)
 		LOCKMON_LOCKS_COLUMNS(CHECK_KEY)
 		/* all of today's, and no more than the list's and these */
 		CHECK(keys >= 17);
-		CHECK(members(obj) == keys + 4);
+		/* + tgid, uaddr, holder_verdict, wait_p50_ns, wait_p99_ns */
+		CHECK(members(obj) == keys + 6);
 		CHECK(strstr(obj, "\"holder_verdict\":"));
 		snprintf(kv, sizeof(kv), "\"tgid\":%d", l->tgid);
 		CHECK(has_member(obj, kv));
@@ -508,7 +510,7 @@ static void recorded_owner_and_stall(void)
 	CHECK(strstr(out, "(still waiting, owner ?/24 (glibc-owner))"));
 	free(out);
 	out = capture(lmr_view_graph, &c);
-	CHECK(strstr(out, "app/21 --[0x7030]--> 24 (glibc-owner)\n"));
+	CHECK(strstr(out, "app/21 --[0x7030]--> ?/24 (glibc-owner)\n"));
 	CHECK(strstr(out, "app/31 --[0x7040]--> ? (owner unknown)\n"));
 	free(out);
 	out = capture(top_fn, &c);
@@ -528,7 +530,8 @@ static void recorded_owner_and_stall(void)
 		      "\"owner_how\":\"glibc-owner\","));
 	/* a recording has no holder split: zeros, and no verdict */
 	CHECK(strstr(out, "\"holder_running_ns\":0,"));
-	CHECK(strstr(out, "\"holder_syscall\":-1,\"holder_verdict\":null}"));
+	CHECK(strstr(out, "\"holder_syscall\":-1,\"rewaits\":0,\"starve_ns\":0,"
+		      "\"starve_hands\":0,\"holder_verdict\":null}"));
 	/* a recorded task too: report_test.c finds it by {"tid":N, */
 	CHECK(strstr(out, "{\"tid\":21,\"tgid\":20,"));
 	CHECK(strstr(out, "\"waiting\":true,\"owner\":24,\"owner_how\":\"glibc-owner\"}"));
@@ -739,6 +742,95 @@ static void dot_graph(void)
 		}
 	}
 	free(out);
+	lmr_state_free(&st);
+}
+
+/* How many times @needle is in @hay. */
+static int count_of(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	for (; (hay = strstr(hay, needle)); hay++)
+		n++;
+	return n;
+}
+
+/*
+ * The graph fixture: three waiters on one mutex, two of them named as its
+ * owner by the others' stale reports; an orphan; two waiters with no
+ * owner. The pids are above any pid_max, so /proc knows none of them.
+ */
+static void graph_consistent(void)
+{
+	struct lmr_opts o = { 0 };
+	struct lmr_state st;
+	struct lmr_ctx c = { .st = &st, .o = &o };
+	char *out, line[64];
+	pid_t gone;
+	FILE *f;
+
+	live_state(&st, "graph");
+	out = capture(lmr_view_graph, &c);
+	/* one holder for the mutex, the one that does not wait on it */
+	CHECK(strstr(out, "app/4200051 --[0x1000]--> app/4200054 (glibc-owner), which waits on 0x2000\n"));
+	CHECK(strstr(out, "app/4200052 --[0x1000]--> app/4200054 (glibc-owner), which waits on 0x2000\n"));
+	CHECK(strstr(out, "app/4200053 --[0x1000]--> app/4200054 (glibc-owner), which waits on 0x2000\n"));
+	CHECK(!strstr(out, "--> app/4200052") && !strstr(out, "--> app/4200053"));
+	CHECK(strstr(out, "app/4200054 --[0x2000]--> ? (owner unknown)\n"));
+	/* the exited owner is named by the finding and marked */
+	CHECK(strstr(out, "srv/4200061 --[0x3000]--> srv-worker/4200062 (glibc-owner)   <== ORPHAN: the owner has exited\n"));
+	CHECK(count_of(out, "ORPHAN") == 1 && !strstr(out, "CYCLE"));
+	CHECK(count_of(out, "\n") == 7);
+	free(out);
+
+	out = capture(lmr_view_dot, &c);
+	CHECK(count_of(out, "\tt4200054 [") == 1);
+	CHECK(count_of(out, "\tf00000000000000a1 [") == 1);
+	CHECK(count_of(out, "f00000000000000a1 -> t") == 1);
+	CHECK(strstr(out, "\tf00000000000000a1 -> t4200054 [style=dashed];\n"));
+	CHECK(count_of(out, "-> t4200052") == 0 && count_of(out, "-> t4200053") == 0);
+	CHECK(count_of(out, " -> f") == 7);
+	CHECK(count_of(out, "\tf00000000000000d4 [") == 1 && !strstr(out, "f00000000000000d4 -> t"));
+	CHECK(strstr(out, "\tt4200062 [shape=box, label=\"srv-worker/4200062 (exited)\", style=dashed, color=orange];\n"));
+	CHECK(strstr(out, "\tf00000000000000c3 [shape=ellipse, label=\"0x3000 (orphan)\", color=orange];\n"));
+	CHECK(strstr(out, "f00000000000000c3 -> t4200062 [style=dashed, color=orange, label=\"orphan\"]"));
+	/* every box is named comm/tid */
+	CHECK(count_of(out, "shape=box") == 8);
+	CHECK(count_of(out, "shape=box, label=\"app/") + count_of(out, "shape=box, label=\"srv") +
+	      count_of(out, "shape=box, label=\"pool/") == 8);
+	free(out);
+
+	/*
+	 * A live owner not in the snapshot: named from /proc, no orphan; one
+	 * that has exited and been reaped: an orphan though no finding says so.
+	 */
+	st.nr_findings = 0;
+	st.tasks[4].owner = getpid();
+	out = capture(lmr_view_graph, &c);
+	snprintf(line, sizeof(line), "--[0x3000]--> format_test/%d (glibc-owner)\n",
+		 getpid());
+	CHECK(strstr(out, line));
+	CHECK(!strstr(out, "ORPHAN"));
+	free(out);
+	gone = fork();
+	if (!gone)
+		_exit(0);
+	CHECK(gone > 0 && waitpid(gone, NULL, 0) == gone);
+	st.tasks[4].owner = gone;
+	out = capture(lmr_view_graph, &c);
+	snprintf(line, sizeof(line), "--[0x3000]--> ?/%d (glibc-owner)   <== ORPHAN", gone);
+	CHECK(strstr(out, line));
+	free(out);
+	if (!access("/usr/bin/dot", X_OK)) {
+		f = popen("dot -Tsvg >/dev/null 2>&1", "w");
+		CHECK(f);
+		if (f) {
+			out = capture(lmr_view_dot, &c);
+			fputs(out, f);
+			CHECK(pclose(f) == 0);
+			free(out);
+		}
+	}
 	lmr_state_free(&st);
 }
 
@@ -971,8 +1063,10 @@ static void abi_1_4_holder(void)
 	CHECK(valid_json(out));
 	CHECK(strstr(out, "\"holder_running_ns\":6100000000,\"holder_preempted_ns\":1500000000,"
 		      "\"holder_futex_ns\":0,\"holder_sleeping_ns\":300000000,"));
-	CHECK(strstr(out, "\"holder_syscall\":0,\"holder_verdict\":\"mostly holder on CPU: shorten the critical section\"}"));
-	CHECK(strstr(out, "\"holder_syscall\":-1,\"holder_verdict\":null}"));
+	CHECK(strstr(out, "\"holder_syscall\":0,\"rewaits\":0,\"starve_ns\":0,"
+		      "\"starve_hands\":0,\"holder_verdict\":\"mostly holder on CPU: shorten the critical section\"}"));
+	CHECK(strstr(out, "\"holder_syscall\":-1,\"rewaits\":0,\"starve_ns\":0,"
+		      "\"starve_hands\":0,\"holder_verdict\":null}"));
 	free(out);
 	lmr_state_free(&st);
 }
@@ -1130,6 +1224,7 @@ int main(void)
 	RUN(folded_weights);
 	RUN(class_filter);
 	RUN(dot_graph);
+	RUN(graph_consistent);
 	RUN(varints);
 	RUN(pprof_roundtrip);
 	RUN(text_views);
