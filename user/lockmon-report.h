@@ -19,7 +19,7 @@
 #define LMR_SCHEMA	"lockmon-report/1"
 #define LMR_DEBUGFS	"/sys/kernel/debug"
 #define LMR_DIR		LMR_DEBUGFS "/lockmon"
-#define LMR_NAME_LEN	128
+#define LMR_NAME_LEN	512	/* room for a demangled C++ name */
 #define LMR_WORD_LEN	24
 
 typedef uint64_t u64;
@@ -395,6 +395,9 @@ const char *lmr_sym_data(struct lmr_syms *s, pid_t tgid, u64 addr,
 			 char *buf, size_t len);
 const char *lmr_sym_code(struct lmr_syms *s, pid_t tgid, u64 ip, bool ret,
 			 char *buf, size_t len);
+/* source file (NULL: unknown) and *line of a code address */
+const char *lmr_sym_line(struct lmr_syms *s, pid_t tgid, u64 ip, bool ret,
+			 int *line);
 int lmr_thread_stack(struct lmr_syms *s, pid_t tgid, pid_t tid, u64 *ips,
 		     unsigned int max);
 char *lmr_read_maps(pid_t tgid);

@@ -15,6 +15,10 @@
 #include <elfutils/libdwfl.h>
 #include "lockmon-report.h"
 
+/* libstdc++'s demangler (the C++ ABI's entry point; C++ and legacy Rust) */
+extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len,
+			    int *status);
+
 #define LMR_MAPS_MAX	(16 << 20)
 
 struct lmr_badmod {
@@ -309,6 +313,25 @@ static const char *base(const char *path)
 }
 
 /*
+ * A mangled C++ (or legacy Rust, which uses the same scheme) name as
+ * __cxa_demangle prints it; any other name as it is.
+ */
+static const char *demangle(const char *name, char *out, size_t len)
+{
+	char *d;
+	int status = -1;
+
+	if (strncmp(name, "_Z", 2))
+		return name;
+	d = __cxa_demangle(name, NULL, NULL, &status);
+	if (!d || status)
+		return name;
+	snprintf(out, len, "%s", d);
+	free(d);
+	return out;
+}
+
+/*
  * @ret: @ip is a return address; the call is the byte before it, which is
  * what must be looked up (a call can be the last instruction of a function).
  */
@@ -318,6 +341,7 @@ const char *lmr_sym_code(struct lmr_syms *s, pid_t tgid, u64 ip, bool ret,
 	struct lmr_proc *p = s ? proc_of(s, tgid) : NULL;
 	u64 look = ret && ip ? ip - 1 : ip;
 	const char *name, *mname;
+	char dm[LMR_NAME_LEN];
 	Dwfl_Module *m;
 	Dwarf_Addr start;
 	GElf_Off off;
@@ -338,12 +362,42 @@ const char *lmr_sym_code(struct lmr_syms *s, pid_t tgid, u64 ip, bool ret,
 	}
 	name = dwfl_module_addrinfo(m, look, &off, &sym, NULL, NULL, NULL);
 	if (name)
-		snprintf(buf, len, "%s+0x%llx", name,
+		snprintf(buf, len, "%s+0x%llx", demangle(name, dm, sizeof(dm)),
 			 (unsigned long long)(off + (look != ip)));
 	else
 		snprintf(buf, len, "%s+0x%llx", base(mname ? mname : "?"),
 			 (unsigned long long)(ip - start));
 	return buf;
+}
+
+/*
+ * The source file and line of a code address from its module's DWARF line
+ * table (dwfl_module_getsrc): the line of the call for a return address.
+ * NULL when the module has no line information for it. The string lives
+ * as long as @s.
+ */
+const char *lmr_sym_line(struct lmr_syms *s, pid_t tgid, u64 ip, bool ret,
+			 int *line)
+{
+	struct lmr_proc *p = s ? proc_of(s, tgid) : NULL;
+	u64 look = ret && ip ? ip - 1 : ip;
+	const char *file;
+	Dwfl_Module *m;
+	Dwfl_Line *l;
+
+	*line = 0;
+	if (!p || !p->dwfl || is_bad(p, look))
+		return NULL;
+	m = dwfl_addrmodule(p->dwfl, look);
+	l = m ? dwfl_module_getsrc(m, look) : NULL;
+	if (!l)
+		return NULL;
+	file = dwfl_lineinfo(l, NULL, line, NULL, NULL, NULL);
+	if (!file || *line <= 0) {
+		*line = 0;
+		return NULL;
+	}
+	return file;
 }
 
 /* A data address: "symbol+0xoff" only when a data symbol covers it. */

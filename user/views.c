@@ -2,7 +2,8 @@
 /*
  * Text views: locks, tasks, graph, deadlocks, stats, top and the report of
  * a recording. Locks are named by the data symbol that holds the futex
- * word when there is one, stacks by function+offset.
+ * word when there is one, stacks by function+offset and, where there is
+ * debug information, file:line.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -51,12 +52,19 @@ static void print_ips(struct lmr_ctx *c, pid_t tgid, const u64 *ip,
 		      unsigned int nr, const char *indent)
 {
 	char sym[LMR_NAME_LEN];
+	const char *file;
 	unsigned int i;
+	int line;
 
-	for (i = 0; i < nr; i++)
-		fprintf(c->out, "%s%s\n", indent,
+	for (i = 0; i < nr; i++) {
+		fprintf(c->out, "%s%s", indent,
 			lmr_sym_code(c->syms, tgid, ip[i], i > 0, sym,
 				     sizeof(sym)));
+		file = lmr_sym_line(c->syms, tgid, ip[i], i > 0, &line);
+		if (file)
+			fprintf(c->out, " at %s:%d", file, line);
+		fputc('\n', c->out);
+	}
 }
 
 static void print_stack(struct lmr_ctx *c, u32 id, const char *indent)

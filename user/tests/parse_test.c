@@ -3,6 +3,8 @@
  * Parsers against debugfs text captured from a VM run (fixtures/), and
  * record files written by our writer and damaged on purpose.
  */
+#define _GNU_SOURCE
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -591,17 +593,30 @@ static void owner_and_stall_events(void)
 /* The reporter's own symbolization, on this (PIE) process while it lives. */
 static int test_global_lock[4];
 
+/* its entry is on the line it returns */
+static __attribute__((noinline)) int line_probe(void) { return __LINE__; }
+
 static void symbolize_self(void)
 {
 	struct lmr_state st = { 0 };
 	struct lmr_syms *s = lmr_syms_new(&st, true);
 	char buf[LMR_NAME_LEN];
+	const char *file;
+	void *cxx;
+	int line;
 
 	test_global_lock[1] = 1;
 	CHECK(!strcmp(lmr_sym_data(s, getpid(), (u64)(uintptr_t)&test_global_lock[1],
 				   buf, sizeof(buf)), "test_global_lock+0x4"));
 	CHECK(!strncmp(lmr_sym_code(s, getpid(), (u64)(uintptr_t)symbolize_self + 3,
 				    false, buf, sizeof(buf)), "symbolize_self+0x3", 18));
+	/* file:line from the DWARF line table */
+	file = lmr_sym_line(s, getpid(), (u64)(uintptr_t)line_probe, false, &line);
+	CHECK(file && strstr(file, "parse_test.c") && line == line_probe());
+	/* a C++ function of libstdc++, named as C++ spells it */
+	cxx = dlsym(RTLD_DEFAULT, "_ZSt9terminatev");
+	CHECK(cxx && !strcmp(lmr_sym_code(s, getpid(), (u64)(uintptr_t)cxx, false,
+					  buf, sizeof(buf)), "std::terminate()+0x0"));
 	/* a stack address is in no data symbol */
 	CHECK(!strncmp(lmr_sym_data(s, getpid(), (u64)(uintptr_t)buf, buf,
 				    sizeof(buf)), "0x", 2));
