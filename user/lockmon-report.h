@@ -398,6 +398,11 @@ const char *lmr_sym_code(struct lmr_syms *s, pid_t tgid, u64 ip, bool ret,
 /* source file (NULL: unknown) and *line of a code address */
 const char *lmr_sym_line(struct lmr_syms *s, pid_t tgid, u64 ip, bool ret,
 			 int *line);
+/* a blocked thread's stack by CFI from /proc, without stopping it */
+int lmr_live_stack(struct lmr_syms *s, pid_t tgid, pid_t tid,
+		   const u64 *seen, unsigned int nseen, u64 *ips,
+		   unsigned int max, bool *complete);
+void lmr_unwind_live(struct lmr_syms *s, struct lmr_state *st);
 int lmr_thread_stack(struct lmr_syms *s, pid_t tgid, pid_t tid, u64 *ips,
 		     unsigned int max);
 char *lmr_read_maps(pid_t tgid);

@@ -9,9 +9,11 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <elfutils/libdwfl.h>
 #include "lockmon-report.h"
 
@@ -475,4 +477,207 @@ int lmr_thread_stack(struct lmr_syms *s, pid_t tgid, pid_t tid, u64 *ips,
 	dwfl_getthread_frames(d, tid, frame_cb, &f);
 	dwfl_end(d);
 	return (int)f.n;
+}
+
+/*
+ * The stack of a thread blocked in a system call, unwound with libdwfl's
+ * CFI from the pc and stack pointer /proc/TGID/task/TID/syscall gives,
+ * reading its memory through /proc/TGID/mem: nothing stops or signals the
+ * thread. Only rsp and rip are known; a frame whose CFA is rbp-based
+ * (code with frame pointers) takes rbp from where a callee's CFI says it
+ * was saved, else from @bp_ret: the slot holding the module's first
+ * frame-pointer return address sits just above the rbp the walk began at.
+ */
+struct lmr_unw {
+	pid_t tid;
+	int mem;
+	Dwarf_Word pc, sp, bp;
+	bool have_bp, given;
+	u64 *ips;
+	unsigned int n, max;
+};
+
+static pid_t unw_next_thread(Dwfl *d, void *arg, void **thread_arg)
+{
+	struct lmr_unw *u = arg;
+
+	(void)d;
+	if (u->given)
+		return 0;
+	u->given = true;
+	*thread_arg = u;
+	return u->tid;
+}
+
+static bool unw_mem(Dwfl *d, Dwarf_Addr addr, Dwarf_Word *result, void *arg)
+{
+	struct lmr_unw *u = arg;
+
+	(void)d;
+	return pread(u->mem, result, sizeof(*result), (off_t)addr) ==
+	       (ssize_t)sizeof(*result);
+}
+
+static bool unw_regs(Dwfl_Thread *t, void *arg)
+{
+	struct lmr_unw *u = arg;
+
+	/* DWARF x86_64 registers: 6 rbp, 7 rsp */
+	if (!dwfl_thread_state_registers(t, 7, 1, &u->sp))
+		return false;
+	if (u->have_bp && !dwfl_thread_state_registers(t, 6, 1, &u->bp))
+		return false;
+	dwfl_thread_state_register_pc(t, u->pc);
+	return true;
+}
+
+static const Dwfl_Thread_Callbacks lmr_unw_cbs = {
+	.next_thread = unw_next_thread,
+	.memory_read = unw_mem,
+	.set_initial_registers = unw_regs,
+};
+
+static int unw_frame(Dwfl_Frame *state, void *arg)
+{
+	struct lmr_unw *u = arg;
+	Dwarf_Addr pc;
+
+	if (u->n >= u->max || !dwfl_frame_pc(state, &pc, NULL) || !pc)
+		return DWARF_CB_ABORT;
+	u->ips[u->n++] = pc;
+	return DWARF_CB_OK;
+}
+
+/* "NR a1 .. a6 SP PC" of a thread in a system call; false otherwise */
+static bool syscall_regs(pid_t tgid, pid_t tid, Dwarf_Word *sp,
+			 Dwarf_Word *pc)
+{
+	unsigned long long v[9];
+	char path[64], *text;
+	long nr;
+	bool ok;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/syscall", tgid, tid);
+	text = lmr_read_file(path, NULL, 4096);
+	if (!text)
+		return false;
+	ok = sscanf(text, "%ld %llx %llx %llx %llx %llx %llx %llx %llx", &nr,
+		    &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) == 9 &&
+	     nr >= 0;
+	free(text);
+	if (ok) {
+		*sp = v[6];
+		*pc = v[7];
+	}
+	return ok && *sp && *pc;
+}
+
+/* Where the frame-pointer walk began: the word below the slot of @ret. */
+static bool find_bp(int mem, Dwarf_Word sp, u64 ret, Dwarf_Word *bp)
+{
+	u64 w[512];
+	ssize_t got;
+	size_t i;
+
+	got = pread(mem, w, sizeof(w), (off_t)sp);
+	for (i = 1; got > 0 && i < (size_t)got / 8; i++)
+		if (w[i] == ret && w[i - 1] > sp + 8 * (i - 1)) {
+			*bp = sp + 8 * (i - 1);
+			return true;
+		}
+	return false;
+}
+
+int lmr_live_stack(struct lmr_syms *s, pid_t tgid, pid_t tid,
+		   const u64 *seen, unsigned int nseen, u64 *ips,
+		   unsigned int max, bool *complete)
+{
+	struct lmr_unw u = { .tid = tid, .ips = ips, .max = max };
+	int err = -1;
+	char path[64];
+	const char *maps;
+	Dwfl *d;
+
+	*complete = false;
+	if (!s || !s->live || !syscall_regs(tgid, tid, &u.sp, &u.pc))
+		return -ESRCH;
+	/* the thread left the wait the module saw: not that wait's stack */
+	if (nseen && seen[0] != u.pc)
+		return -ESRCH;
+	maps = maps_of(s, tgid);
+	if (!maps)
+		return -ESRCH;
+	snprintf(path, sizeof(path), "/proc/%d/mem", tgid);
+	u.mem = open(path, O_RDONLY | O_CLOEXEC);
+	if (u.mem < 0)
+		return -errno;
+	if (nseen > 1)
+		u.have_bp = find_bp(u.mem, u.sp, seen[1], &u.bp);
+	d = dwfl_from_maps(maps);
+	/* 0: unwound to the outermost frame; else CFI ran out on the way */
+	if (d && dwfl_attach_state(d, NULL, tgid, &lmr_unw_cbs, &u))
+		err = dwfl_getthread_frames(d, tid, unw_frame, &u);
+	if (d)
+		dwfl_end(d);
+	close(u.mem);
+	if (!u.n)
+		return -ESRCH;
+	*complete = !err || u.n == max;
+	return (int)u.n;
+}
+
+/* Put a stack unwound now in place of the module's for the task's wait. */
+static void unwind_one(struct lmr_syms *s, struct lmr_state *st, pid_t tgid,
+		       pid_t tid, u32 *stack_id)
+{
+	const struct lmr_stack *old = lmr_find_stack(st, *stack_id);
+	u64 seen[LOCKMON_MAX_STACK], ips[LOCKMON_MAX_STACK];
+	unsigned int nseen = old ? old->nr : 0;
+	struct lmr_stack *ns;
+	bool complete = false;
+	u32 id = 1;
+	size_t i;
+	int n;
+
+	if (old)
+		memcpy(seen, old->ip, nseen * sizeof(seen[0]));
+	n = lmr_live_stack(s, tgid, tid, seen, nseen, ips, LOCKMON_MAX_STACK,
+			   &complete);
+	/* a partial unwind is kept only when the module has nothing longer */
+	if (n <= 0 || (!complete && (unsigned int)n < nseen))
+		return;
+	for (i = 0; i < st->nr_stacks; i++)
+		if (st->stacks[i].id >= id)
+			id = st->stacks[i].id + 1;
+	ns = lmr_grow(st->stacks, &st->cap_stacks, st->nr_stacks, sizeof(*ns));
+	if (!ns)
+		return;
+	st->stacks = ns;
+	ns = &ns[st->nr_stacks++];
+	memset(ns, 0, sizeof(*ns));
+	ns->id = id;
+	ns->tgid = tgid;
+	ns->nr = (unsigned int)n;
+	memcpy(ns->ip, ips, (size_t)n * sizeof(ips[0]));
+	*stack_id = id;
+}
+
+/*
+ * Live views: each blocked task's stack, and each finding task's that is
+ * still blocked, unwound by CFI in place of the return addresses the
+ * module found (lmr_live_stack()).
+ */
+void lmr_unwind_live(struct lmr_syms *s, struct lmr_state *st)
+{
+	size_t i;
+	unsigned int k;
+
+	for (i = 0; i < st->nr_tasks; i++)
+		unwind_one(s, st, st->tasks[i].tgid, st->tasks[i].tid,
+			   &st->tasks[i].stack_id);
+	for (i = 0; i < st->nr_findings; i++)
+		for (k = 0; k < st->findings[i].nr; k++)
+			unwind_one(s, st, st->findings[i].t[k].tgid,
+				   st->findings[i].t[k].tid,
+				   &st->findings[i].t[k].stack_id);
 }
