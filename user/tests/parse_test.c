@@ -7,6 +7,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <unistd.h>
 #include <event-parse.h>
 #include "test.h"
@@ -630,6 +631,85 @@ static void symbolize_self(void)
 	lmr_state_free(&st);
 }
 
+/* A thread blocked in read() at a known chain, built -O2 (no frame pointers) */
+static int unwind_pipe[2];
+static volatile pid_t unwind_tid;
+
+static __attribute__((noinline)) void unwind_leaf(void)
+{
+	char c;
+
+	if (read(unwind_pipe[0], &c, 1) != 1)
+		abort();
+	__asm__ volatile("" ::: "memory");
+}
+
+static __attribute__((noinline)) void unwind_mid(void)
+{
+	unwind_leaf();
+	__asm__ volatile("" ::: "memory");
+}
+
+static void *unwind_thread(void *arg)
+{
+	(void)arg;
+	unwind_tid = gettid();
+	unwind_mid();
+	return NULL;
+}
+
+/* /proc/self/task/TID/syscall says read (0) */
+static bool in_read(pid_t tid)
+{
+	char path[64], *t;
+	bool yes;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", tid);
+	t = lmr_read_file(path, NULL, 4096);
+	yes = t && !strncmp(t, "0 ", 2);
+	free(t);
+	return yes;
+}
+
+static void live_unwind(void)
+{
+	static const char *const want[] = { "unwind_leaf+", "unwind_mid+",
+					    "unwind_thread+", "start_thread+" };
+	struct lmr_state st = { 0 };
+	struct lmr_syms *s = lmr_syms_new(&st, true);
+	u64 ips[LOCKMON_MAX_STACK], other = 1;
+	char buf[LMR_NAME_LEN];
+	bool complete = false;
+	pthread_t th;
+	int n, i, tries;
+
+	CHECK(pipe(unwind_pipe) == 0);
+	CHECK(pthread_create(&th, NULL, unwind_thread, NULL) == 0);
+	for (tries = 0; tries < 5000 && !(unwind_tid && in_read(unwind_tid));
+	     tries++)
+		usleep(1000);
+	CHECK(unwind_tid && in_read(unwind_tid));
+	n = lmr_live_stack(s, getpid(), unwind_tid, NULL, 0, ips,
+			   LOCKMON_MAX_STACK, &complete);
+	CHECK(n >= 5 && complete);
+	for (i = 0; i < 4 && i + 1 < n; i++) {
+		lmr_sym_code(s, getpid(), ips[i + 1], true, buf, sizeof(buf));
+		if (strncmp(buf, want[i], strlen(want[i])))
+			fprintf(stderr, "# frame %d: %s, want %s\n", i + 1, buf,
+				want[i]);
+		CHECK(!strncmp(buf, want[i], strlen(want[i])));
+	}
+	/* a pc the thread is not at: another wait, not unwound */
+	CHECK(lmr_live_stack(s, getpid(), unwind_tid, &other, 1, ips,
+			     LOCKMON_MAX_STACK, &complete) == -ESRCH);
+	CHECK(write(unwind_pipe[1], "x", 1) == 1);
+	pthread_join(th, NULL);
+	close(unwind_pipe[0]);
+	close(unwind_pipe[1]);
+	lmr_syms_free(s);
+	lmr_state_free(&st);
+}
+
 int main(void)
 {
 	RUN(version_file);
@@ -647,5 +727,6 @@ int main(void)
 	RUN(record_corrupt_message);
 	RUN(owner_and_stall_events);
 	RUN(symbolize_self);
+	RUN(live_unwind);
 	DONE();
 }
