@@ -401,7 +401,7 @@ const char *lmr_sym_line(struct lmr_syms *s, pid_t tgid, u64 ip, bool ret,
 /* a blocked thread's stack by CFI from /proc, without stopping it */
 int lmr_live_stack(struct lmr_syms *s, pid_t tgid, pid_t tid,
 		   const u64 *seen, unsigned int nseen, u64 *ips,
-		   unsigned int max, bool *complete);
+		   unsigned int max);
 void lmr_unwind_live(struct lmr_syms *s, struct lmr_state *st);
 int lmr_thread_stack(struct lmr_syms *s, pid_t tgid, pid_t tid, u64 *ips,
 		     unsigned int max);

@@ -572,33 +572,37 @@ static bool syscall_regs(pid_t tgid, pid_t tid, Dwarf_Word *sp,
 	return ok && *sp && *pc;
 }
 
-/* Where the frame-pointer walk began: the word below the slot of @ret. */
+/*
+ * Where the frame-pointer walk began: the word below the slot of @ret, a
+ * saved rbp that points further up. Word by word, so that the end of the
+ * stack mapping only ends the search.
+ */
 static bool find_bp(int mem, Dwarf_Word sp, u64 ret, Dwarf_Word *bp)
 {
-	u64 w[512];
-	ssize_t got;
-	size_t i;
+	u64 prev = 0, w;
+	Dwarf_Word a;
 
-	got = pread(mem, w, sizeof(w), (off_t)sp);
-	for (i = 1; got > 0 && i < (size_t)got / 8; i++)
-		if (w[i] == ret && w[i - 1] > sp + 8 * (i - 1)) {
-			*bp = sp + 8 * (i - 1);
+	for (a = sp; a < sp + 16384; a += 8) {
+		if (pread(mem, &w, sizeof(w), (off_t)a) != (ssize_t)sizeof(w))
+			return false;
+		if (a > sp && w == ret && prev > a - 8) {
+			*bp = a - 8;
 			return true;
 		}
+		prev = w;
+	}
 	return false;
 }
 
 int lmr_live_stack(struct lmr_syms *s, pid_t tgid, pid_t tid,
 		   const u64 *seen, unsigned int nseen, u64 *ips,
-		   unsigned int max, bool *complete)
+		   unsigned int max)
 {
 	struct lmr_unw u = { .tid = tid, .ips = ips, .max = max };
-	int err = -1;
 	char path[64];
 	const char *maps;
 	Dwfl *d;
 
-	*complete = false;
 	if (!s || !s->live || !syscall_regs(tgid, tid, &u.sp, &u.pc))
 		return -ESRCH;
 	/* the thread left the wait the module saw: not that wait's stack */
@@ -614,16 +618,12 @@ int lmr_live_stack(struct lmr_syms *s, pid_t tgid, pid_t tid,
 	if (nseen > 1)
 		u.have_bp = find_bp(u.mem, u.sp, seen[1], &u.bp);
 	d = dwfl_from_maps(maps);
-	/* 0: unwound to the outermost frame; else CFI ran out on the way */
 	if (d && dwfl_attach_state(d, NULL, tgid, &lmr_unw_cbs, &u))
-		err = dwfl_getthread_frames(d, tid, unw_frame, &u);
+		dwfl_getthread_frames(d, tid, unw_frame, &u);
 	if (d)
 		dwfl_end(d);
 	close(u.mem);
-	if (!u.n)
-		return -ESRCH;
-	*complete = !err || u.n == max;
-	return (int)u.n;
+	return u.n ? (int)u.n : -ESRCH;
 }
 
 /* Put a stack unwound now in place of the module's for the task's wait. */
@@ -634,17 +634,18 @@ static void unwind_one(struct lmr_syms *s, struct lmr_state *st, pid_t tgid,
 	u64 seen[LOCKMON_MAX_STACK], ips[LOCKMON_MAX_STACK];
 	unsigned int nseen = old ? old->nr : 0;
 	struct lmr_stack *ns;
-	bool complete = false;
 	u32 id = 1;
 	size_t i;
 	int n;
 
 	if (old)
 		memcpy(seen, old->ip, nseen * sizeof(seen[0]));
-	n = lmr_live_stack(s, tgid, tid, seen, nseen, ips, LOCKMON_MAX_STACK,
-			   &complete);
-	/* a partial unwind is kept only when the module has nothing longer */
-	if (n <= 0 || (!complete && (unsigned int)n < nseen))
+	n = lmr_live_stack(s, tgid, tid, seen, nseen, ips, LOCKMON_MAX_STACK);
+	/*
+	 * libdwfl ends an unwind it cannot continue as if it were complete:
+	 * one shorter than the module's stack is not trusted over it
+	 */
+	if (n <= 0 || (unsigned int)n < nseen)
 		return;
 	for (i = 0; i < st->nr_stacks; i++)
 		if (st->stacks[i].id >= id)
