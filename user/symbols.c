@@ -492,6 +492,7 @@ struct lmr_unw {
 	pid_t tid;
 	int mem;
 	Dwarf_Word pc, sp, bp;
+	Dwarf_Word last_sp;	/* rsp of the outermost frame reached */
 	bool have_bp, given;
 	u64 *ips;
 	unsigned int n, max;
@@ -545,6 +546,8 @@ static int unw_frame(Dwfl_Frame *state, void *arg)
 	if (u->n >= u->max || !dwfl_frame_pc(state, &pc, NULL) || !pc)
 		return DWARF_CB_ABORT;
 	u->ips[u->n++] = pc;
+	if (dwfl_frame_reg(state, 7, &u->last_sp))
+		u->last_sp = 0;
 	return DWARF_CB_OK;
 }
 
@@ -594,6 +597,39 @@ static bool find_bp(int mem, Dwarf_Word sp, u64 ret, Dwarf_Word *bp)
 	return false;
 }
 
+static void unwind(struct lmr_unw *u, const char *maps, pid_t tgid)
+{
+	Dwfl *d = dwfl_from_maps(maps);
+
+	if (d && dwfl_attach_state(d, NULL, tgid, &lmr_unw_cbs, u))
+		dwfl_getthread_frames(d, u->tid, unw_frame, u);
+	if (d)
+		dwfl_end(d);
+}
+
+/* The first (saved rbp, return address) pair at or above @sp. */
+static bool find_frame(struct lmr_unw *u, const char *maps, Dwarf_Word sp,
+		       Dwarf_Word *bp)
+{
+	Dwfl *d = dwfl_from_maps(maps);
+	u64 w[2];
+	Dwarf_Word a;
+	bool found = false;
+
+	for (a = sp; d && !found && a < sp + 4096; a += 8) {
+		if (pread(u->mem, w, sizeof(w), (off_t)a) != (ssize_t)sizeof(w))
+			break;
+		if (w[0] > a && w[0] < a + (8 << 20) && !(w[0] & 7) &&
+		    dwfl_addrmodule(d, w[1])) {
+			*bp = a;
+			found = true;
+		}
+	}
+	if (d)
+		dwfl_end(d);
+	return found;
+}
+
 int lmr_live_stack(struct lmr_syms *s, pid_t tgid, pid_t tid,
 		   const u64 *seen, unsigned int nseen, u64 *ips,
 		   unsigned int max)
@@ -601,7 +637,6 @@ int lmr_live_stack(struct lmr_syms *s, pid_t tgid, pid_t tid,
 	struct lmr_unw u = { .tid = tid, .ips = ips, .max = max };
 	char path[64];
 	const char *maps;
-	Dwfl *d;
 
 	if (!s || !s->live || !syscall_regs(tgid, tid, &u.sp, &u.pc))
 		return -ESRCH;
@@ -617,11 +652,29 @@ int lmr_live_stack(struct lmr_syms *s, pid_t tgid, pid_t tid,
 		return -errno;
 	if (nseen > 1)
 		u.have_bp = find_bp(u.mem, u.sp, seen[1], &u.bp);
-	d = dwfl_from_maps(maps);
-	if (d && dwfl_attach_state(d, NULL, tgid, &lmr_unw_cbs, &u))
-		dwfl_getthread_frames(d, tid, unw_frame, &u);
-	if (d)
-		dwfl_end(d);
+	unwind(&u, maps, tgid);
+	/*
+	 * Stopped short without a start for rbp: at a frame with frame
+	 * pointers, whose saved rbp and return address are the first pair
+	 * above its rsp of a word pointing further up the stack and a code
+	 * address. Unwind again from there, and keep the longer stack.
+	 */
+	if (!u.have_bp && u.n && u.n < max && u.last_sp &&
+	    find_frame(&u, maps, u.last_sp, &u.bp)) {
+		struct lmr_unw v = u;
+		u64 more[LOCKMON_MAX_STACK];
+
+		v.ips = more;
+		v.max = max < LOCKMON_MAX_STACK ? max : LOCKMON_MAX_STACK;
+		v.n = 0;
+		v.given = false;
+		v.have_bp = true;
+		unwind(&v, maps, tgid);
+		if (v.n > u.n) {
+			memcpy(ips, more, v.n * sizeof(*ips));
+			u.n = v.n;
+		}
+	}
 	close(u.mem);
 	return u.n ? (int)u.n : -ESRCH;
 }
