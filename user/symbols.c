@@ -654,12 +654,13 @@ int lmr_live_stack(struct lmr_syms *s, pid_t tgid, pid_t tid,
 		u.have_bp = find_bp(u.mem, u.sp, seen[1], &u.bp);
 	unwind(&u, maps, tgid);
 	/*
-	 * Stopped short without a start for rbp: at a frame with frame
+	 * Stopped short (without a start for rbp, or a wrong one): at a
+	 * frame with frame
 	 * pointers, whose saved rbp and return address are the first pair
 	 * above its rsp of a word pointing further up the stack and a code
 	 * address. Unwind again from there, and keep the longer stack.
 	 */
-	if (!u.have_bp && u.n && u.n < max && u.last_sp &&
+	if (u.n && u.n < max && u.last_sp &&
 	    find_frame(&u, maps, u.last_sp, &u.bp)) {
 		struct lmr_unw v = u;
 		u64 more[LOCKMON_MAX_STACK];
