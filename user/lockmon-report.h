@@ -425,6 +425,7 @@ struct lmr_ctx {
 
 const char *lmr_lock_name(struct lmr_ctx *c, const struct lmr_lock *l,
 			  char *buf, size_t len);
+const char *lmr_futex_name(struct lmr_ctx *c, u64 id, char *buf, size_t len);
 const char *lmr_uaddr_name(struct lmr_ctx *c, pid_t tgid, u64 uaddr,
 			   char *buf, size_t len);
 void lmr_view_locks(struct lmr_ctx *c);

@@ -24,6 +24,26 @@ const char *lmr_lock_name(struct lmr_ctx *c, const struct lmr_lock *l,
 	return lmr_sym_data(c->syms, l->tgid, l->uaddr, buf, len);
 }
 
+/*
+ * The futex with module id @id by the name the other views give it: its
+ * lock's, else that of a task waiting on it; the id when neither is shown.
+ */
+const char *lmr_futex_name(struct lmr_ctx *c, u64 id, char *buf, size_t len)
+{
+	const struct lmr_state *st = c->st;
+	size_t i;
+
+	for (i = 0; i < st->nr_locks; i++)
+		if (st->locks[i].id == id)
+			return lmr_lock_name(c, &st->locks[i], buf, len);
+	for (i = 0; i < st->nr_tasks; i++)
+		if (st->tasks[i].futex_id == id)
+			return lmr_uaddr_name(c, st->tasks[i].tgid,
+					      st->tasks[i].uaddr, buf, len);
+	snprintf(buf, len, "%016llx", (unsigned long long)id);
+	return buf;
+}
+
 static const char *dur(char *buf, u64 ns)
 {
 	lmr_fmt_ns(buf, 16, ns);
@@ -189,8 +209,9 @@ void lmr_view_graph(struct lmr_ctx *c)
 		else
 			fprintf(c->out, "? (owner unknown)");
 		if (t->owner_waits_on)
-			fprintf(c->out, " which waits on %016llx",
-				(unsigned long long)t->owner_waits_on);
+			fprintf(c->out, " which waits on %s",
+				lmr_futex_name(c, t->owner_waits_on, name,
+					       sizeof(name)));
 		fprintf(c->out, "%s\n", t->cycle ? "   <== CYCLE" : "");
 	}
 	if (!shown)

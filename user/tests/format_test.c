@@ -476,6 +476,37 @@ static void top_fn(struct lmr_ctx *c)
 	lmr_view_top(c, NULL);
 }
 
+/* The graph names the lock an owner waits on as the other views do. */
+static void graph_names_owner_lock(void)
+{
+	struct lmr_opts o = { 0 };
+	struct lmr_state st = { 0 };
+	struct lmr_ctx c = { .st = &st, .o = &o };
+	struct lmr_task t[2] = { { 0 } };
+	char *out;
+
+	/* 41 waits on 0x7030 held by 42, which waits on 0x7040 held by 41 */
+	t[0].tid = 41, t[0].tgid = 40, t[0].futex_id = 0xa1, t[0].uaddr = 0x7030;
+	t[0].owner = 42, t[0].owner_waits_on = 0xb2;
+	t[1].tid = 42, t[1].tgid = 40, t[1].futex_id = 0xb2, t[1].uaddr = 0x7040;
+	t[1].owner = 41, t[1].owner_waits_on = 0xa1;
+	snprintf(t[0].comm, sizeof(t[0].comm), "app");
+	snprintf(t[1].comm, sizeof(t[1].comm), "app");
+	snprintf(t[0].owner_how, sizeof(t[0].owner_how), "glibc-owner");
+	snprintf(t[1].owner_how, sizeof(t[1].owner_how), "glibc-owner");
+	st.tasks = t;
+	st.nr_tasks = st.all_tasks = st.all_graph = 2;
+	out = capture(lmr_view_graph, &c);
+	CHECK(strstr(out, "app/41 --[0x7030]--> 42 (glibc-owner) which waits on 0x7040"));
+	CHECK(strstr(out, "app/42 --[0x7040]--> 41 (glibc-owner) which waits on 0x7030"));
+	free(out);
+	/* a futex no view shows keeps its id */
+	t[0].owner_waits_on = 0xc3;
+	out = capture(lmr_view_graph, &c);
+	CHECK(strstr(out, "which waits on 00000000000000c3"));
+	free(out);
+}
+
 /* Owner and stall records, as the views of a recording show them. */
 static void recorded_owner_and_stall(void)
 {
@@ -944,6 +975,7 @@ int main(void)
 	RUN(folded_lines);
 	RUN(folded_weights);
 	RUN(dot_graph);
+	RUN(graph_names_owner_lock);
 	RUN(varints);
 	RUN(pprof_roundtrip);
 	RUN(text_views);
