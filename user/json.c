@@ -180,7 +180,9 @@ static void stack(struct jw *w, struct lmr_ctx *c, u32 id)
 {
 	const struct lmr_stack *s = lmr_find_stack(c->st, id);
 	char sym[LMR_NAME_LEN];
+	const char *file;
 	unsigned int i;
+	int line;
 
 	if (!s) {
 		key(w, "stack");
@@ -193,6 +195,11 @@ static void stack(struct jw *w, struct lmr_ctx *c, u32 id)
 		hexv(w, "ip", s->ip[i], false);
 		str(w, "symbol", lmr_sym_code(c->syms, s->tgid, s->ip[i], i > 0,
 					      sym, sizeof(sym)));
+		file = lmr_sym_line(c->syms, s->tgid, s->ip[i], i > 0, &line);
+		if (file) {
+			str(w, "file", file);
+			intv(w, "line", line);
+		}
 		close_(w, '}');
 	}
 	close_(w, ']');

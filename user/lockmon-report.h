@@ -19,7 +19,7 @@
 #define LMR_SCHEMA	"lockmon-report/1"
 #define LMR_DEBUGFS	"/sys/kernel/debug"
 #define LMR_DIR		LMR_DEBUGFS "/lockmon"
-#define LMR_NAME_LEN	128
+#define LMR_NAME_LEN	512	/* room for a demangled C++ name */
 #define LMR_WORD_LEN	24
 
 typedef uint64_t u64;
@@ -422,6 +422,14 @@ const char *lmr_sym_data(struct lmr_syms *s, pid_t tgid, u64 addr,
 			 char *buf, size_t len);
 const char *lmr_sym_code(struct lmr_syms *s, pid_t tgid, u64 ip, bool ret,
 			 char *buf, size_t len);
+/* source file (NULL: unknown) and *line of a code address */
+const char *lmr_sym_line(struct lmr_syms *s, pid_t tgid, u64 ip, bool ret,
+			 int *line);
+/* a blocked thread's stack by CFI from /proc, without stopping it */
+int lmr_live_stack(struct lmr_syms *s, pid_t tgid, pid_t tid,
+		   const u64 *seen, unsigned int nseen, u64 *ips,
+		   unsigned int max);
+void lmr_unwind_live(struct lmr_syms *s, struct lmr_state *st);
 int lmr_thread_stack(struct lmr_syms *s, pid_t tgid, pid_t tid, u64 *ips,
 		     unsigned int max);
 char *lmr_read_maps(pid_t tgid);
@@ -449,6 +457,7 @@ struct lmr_ctx {
 
 const char *lmr_lock_name(struct lmr_ctx *c, const struct lmr_lock *l,
 			  char *buf, size_t len);
+const char *lmr_futex_name(struct lmr_ctx *c, u64 id, char *buf, size_t len);
 const char *lmr_uaddr_name(struct lmr_ctx *c, pid_t tgid, u64 uaddr,
 			   char *buf, size_t len);
 void lmr_view_locks(struct lmr_ctx *c);

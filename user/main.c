@@ -71,6 +71,7 @@ static int live_view(const struct lmr_opts *o, const char *view,
 		/* by total wait, then -k reorders what the filter keeps */
 		lmr_state_sort(&st);
 		lmr_filter(&st, o);
+		lmr_unwind_live(c.syms, &st);
 		if (loop && tty)
 			fputs("\033[H\033[2J", stdout);
 		if (o->pprof && lmr_pprof_write(&c, o->pprof)) {

@@ -117,30 +117,34 @@ static u64 intern(struct strtab *t, const char *s)
 }
 
 /* A location per distinct frame name; its function has the same id. */
-struct frames {
-	u64 *name;		/* string index of each location */
-	u64 *addr;
-	size_t n, cap, cap2;
+struct frame {
+	u64 name;		/* string index of the function */
+	u64 file;		/* string index of its source file, 0: unknown */
+	u64 addr;
+	int line;
 };
 
-static u64 location(struct frames *f, u64 name, u64 addr)
+struct frames {
+	struct frame *v;
+	size_t n, cap;
+};
+
+static u64 location(struct frames *f, u64 name, u64 file, int line, u64 addr)
 {
-	u64 *a, *b;
+	struct frame *a;
 	size_t i;
 
 	for (i = 0; i < f->n; i++)
-		if (f->name[i] == name)
+		if (f->v[i].name == name)
 			return i + 1;
-	a = lmr_grow(f->name, &f->cap, f->n, sizeof(*a));
+	a = lmr_grow(f->v, &f->cap, f->n, sizeof(*a));
 	if (!a)
 		return 0;
-	f->name = a;
-	b = lmr_grow(f->addr, &f->cap2, f->n, sizeof(*b));
-	if (!b)
-		return 0;
-	f->addr = b;
-	a[f->n] = name;
-	b[f->n] = addr;
+	f->v = a;
+	a[f->n].name = name;
+	a[f->n].file = file;
+	a[f->n].line = line;
+	a[f->n].addr = addr;
 	return ++f->n;
 }
 
@@ -162,9 +166,10 @@ int lmr_pprof_encode(struct lmr_ctx *c, struct lmr_pb *out)
 	struct strtab st = { 0 };
 	struct frames fr = { 0 };
 	struct lmr_samples s;
-	u64 contentions, count, delay, ns, k_comm, k_pid;
+	u64 contentions, count, delay, ns, k_comm, k_pid, name;
+	const char *file;
 	size_t i;
-	int k, err = 0;
+	int k, line, err = 0;
 
 	if (lmr_samples(c, &s))
 		return -1;
@@ -186,14 +191,21 @@ int lmr_pprof_encode(struct lmr_ctx *c, struct lmr_pb *out)
 			 lmr_sym_data(c->syms, x->tgid, x->uaddr, sym,
 				      sizeof(sym)));
 		/* innermost first: the lock, then the stack from its leaf */
-		lmr_pb_varint(&ids, location(&fr, intern(&st, lock), x->uaddr));
-		for (k = 0; stk && k < (int)stk->nr; k++)
-			lmr_pb_varint(&ids, location(&fr, intern(&st,
-				lmr_sym_code(c->syms, stk->tgid, stk->ip[k],
-					     k > 0, sym, sizeof(sym))),
-				stk->ip[k]));
+		lmr_pb_varint(&ids, location(&fr, intern(&st, lock), 0, 0,
+					     x->uaddr));
+		for (k = 0; stk && k < (int)stk->nr; k++) {
+			file = lmr_sym_line(c->syms, stk->tgid, stk->ip[k],
+					    k > 0, &line);
+			name = intern(&st, lmr_sym_code(c->syms, stk->tgid,
+							stk->ip[k], k > 0, sym,
+							sizeof(sym)));
+			lmr_pb_varint(&ids, location(&fr, name,
+						     file ? intern(&st, file) : 0,
+						     line, stk->ip[k]));
+		}
 		if (!stk)
-			lmr_pb_varint(&ids, location(&fr, intern(&st, "[no stack]"), 0));
+			lmr_pb_varint(&ids, location(&fr, intern(&st, "[no stack]"),
+						     0, 0, 0));
 		lmr_pb_varint(&vals, x->count);
 		lmr_pb_varint(&vals, x->ns);
 		pb_msg(&m, 1, &ids);
@@ -207,19 +219,23 @@ int lmr_pprof_encode(struct lmr_ctx *c, struct lmr_pb *out)
 		pb_msg(out, P_SAMPLE, &m);
 	}
 	for (i = 0; i < fr.n; i++) {
-		struct lmr_pb line = { 0 };
+		struct lmr_pb ln = { 0 };
 
 		lmr_pb_uint(&m, 1, i + 1);
-		lmr_pb_uint(&m, 3, fr.addr[i]);
-		lmr_pb_uint(&line, 1, i + 1);
-		pb_msg(&m, 4, &line);
-		free(line.buf);
+		lmr_pb_uint(&m, 3, fr.v[i].addr);
+		lmr_pb_uint(&ln, 1, i + 1);
+		if (fr.v[i].line > 0)
+			lmr_pb_uint(&ln, 2, (u64)fr.v[i].line);
+		pb_msg(&m, 4, &ln);
+		free(ln.buf);
 		pb_msg(out, P_LOCATION, &m);
 	}
 	for (i = 0; i < fr.n; i++) {
 		lmr_pb_uint(&m, 1, i + 1);
-		lmr_pb_uint(&m, 2, fr.name[i]);
-		lmr_pb_uint(&m, 3, fr.name[i]);
+		lmr_pb_uint(&m, 2, fr.v[i].name);
+		lmr_pb_uint(&m, 3, fr.v[i].name);
+		if (fr.v[i].file)
+			lmr_pb_uint(&m, 4, fr.v[i].file);
 		pb_msg(out, P_FUNCTION, &m);
 	}
 	for (i = 0; i < st.n; i++)
@@ -235,8 +251,7 @@ int lmr_pprof_encode(struct lmr_ctx *c, struct lmr_pb *out)
 	for (i = 0; i < st.n; i++)
 		free(st.s[i]);
 	free(st.s);
-	free(fr.name);
-	free(fr.addr);
+	free(fr.v);
 	free(m.buf);
 	free(ids.buf);
 	free(vals.buf);

@@ -9,11 +9,17 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <elfutils/libdwfl.h>
 #include "lockmon-report.h"
+
+/* libstdc++'s demangler (the C++ ABI's entry point; C++ and legacy Rust) */
+extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len,
+			    int *status);
 
 #define LMR_MAPS_MAX	(16 << 20)
 
@@ -309,6 +315,25 @@ static const char *base(const char *path)
 }
 
 /*
+ * A mangled C++ (or legacy Rust, which uses the same scheme) name as
+ * __cxa_demangle prints it; any other name as it is.
+ */
+static const char *demangle(const char *name, char *out, size_t len)
+{
+	char *d;
+	int status = -1;
+
+	if (strncmp(name, "_Z", 2))
+		return name;
+	d = __cxa_demangle(name, NULL, NULL, &status);
+	if (!d || status)
+		return name;
+	snprintf(out, len, "%s", d);
+	free(d);
+	return out;
+}
+
+/*
  * @ret: @ip is a return address; the call is the byte before it, which is
  * what must be looked up (a call can be the last instruction of a function).
  */
@@ -318,6 +343,7 @@ const char *lmr_sym_code(struct lmr_syms *s, pid_t tgid, u64 ip, bool ret,
 	struct lmr_proc *p = s ? proc_of(s, tgid) : NULL;
 	u64 look = ret && ip ? ip - 1 : ip;
 	const char *name, *mname;
+	char dm[LMR_NAME_LEN];
 	Dwfl_Module *m;
 	Dwarf_Addr start;
 	GElf_Off off;
@@ -338,12 +364,42 @@ const char *lmr_sym_code(struct lmr_syms *s, pid_t tgid, u64 ip, bool ret,
 	}
 	name = dwfl_module_addrinfo(m, look, &off, &sym, NULL, NULL, NULL);
 	if (name)
-		snprintf(buf, len, "%s+0x%llx", name,
+		snprintf(buf, len, "%s+0x%llx", demangle(name, dm, sizeof(dm)),
 			 (unsigned long long)(off + (look != ip)));
 	else
 		snprintf(buf, len, "%s+0x%llx", base(mname ? mname : "?"),
 			 (unsigned long long)(ip - start));
 	return buf;
+}
+
+/*
+ * The source file and line of a code address from its module's DWARF line
+ * table (dwfl_module_getsrc): the line of the call for a return address.
+ * NULL when the module has no line information for it. The string lives
+ * as long as @s.
+ */
+const char *lmr_sym_line(struct lmr_syms *s, pid_t tgid, u64 ip, bool ret,
+			 int *line)
+{
+	struct lmr_proc *p = s ? proc_of(s, tgid) : NULL;
+	u64 look = ret && ip ? ip - 1 : ip;
+	const char *file;
+	Dwfl_Module *m;
+	Dwfl_Line *l;
+
+	*line = 0;
+	if (!p || !p->dwfl || is_bad(p, look))
+		return NULL;
+	m = dwfl_addrmodule(p->dwfl, look);
+	l = m ? dwfl_module_getsrc(m, look) : NULL;
+	if (!l)
+		return NULL;
+	file = dwfl_lineinfo(l, NULL, line, NULL, NULL, NULL);
+	if (!file || *line <= 0) {
+		*line = 0;
+		return NULL;
+	}
+	return file;
 }
 
 /* A data address: "symbol+0xoff" only when a data symbol covers it. */
@@ -421,4 +477,262 @@ int lmr_thread_stack(struct lmr_syms *s, pid_t tgid, pid_t tid, u64 *ips,
 	dwfl_getthread_frames(d, tid, frame_cb, &f);
 	dwfl_end(d);
 	return (int)f.n;
+}
+
+/*
+ * The stack of a thread blocked in a system call, unwound with libdwfl's
+ * CFI from the pc and stack pointer /proc/TGID/task/TID/syscall gives,
+ * reading its memory through /proc/TGID/mem: nothing stops or signals the
+ * thread. Only rsp and rip are known; a frame whose CFA is rbp-based
+ * (code with frame pointers) takes rbp from where a callee's CFI says it
+ * was saved, else from @bp_ret: the slot holding the module's first
+ * frame-pointer return address sits just above the rbp the walk began at.
+ */
+struct lmr_unw {
+	pid_t tid;
+	int mem;
+	Dwarf_Word pc, sp, bp;
+	Dwarf_Word last_sp;	/* rsp of the outermost frame reached */
+	bool have_bp, given;
+	u64 *ips;
+	unsigned int n, max;
+};
+
+static pid_t unw_next_thread(Dwfl *d, void *arg, void **thread_arg)
+{
+	struct lmr_unw *u = arg;
+
+	(void)d;
+	if (u->given)
+		return 0;
+	u->given = true;
+	*thread_arg = u;
+	return u->tid;
+}
+
+static bool unw_mem(Dwfl *d, Dwarf_Addr addr, Dwarf_Word *result, void *arg)
+{
+	struct lmr_unw *u = arg;
+
+	(void)d;
+	return pread(u->mem, result, sizeof(*result), (off_t)addr) ==
+	       (ssize_t)sizeof(*result);
+}
+
+static bool unw_regs(Dwfl_Thread *t, void *arg)
+{
+	struct lmr_unw *u = arg;
+
+	/* DWARF x86_64 registers: 6 rbp, 7 rsp */
+	if (!dwfl_thread_state_registers(t, 7, 1, &u->sp))
+		return false;
+	if (u->have_bp && !dwfl_thread_state_registers(t, 6, 1, &u->bp))
+		return false;
+	dwfl_thread_state_register_pc(t, u->pc);
+	return true;
+}
+
+static const Dwfl_Thread_Callbacks lmr_unw_cbs = {
+	.next_thread = unw_next_thread,
+	.memory_read = unw_mem,
+	.set_initial_registers = unw_regs,
+};
+
+static int unw_frame(Dwfl_Frame *state, void *arg)
+{
+	struct lmr_unw *u = arg;
+	Dwarf_Addr pc;
+
+	if (u->n >= u->max || !dwfl_frame_pc(state, &pc, NULL) || !pc)
+		return DWARF_CB_ABORT;
+	u->ips[u->n++] = pc;
+	if (dwfl_frame_reg(state, 7, &u->last_sp))
+		u->last_sp = 0;
+	return DWARF_CB_OK;
+}
+
+/* "NR a1 .. a6 SP PC" of a thread in a system call; false otherwise */
+static bool syscall_regs(pid_t tgid, pid_t tid, Dwarf_Word *sp,
+			 Dwarf_Word *pc)
+{
+	unsigned long long v[9];
+	char path[64], *text;
+	long nr;
+	bool ok;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/syscall", tgid, tid);
+	text = lmr_read_file(path, NULL, 4096);
+	if (!text)
+		return false;
+	ok = sscanf(text, "%ld %llx %llx %llx %llx %llx %llx %llx %llx", &nr,
+		    &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) == 9 &&
+	     nr >= 0;
+	free(text);
+	if (ok) {
+		*sp = v[6];
+		*pc = v[7];
+	}
+	return ok && *sp && *pc;
+}
+
+/*
+ * Where the frame-pointer walk began: the word below the slot of @ret, a
+ * saved rbp that points further up. Word by word, so that the end of the
+ * stack mapping only ends the search.
+ */
+static bool find_bp(int mem, Dwarf_Word sp, u64 ret, Dwarf_Word *bp)
+{
+	u64 prev = 0, w;
+	Dwarf_Word a;
+
+	for (a = sp; a < sp + 16384; a += 8) {
+		if (pread(mem, &w, sizeof(w), (off_t)a) != (ssize_t)sizeof(w))
+			return false;
+		if (a > sp && w == ret && prev > a - 8) {
+			*bp = a - 8;
+			return true;
+		}
+		prev = w;
+	}
+	return false;
+}
+
+static void unwind(struct lmr_unw *u, const char *maps, pid_t tgid)
+{
+	Dwfl *d = dwfl_from_maps(maps);
+
+	if (d && dwfl_attach_state(d, NULL, tgid, &lmr_unw_cbs, u))
+		dwfl_getthread_frames(d, u->tid, unw_frame, u);
+	if (d)
+		dwfl_end(d);
+}
+
+/* The first (saved rbp, return address) pair at or above @sp. */
+static bool find_frame(struct lmr_unw *u, const char *maps, Dwarf_Word sp,
+		       Dwarf_Word *bp)
+{
+	Dwfl *d = dwfl_from_maps(maps);
+	u64 w[2];
+	Dwarf_Word a;
+	bool found = false;
+
+	for (a = sp; d && !found && a < sp + 4096; a += 8) {
+		if (pread(u->mem, w, sizeof(w), (off_t)a) != (ssize_t)sizeof(w))
+			break;
+		if (w[0] > a && w[0] < a + (8 << 20) && !(w[0] & 7) &&
+		    dwfl_addrmodule(d, w[1])) {
+			*bp = a;
+			found = true;
+		}
+	}
+	if (d)
+		dwfl_end(d);
+	return found;
+}
+
+int lmr_live_stack(struct lmr_syms *s, pid_t tgid, pid_t tid,
+		   const u64 *seen, unsigned int nseen, u64 *ips,
+		   unsigned int max)
+{
+	struct lmr_unw u = { .tid = tid, .ips = ips, .max = max };
+	char path[64];
+	const char *maps;
+
+	if (!s || !s->live || !syscall_regs(tgid, tid, &u.sp, &u.pc))
+		return -ESRCH;
+	/* the thread left the wait the module saw: not that wait's stack */
+	if (nseen && seen[0] != u.pc)
+		return -ESRCH;
+	maps = maps_of(s, tgid);
+	if (!maps)
+		return -ESRCH;
+	snprintf(path, sizeof(path), "/proc/%d/mem", tgid);
+	u.mem = open(path, O_RDONLY | O_CLOEXEC);
+	if (u.mem < 0)
+		return -errno;
+	if (nseen > 1)
+		u.have_bp = find_bp(u.mem, u.sp, seen[1], &u.bp);
+	unwind(&u, maps, tgid);
+	/*
+	 * Stopped short (without a start for rbp, or a wrong one): at a
+	 * frame with frame
+	 * pointers, whose saved rbp and return address are the first pair
+	 * above its rsp of a word pointing further up the stack and a code
+	 * address. Unwind again from there, and keep the longer stack.
+	 */
+	if (u.n && u.n < max && u.last_sp &&
+	    find_frame(&u, maps, u.last_sp, &u.bp)) {
+		struct lmr_unw v = u;
+		u64 more[LOCKMON_MAX_STACK];
+
+		v.ips = more;
+		v.max = max < LOCKMON_MAX_STACK ? max : LOCKMON_MAX_STACK;
+		v.n = 0;
+		v.given = false;
+		v.have_bp = true;
+		unwind(&v, maps, tgid);
+		if (v.n > u.n) {
+			memcpy(ips, more, v.n * sizeof(*ips));
+			u.n = v.n;
+		}
+	}
+	close(u.mem);
+	return u.n ? (int)u.n : -ESRCH;
+}
+
+/* Put a stack unwound now in place of the module's for the task's wait. */
+static void unwind_one(struct lmr_syms *s, struct lmr_state *st, pid_t tgid,
+		       pid_t tid, u32 *stack_id)
+{
+	const struct lmr_stack *old = lmr_find_stack(st, *stack_id);
+	u64 seen[LOCKMON_MAX_STACK], ips[LOCKMON_MAX_STACK];
+	unsigned int nseen = old ? old->nr : 0;
+	struct lmr_stack *ns;
+	u32 id = 1;
+	size_t i;
+	int n;
+
+	if (old)
+		memcpy(seen, old->ip, nseen * sizeof(seen[0]));
+	n = lmr_live_stack(s, tgid, tid, seen, nseen, ips, LOCKMON_MAX_STACK);
+	/*
+	 * libdwfl ends an unwind it cannot continue as if it were complete:
+	 * one shorter than the module's stack is not trusted over it
+	 */
+	if (n <= 0 || (unsigned int)n < nseen)
+		return;
+	for (i = 0; i < st->nr_stacks; i++)
+		if (st->stacks[i].id >= id)
+			id = st->stacks[i].id + 1;
+	ns = lmr_grow(st->stacks, &st->cap_stacks, st->nr_stacks, sizeof(*ns));
+	if (!ns)
+		return;
+	st->stacks = ns;
+	ns = &ns[st->nr_stacks++];
+	memset(ns, 0, sizeof(*ns));
+	ns->id = id;
+	ns->tgid = tgid;
+	ns->nr = (unsigned int)n;
+	memcpy(ns->ip, ips, (size_t)n * sizeof(ips[0]));
+	*stack_id = id;
+}
+
+/*
+ * Live views: each blocked task's stack, and each finding task's that is
+ * still blocked, unwound by CFI in place of the return addresses the
+ * module found (lmr_live_stack()).
+ */
+void lmr_unwind_live(struct lmr_syms *s, struct lmr_state *st)
+{
+	size_t i;
+	unsigned int k;
+
+	for (i = 0; i < st->nr_tasks; i++)
+		unwind_one(s, st, st->tasks[i].tgid, st->tasks[i].tid,
+			   &st->tasks[i].stack_id);
+	for (i = 0; i < st->nr_findings; i++)
+		for (k = 0; k < st->findings[i].nr; k++)
+			unwind_one(s, st, st->findings[i].t[k].tgid,
+				   st->findings[i].t[k].tid,
+				   &st->findings[i].t[k].stack_id);
 }

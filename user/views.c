@@ -2,7 +2,8 @@
 /*
  * Text views: locks, tasks, graph, deadlocks, stats, top and the report of
  * a recording. Locks are named by the data symbol that holds the futex
- * word when there is one, stacks by function+offset.
+ * word when there is one, stacks by function+offset and, where there is
+ * debug information, file:line.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,26 @@ const char *lmr_lock_name(struct lmr_ctx *c, const struct lmr_lock *l,
 			  char *buf, size_t len)
 {
 	return lmr_sym_data(c->syms, l->tgid, l->uaddr, buf, len);
+}
+
+/*
+ * The futex with module id @id by the name the other views give it: its
+ * lock's, else that of a task waiting on it; the id when neither is shown.
+ */
+const char *lmr_futex_name(struct lmr_ctx *c, u64 id, char *buf, size_t len)
+{
+	const struct lmr_state *st = c->st;
+	size_t i;
+
+	for (i = 0; i < st->nr_locks; i++)
+		if (st->locks[i].id == id)
+			return lmr_lock_name(c, &st->locks[i], buf, len);
+	for (i = 0; i < st->nr_tasks; i++)
+		if (st->tasks[i].futex_id == id)
+			return lmr_uaddr_name(c, st->tasks[i].tgid,
+					      st->tasks[i].uaddr, buf, len);
+	snprintf(buf, len, "%016llx", (unsigned long long)id);
+	return buf;
 }
 
 static const char *dur(char *buf, u64 ns)
@@ -51,12 +72,19 @@ static void print_ips(struct lmr_ctx *c, pid_t tgid, const u64 *ip,
 		      unsigned int nr, const char *indent)
 {
 	char sym[LMR_NAME_LEN];
+	const char *file;
 	unsigned int i;
+	int line;
 
-	for (i = 0; i < nr; i++)
-		fprintf(c->out, "%s%s\n", indent,
+	for (i = 0; i < nr; i++) {
+		fprintf(c->out, "%s%s", indent,
 			lmr_sym_code(c->syms, tgid, ip[i], i > 0, sym,
 				     sizeof(sym)));
+		file = lmr_sym_line(c->syms, tgid, ip[i], i > 0, &line);
+		if (file)
+			fprintf(c->out, " at %s:%d", file, line);
+		fputc('\n', c->out);
+	}
 }
 
 static void print_stack(struct lmr_ctx *c, u32 id, const char *indent)

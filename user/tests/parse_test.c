@@ -3,8 +3,11 @@
  * Parsers against debugfs text captured from a VM run (fixtures/), and
  * record files written by our writer and damaged on purpose.
  */
+#define _GNU_SOURCE
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <time.h>
 #include <unistd.h>
 #include <event-parse.h>
@@ -894,17 +897,30 @@ static void owner_and_stall_events(void)
 /* The reporter's own symbolization, on this (PIE) process while it lives. */
 static int test_global_lock[4];
 
+/* its entry is on the line it returns */
+static __attribute__((noinline)) int line_probe(void) { return __LINE__; }
+
 static void symbolize_self(void)
 {
 	struct lmr_state st = { 0 };
 	struct lmr_syms *s = lmr_syms_new(&st, true);
 	char buf[LMR_NAME_LEN];
+	const char *file;
+	void *cxx;
+	int line;
 
 	test_global_lock[1] = 1;
 	CHECK(!strcmp(lmr_sym_data(s, getpid(), (u64)(uintptr_t)&test_global_lock[1],
 				   buf, sizeof(buf)), "test_global_lock+0x4"));
 	CHECK(!strncmp(lmr_sym_code(s, getpid(), (u64)(uintptr_t)symbolize_self + 3,
 				    false, buf, sizeof(buf)), "symbolize_self+0x3", 18));
+	/* file:line from the DWARF line table */
+	file = lmr_sym_line(s, getpid(), (u64)(uintptr_t)line_probe, false, &line);
+	CHECK(file && strstr(file, "parse_test.c") && line == line_probe());
+	/* a C++ function of libstdc++, named as C++ spells it */
+	cxx = dlsym(RTLD_DEFAULT, "_ZSt9terminatev");
+	CHECK(cxx && !strcmp(lmr_sym_code(s, getpid(), (u64)(uintptr_t)cxx, false,
+					  buf, sizeof(buf)), "std::terminate()+0x0"));
 	/* a stack address is in no data symbol */
 	CHECK(!strncmp(lmr_sym_data(s, getpid(), (u64)(uintptr_t)buf, buf,
 				    sizeof(buf)), "0x", 2));
@@ -914,6 +930,84 @@ static void symbolize_self(void)
 	s = lmr_syms_new(&st, false);
 	CHECK(!strcmp(lmr_sym_data(s, getpid(), (u64)(uintptr_t)&test_global_lock[0],
 				   buf, sizeof(buf)), "test_global_lock"));
+	lmr_syms_free(s);
+	lmr_state_free(&st);
+}
+
+/* A thread blocked in read() at a known chain, built -O2 (no frame pointers) */
+static int unwind_pipe[2];
+static volatile pid_t unwind_tid;
+
+static __attribute__((noinline)) void unwind_leaf(void)
+{
+	char c;
+
+	if (read(unwind_pipe[0], &c, 1) != 1)
+		abort();
+	__asm__ volatile("" ::: "memory");
+}
+
+static __attribute__((noinline)) void unwind_mid(void)
+{
+	unwind_leaf();
+	__asm__ volatile("" ::: "memory");
+}
+
+static void *unwind_thread(void *arg)
+{
+	(void)arg;
+	unwind_tid = gettid();
+	unwind_mid();
+	return NULL;
+}
+
+/* /proc/self/task/TID/syscall says read (0) */
+static bool in_read(pid_t tid)
+{
+	char path[64], *t;
+	bool yes;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", tid);
+	t = lmr_read_file(path, NULL, 4096);
+	yes = t && !strncmp(t, "0 ", 2);
+	free(t);
+	return yes;
+}
+
+static void live_unwind(void)
+{
+	static const char *const want[] = { "unwind_leaf+", "unwind_mid+",
+					    "unwind_thread+", "start_thread+" };
+	struct lmr_state st = { 0 };
+	struct lmr_syms *s = lmr_syms_new(&st, true);
+	u64 ips[LOCKMON_MAX_STACK], other = 1;
+	char buf[LMR_NAME_LEN];
+	pthread_t th;
+	int n, i, tries;
+
+	CHECK(pipe(unwind_pipe) == 0);
+	CHECK(pthread_create(&th, NULL, unwind_thread, NULL) == 0);
+	for (tries = 0; tries < 5000 && !(unwind_tid && in_read(unwind_tid));
+	     tries++)
+		usleep(1000);
+	CHECK(unwind_tid && in_read(unwind_tid));
+	n = lmr_live_stack(s, getpid(), unwind_tid, NULL, 0, ips,
+			   LOCKMON_MAX_STACK);
+	CHECK(n >= 5);
+	for (i = 0; i < 4 && i + 1 < n; i++) {
+		lmr_sym_code(s, getpid(), ips[i + 1], true, buf, sizeof(buf));
+		if (strncmp(buf, want[i], strlen(want[i])))
+			fprintf(stderr, "# frame %d: %s, want %s\n", i + 1, buf,
+				want[i]);
+		CHECK(!strncmp(buf, want[i], strlen(want[i])));
+	}
+	/* a pc the thread is not at: another wait, not unwound */
+	CHECK(lmr_live_stack(s, getpid(), unwind_tid, &other, 1, ips,
+			     LOCKMON_MAX_STACK) == -ESRCH);
+	CHECK(write(unwind_pipe[1], "x", 1) == 1);
+	pthread_join(th, NULL);
+	close(unwind_pipe[0]);
+	close(unwind_pipe[1]);
 	lmr_syms_free(s);
 	lmr_state_free(&st);
 }
@@ -938,5 +1032,6 @@ int main(void)
 	RUN(snapshot_and_finding_stacks);
 	RUN(owner_and_stall_events);
 	RUN(symbolize_self);
+	RUN(live_unwind);
 	DONE();
 }
