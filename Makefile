@@ -23,7 +23,15 @@ deps:
 # Build against the installed Debian headers; W=1 and C=1 (sparse) are on by
 # default since the tree is kept clean under both.
 KFLAGS	?= W=1 C=1
+# The objects of one Debian flavour look up to date to another's build
+# (the compile commands are the same, the other headers older), so a build
+# for another kernel than the last one's (.lockmon-kver) starts clean.
+LM_BUILT := lockmon.ko lockmon.o lockmon.mod lockmon.mod.c lockmon.mod.o \
+	Module.symvers modules.order .lockmon*.cmd .Module.symvers.cmd \
+	.modules.order.cmd module/*.o module/.*.o.cmd
 module: | $(KDIR)
+	@if [ "$$(cat .lockmon-kver 2>/dev/null)" != "$(KVER)" ]; then \
+		rm -f $(LM_BUILT); echo "$(KVER)" >.lockmon-kver; fi
 	$(MAKE) -C $(KDIR) M=$(PWD) $(KFLAGS) modules
 
 $(KDIR):
@@ -52,7 +60,9 @@ check-host: user
 	$(MAKE) -C module/tests test
 	$(MAKE) -C user test
 
-check-vm: module module-missing-symbol user
+# module-missing-symbol too: the variant must match the kernel booted
+# (KFLAVOUR), as the one built for another kernel would not load
+check-vm: module user module-missing-symbol
 	$(MAKE) -C selftests/lockmon
 	scripts/vm-run -t 2400 -- $(MAKE) -s -C selftests/lockmon run_tests
 
@@ -118,7 +128,7 @@ clean:
 	-$(MAKE) -C $(KDIR) M=$(PWD) clean
 	-$(MAKE) -C user clean
 	-$(MAKE) -C selftests/lockmon clean
-	rm -rf $(VARIANT)
+	rm -rf $(VARIANT) .lockmon-kver
 	-$(MAKE) -C bench clean
 	rm -rf build
 

@@ -13,7 +13,8 @@
 #include "lockmon.h"
 
 struct lm_settings lm_settings = {
-	.lock = __SEQLOCK_UNLOCKED(lm_settings.lock),
+	.lock = __RAW_SPIN_LOCK_UNLOCKED(lm_settings.lock),
+	.seq = SEQCNT_RAW_SPINLOCK_ZERO(lm_settings.seq, &lm_settings.lock),
 };
 
 /**
@@ -51,9 +52,9 @@ void lm_settings_comm(char *comm)
 	unsigned int seq;
 
 	do {
-		seq = read_seqbegin(&lm_settings.lock);
+		seq = read_seqcount_begin(&lm_settings.seq);
 		memcpy(comm, lm_settings.comm, TASK_COMM_LEN);
-	} while (read_seqretry(&lm_settings.lock, seq));
+	} while (read_seqcount_retry(&lm_settings.seq, seq));
 	comm[TASK_COMM_LEN - 1] = 0;
 }
 
@@ -62,19 +63,22 @@ void lm_settings_comm(char *comm)
  * @pid: the tgid to trace, 0 for all, -1 to leave it as it is
  * @comm: the command to trace, "" for all, NULL to leave it as it is
  *
- * Interrupts are off while comm is written: a probe that fires in an
- * interrupt on this CPU must not spin on a writer it interrupted.
+ * Interrupts and preemption are off while comm is written, on PREEMPT_RT
+ * too (a raw lock): neither a probe that fires in an interrupt on this CPU
+ * nor a task that preempts the writer must spin on a write it stopped.
  */
 void lm_settings_set_filter(int pid, const char *comm)
 {
 	unsigned long flags;
 
-	write_seqlock_irqsave(&lm_settings.lock, flags);
+	raw_spin_lock_irqsave(&lm_settings.lock, flags);
+	write_seqcount_begin(&lm_settings.seq);
 	if (pid >= 0)
 		WRITE_ONCE(lm_settings.pid, pid);
 	if (comm)
 		strscpy_pad(lm_settings.comm, comm, sizeof(lm_settings.comm));
-	write_sequnlock_irqrestore(&lm_settings.lock, flags);
+	write_seqcount_end(&lm_settings.seq);
+	raw_spin_unlock_irqrestore(&lm_settings.lock, flags);
 }
 
 /*

@@ -133,11 +133,16 @@ const char *lm_counter_name(enum lm_counter c);
 
 /*
  * Filter and capture settings written through the control file. The comm
- * filter is 16 bytes no store writes at once: it is written under @lock and
- * read with read_seqbegin()/read_seqretry(), so no reader sees half of it.
+ * filter is 16 bytes no store writes at once: it is written under @lock in
+ * a write section of @seq and read with read_seqcount_begin() and
+ * read_seqcount_retry(), so no reader sees half of it. Not a seqlock_t:
+ * on PREEMPT_RT its lock is a sleeping one, which a reader that finds a
+ * write in progress takes, and the readers are the probes, which must not
+ * sleep; the raw lock keeps the writer on its CPU with interrupts off.
  */
 struct lm_settings {
-	seqlock_t lock;			/* for comm */
+	raw_spinlock_t lock;		/* serialises the writers of comm */
+	seqcount_raw_spinlock_t seq;	/* for comm */
 	pid_t pid;			/* 0: every process */
 	pid_t tree;			/* else only the tgids lm_tree_has() */
 	char comm[TASK_COMM_LEN];	/* "": every command */
