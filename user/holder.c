@@ -101,7 +101,20 @@ const char *lmr_holder_text(const struct lmr_lock *l, char *buf, size_t len)
 	if (!total)
 		return NULL;
 	lmr_fmt_ns(a, sizeof(a), total);
-	off = (size_t)snprintf(buf, len, "%s waited: holder", a);
+	off = (size_t)snprintf(buf, len, "%s waited", a);
+	/*
+	 * The split also holds the part of the waits still going on, which
+	 * total_ns (finished waits) does not: say how much, so the two
+	 * figures can be told apart.
+	 */
+	if (total > l->total_ns && (total - l->total_ns) * 100 >= total &&
+	    off < len) {
+		lmr_fmt_ns(a, sizeof(a), total - l->total_ns);
+		off += (size_t)snprintf(buf + off, len - off,
+					" (%s of it in waits not yet ended)", a);
+	}
+	if (off < len)
+		off += (size_t)snprintf(buf + off, len - off, ": holder");
 	for (k = 0; k < n && off < len; k++) {
 		int best = -1;
 
@@ -180,15 +193,21 @@ const char *lmr_holder_verdict(const struct lmr_lock *l, char *buf,
 void lmr_holder_lines(struct lmr_ctx *c, size_t max)
 {
 	char name[LMR_NAME_LEN], text[256], verdict[160];
-	size_t i, shown = 0;
+	size_t i, shown = 0, unknown = 0;
 
 	for (i = 0; i < c->st->nr_locks && shown < max; i++) {
 		const struct lmr_lock *l = &c->st->locks[i];
+		u64 total = lmr_holder_total(l);
 
 		/* an event futex has no holder: its split is all unknown */
 		if (!strcmp(l->klass, "event") ||
 		    !lmr_holder_text(l, text, sizeof(text)))
 			continue;
+		/* nothing known of the holder: no verdict worth a paragraph */
+		if ((total - l->hold_unknown_ns) * 100 < total) {
+			unknown++;
+			continue;
+		}
 		if (!shown++)
 			fprintf(c->out, "\nWhile tasks waited, the holder was:\n");
 		fprintf(c->out, "  %s (%s/%d): %s\n    => %s\n",
@@ -196,4 +215,7 @@ void lmr_holder_lines(struct lmr_ctx *c, size_t max)
 			lmr_tgid_comm(c->st, l->tgid), l->tgid, text,
 			lmr_holder_verdict(l, verdict, sizeof(verdict)));
 	}
+	if (shown && unknown)
+		fprintf(c->out, "  (%zu more with no holder known: locks without an owner word, or waits shorter than a scan)\n",
+			unknown);
 }

@@ -1058,6 +1058,17 @@ static void abi_1_4_holder(void)
 	CHECK(strstr(out, "    => holder preempted 40 %: check CPU contention\n"));
 	CHECK(!strstr(out, "holder unknown"));	/* the event futex */
 	free(out);
+	/* waits still going on are in the split, not in total_ns */
+	st.locks[1].total_ns = 1500000000ULL;
+	CHECK(!strcmp(lmr_holder_text(&st.locks[1], buf, sizeof(buf)),
+		      "2s waited (500ms of it in waits not yet ended): holder in read() 1.9s, running 100ms"));
+	st.locks[1].total_ns = 2000000000ULL;
+	/* a lock whose holder is never known gets no paragraph, but a count */
+	memcpy(st.locks[3].klass, "lock", sizeof("lock"));
+	out = capture(lmr_view_locks, &c);
+	CHECK(!strstr(out, "holder unknown"));
+	CHECK(strstr(out, "  (1 more with no holder known: locks without an owner word, or waits shorter than a scan)\n"));
+	free(out);
 	json_view_name = "locks";
 	out = capture(json_fn, &c);
 	CHECK(valid_json(out));
