@@ -401,8 +401,10 @@ void lmr_event_record(struct tep_event *ev, struct tep_record *rec,
 		      struct lockmon_record *r);
 
 struct lmr_stream *lmr_stream_open(unsigned int buffer_kb);
-int lmr_stream_poll(struct lmr_stream *s, lmr_record_fn fn, void *ctx);
+int lmr_stream_poll(struct lmr_stream *s, lmr_record_fn fn, void *ctx,
+		    unsigned int slice_ms);
 u64 lmr_stream_lost(struct lmr_stream *s);
+void lmr_stream_stop(struct lmr_stream *s);
 void lmr_stream_close(struct lmr_stream *s);
 int lmr_tracedat_load(const char *path, struct lmr_state *st);
 bool lmr_is_tracedat(const void *buf, size_t len);

@@ -18,6 +18,13 @@
 #define POLL_MS		50
 #define MAPS_EVERY	4	/* polls */
 #define STACKS_EVERY	20
+/*
+ * A poll reads for at most this long, so that a steady stream of events
+ * cannot hold off --duration or a signal; the final read, once tracing is
+ * off, has FINAL_SLICE_MS.
+ */
+#define SLICE_MS	200
+#define FINAL_SLICE_MS	2000
 
 static volatile sig_atomic_t lmr_stop;
 
@@ -451,7 +458,9 @@ int lmr_cmd_record(const struct lmr_opts *o)
 	}
 	t0 = mono_ns();
 	while (!lmr_stop && !r.err) {
-		if (lmr_stream_poll(s, on_event, &r)) {
+		int more = lmr_stream_poll(s, on_event, &r, SLICE_MS);
+
+		if (more < 0) {
 			err = -EIO;
 			lmr_err("cannot read the trace buffers");
 			break;
@@ -470,10 +479,12 @@ int lmr_cmd_record(const struct lmr_opts *o)
 		if (!r.child && o->duration > 0 &&
 		    mono_ns() - t0 >= (u64)(o->duration * 1e9))
 			break;
-		sleep_ms(POLL_MS);
+		if (!more)
+			sleep_ms(POLL_MS);
 	}
 	/* what is still in the buffers, and the stacks it names */
-	if (lmr_stream_poll(s, on_event, &r))
+	lmr_stream_stop(s);
+	if (lmr_stream_poll(s, on_event, &r, FINAL_SLICE_MS) < 0)
 		err = -EIO;
 	stacks(&r);
 	lost = lmr_stream_lost(s);

@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 #include <unistd.h>
 #include <event-parse.h>
@@ -117,7 +118,20 @@ struct lmr_cb {
 	struct lmr_stream *s;
 	lmr_record_fn fn;
 	void *ctx;
+	u64 until_ns;		/* CLOCK_MONOTONIC; 0: no limit */
+	unsigned int seen;
 };
+
+static u64 stream_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (u64)ts.tv_sec * 1000000000ull + (u64)ts.tv_nsec;
+}
+
+/* the clock is read once per this many events */
+#define STREAM_CLOCK_EVERY	256
 
 static int stream_cb(struct tep_event *ev, struct tep_record *rec, int cpu,
 		     void *data)
@@ -132,7 +146,12 @@ static int stream_cb(struct tep_event *ev, struct tep_record *rec, int cpu,
 	lmr_event_record(ev, rec, &r);
 	if (r.type)
 		cb->fn(&r, cb->ctx);
-	return 0;
+	/*
+	 * A non-zero return ends tracefs_iterate_raw_events(); what is left
+	 * stays in the buffers for the next call.
+	 */
+	return cb->until_ns && ++cb->seen % STREAM_CLOCK_EVERY == 0 &&
+	       stream_now() >= cb->until_ns;
 }
 
 /*
@@ -180,22 +199,37 @@ fail:
 	return NULL;
 }
 
-/* Read what the buffers hold now; returns the number of events or -errno. */
-int lmr_stream_poll(struct lmr_stream *s, lmr_record_fn fn, void *ctx)
+/*
+ * Read what the buffers hold now, for at most @slice_ms (0: until they are
+ * empty). The iteration reads until every buffer is empty, which under a
+ * steady load may be never: a caller that must also watch a clock or a
+ * signal passes a slice and calls again. Returns 1 when the slice ran
+ * out (events may be left), 0 when the buffers were read to the end, or
+ * -EIO.
+ */
+int lmr_stream_poll(struct lmr_stream *s, lmr_record_fn fn, void *ctx,
+		    unsigned int slice_ms)
 {
-	struct lmr_cb cb = { s, fn, ctx };
+	struct lmr_cb cb = { s, fn, ctx, 0, 0 };
+
+	if (slice_ms)
+		cb.until_ns = stream_now() + (u64)slice_ms * 1000000ull;
 
 	if (tracefs_iterate_raw_events(s->tep, s->inst, NULL, 0, stream_cb,
 				       &cb) < 0)
 		return -EIO;
-	return 0;
+	return cb.until_ns && stream_now() >= cb.until_ns;
 }
 
-/* Events the ring buffer overwrote or dropped, summed over the CPUs. */
+/*
+ * Events the ring buffer overwrote or dropped, and those still in it,
+ * summed over the CPUs: called after the last poll.
+ */
 u64 lmr_stream_lost(struct lmr_stream *s)
 {
+	/* "entries:", read after the last poll, is what was never read */
 	static const char *const keys[] = { "overrun:", "commit overrun:",
-					    "dropped events:" };
+					    "dropped events:", "entries:" };
 	char file[64], *text, *p;
 	u64 lost = 0;
 	size_t k;
@@ -206,7 +240,7 @@ u64 lmr_stream_lost(struct lmr_stream *s)
 		text = tracefs_instance_file_read(s->inst, file, NULL);
 		if (!text)
 			continue;
-		for (k = 0; k < 3; k++) {
+		for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
 			for (p = text; (p = strstr(p, keys[k])); p++) {
 				/* "overrun:" must start a line */
 				if (p != text && p[-1] != '\n')
@@ -218,6 +252,12 @@ u64 lmr_stream_lost(struct lmr_stream *s)
 		free(text);
 	}
 	return lost > s->missed ? lost : s->missed;
+}
+
+/* No more events into the instance: the next poll can read it empty. */
+void lmr_stream_stop(struct lmr_stream *s)
+{
+	tracefs_trace_off(s->inst);
 }
 
 void lmr_stream_close(struct lmr_stream *s)

@@ -294,6 +294,48 @@ TEST_F_TIMEOUT(report, overflow_is_counted, 120)
 	free(text);
 }
 
+/*
+ * --duration holds under a steady stream of events. One read of the
+ * buffers goes on until they are empty, and with four loads of eight
+ * threads outrunning a recorder at nice 19 they never are: the recorder
+ * used to read until the load stopped, and SIGTERM could not stop it
+ * either. The loads run until the recorder has exited; timeout(1) gives it
+ * 60 s and then SIGKILL (exit 124 or 137).
+ */
+TEST_F_TIMEOUT(report, duration_ends_under_steady_load, 180)
+{
+	long long blocked = lm_stat("blocked");
+	pid_t load[4];
+	char *text;
+	int i, st;
+
+	ASSERT_LE(0, blocked);
+	for (i = 0; i < 4; i++) {
+		load[i] = fork();
+		ASSERT_LE(0, load[i]);
+		if (!load[i]) {
+			const char *c = tree("user/demo/contend");
+
+			execl(c, c, "-w", "8", "-r", "100000000", "-H", "1",
+			      "-o", "/dev/null", NULL);
+			_exit(127);
+		}
+	}
+	/* the loads' waits are under way before the recording starts */
+	EXPECT_TRUE(lm_wait_until(lm_stat("blocked") > blocked + 1000, 30000));
+	st = run("timeout -k 5 60 nice -n 19 %s record --duration 2 -o %s",
+		 tree("user/lockmon-report"), self->file);
+	for (i = 0; i < 4; i++) {
+		kill(load[i], SIGKILL);
+		waitpid(load[i], NULL, 0);
+	}
+	ASSERT_EQ(0, st);
+	text = lm_read(ERR);
+	ASSERT_NE(NULL, text);
+	EXPECT_LT(0, num_after(text, "recorded ")) TH_LOG("%s", text);
+	free(text);
+}
+
 /* Ctrl-C ends a recording cleanly: file complete, instance removed. */
 TEST_F_TIMEOUT(report, sigint_removes_instance, 60)
 {
