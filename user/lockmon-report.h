@@ -65,7 +65,13 @@ struct lmr_opts {
 	char **cmd;			/* record -- CMD ARGS */
 	const struct lmr_col *sort_key;	/* -k: NULL for the default order */
 	struct lmr_fields fields;	/* -F */
+	const char *listen;		/* serve --listen ADDR:PORT */
+	const char *unix_path;		/* serve --unix PATH */
+	unsigned int max_locks;		/* serve, metrics --max-locks */
 };
+
+#define LMR_SERVE_LISTEN	"127.0.0.1:9464"
+#define LMR_MAX_LOCKS		50	/* --max-locks by default */
 
 /* ---- cli.c: the command line ---------------------------------------- */
 
@@ -411,6 +417,11 @@ bool lmr_is_tracedat(const void *buf, size_t len);
 
 int lmr_cmd_record(const struct lmr_opts *o);
 int lmr_cmd_report(const struct lmr_opts *o, const char *path);
+
+/* ---- serve.c: serve and metrics --------------------------------------- */
+
+int lmr_cmd_serve(const struct lmr_opts *o);
+int lmr_cmd_metrics(const struct lmr_opts *o);
 
 /* ---- symbols.c -------------------------------------------------------- */
 
