@@ -18,6 +18,7 @@ enum {
 	OPT_COMM = 256, OPT_MIN_WAIT, OPT_JSON, OPT_FOLDED, OPT_PPROF, OPT_DOT,
 	OPT_ONCE, OPT_BUFFER, OPT_PTRACE_HOLDERS, OPT_FORCE, OPT_CLASS,
 	OPT_LISTEN, OPT_UNIX, OPT_MAX_LOCKS,
+	OPT_PROFILE, OPT_BY,
 };
 
 struct cli_opt {
@@ -45,6 +46,10 @@ static const struct cli_opt cli_opts[] = {
 	  "wait time by stack in FlameGraph folded format" },
 	{ OPT_PPROF, "pprof", "FILE",
 	  "also write wait time by stack as a gzipped pprof profile" },
+	{ OPT_PROFILE, "profile", "KIND",
+	  "--pprof's profile: mutex, block, threads or threadcreate (Go's; default: waits)" },
+	{ OPT_BY, "by", "WHO",
+	  "whose stack the mutex profile charges: waker (default) or waiter" },
 	{ OPT_DOT, "dot", NULL, "Graphviz output" },
 	{ OPT_ONCE, "once", NULL, "one snapshot, then exit" },
 	{ 'i', "interval", "S", "seconds between refreshes (default 2)" },
@@ -70,7 +75,7 @@ static const struct cli_opt cli_opts[] = {
 #define NR_OPTS		(sizeof(cli_opts) / sizeof(cli_opts[0]))
 #define FILTER_OPTS	'p', 't', OPT_COMM, OPT_MIN_WAIT, OPT_CLASS
 #define TABLE_OPTS	'k', 'F'
-#define STACK_OPTS	OPT_FOLDED, OPT_PPROF
+#define STACK_OPTS	OPT_FOLDED, OPT_PPROF, OPT_PROFILE, OPT_BY
 #define END_OPTS	'h', 'V', 0
 
 static const int top_opts[] = { FILTER_OPTS, TABLE_OPTS, OPT_ONCE, 'i', 'n',
@@ -419,6 +424,27 @@ static int opt_value(struct lmr_opts *o, int c, const char *arg)
 	case OPT_PPROF:
 		o->pprof = arg;
 		return 0;
+	case OPT_PROFILE: {
+		enum lmr_profile kind;
+
+		if (lmr_profile_parse(arg, &kind)) {
+			lmr_err("--profile: mutex, block, threads or threadcreate: '%s'",
+				arg);
+			return -EINVAL;
+		}
+		o->profile = kind;
+		return 0;
+	}
+	case OPT_BY:
+		if (!strcmp(arg, "waiter"))
+			o->by = LMR_BY_WAITER;
+		else if (!strcmp(arg, "waker"))
+			o->by = LMR_BY_WAKER;
+		else {
+			lmr_err("--by: waker or waiter: '%s'", arg);
+			return -EINVAL;
+		}
+		return 0;
 	case OPT_DOT:
 		o->dot = true;
 		return 0;
@@ -683,6 +709,16 @@ static int check(const struct cli_cmd *cmd, const struct lmr_opts *o,
 	}
 	if (!strcmp(cmd->name, "report") && !file) {
 		lmr_err("report needs a record file");
+		return -EINVAL;
+	}
+	if ((was_given(given, OPT_PROFILE) || was_given(given, OPT_BY)) &&
+	    !o->pprof) {
+		lmr_err("%s goes with --pprof FILE",
+			was_given(given, OPT_PROFILE) ? "--profile" : "--by");
+		return -EINVAL;
+	}
+	if (was_given(given, OPT_BY) && o->profile != LMR_PROFILE_MUTEX) {
+		lmr_err("--by is for --profile mutex");
 		return -EINVAL;
 	}
 	what = ignored_option(cmd, o, given, &by, &why);
