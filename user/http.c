@@ -36,6 +36,7 @@ struct conn {
 	bool keep;			/* after this response */
 	u64 deadline_ns;		/* C_READ: idle; C_DEFER: wake; C_WRITE */
 	struct lmr_http_req rq;
+	void *pending;			/* the handler's, while C_DEFER */
 	size_t inlen;
 	char in[LMR_HTTP_HEAD];
 	char *out;
@@ -314,6 +315,7 @@ int lmr_http_parse(const char *head, size_t len, struct lmr_http_req *rq)
 
 static void conn_close(struct conn *c)
 {
+	c->pending = NULL;
 	if (c->fd >= 0)
 		close(c->fd);
 	free(c->out);
@@ -392,18 +394,19 @@ static const char *why_of(int status)
 }
 
 /* a complete head is in c->in: handle it (or park it) */
-static void handle(struct lmr_http *s, struct conn *c, bool again)
+static void handle(struct lmr_http *s, struct conn *c)
 {
 	struct lmr_http_resp rs = { .status = 500 };
 	u64 until = 0;
 	int r;
 
-	r = s->fn(s->ctx, &c->rq, &rs, again, &until);
+	r = s->fn(s->ctx, &c->rq, &rs, &c->pending, &until);
 	if (r > 0) {
 		c->state = C_DEFER;
 		c->deadline_ns = until;
 		return;
 	}
+	c->pending = NULL;
 	respond(s, c, &rs);
 }
 
@@ -430,7 +433,8 @@ static void take(struct lmr_http *s, struct conn *c)
 		return;
 	}
 	c->keep = c->rq.keep;
-	handle(s, c, false);
+	c->pending = NULL;
+	handle(s, c);
 }
 
 static void on_read(struct lmr_http *s, struct conn *c)
@@ -529,7 +533,7 @@ int lmr_http_run(struct lmr_http *s, int lfd)
 				continue;
 			if (c->deadline_ns <= now) {
 				if (c->state == C_DEFER) {
-					handle(s, c, true);
+					handle(s, c);
 					if (c->state == C_FREE)
 						continue;
 					if (c->state == C_DEFER &&
@@ -591,9 +595,12 @@ int lmr_http_run(struct lmr_http *s, int lfd)
 			s->accepted++;
 		}
 	}
-	for (i = 0; i < s->max_conns; i++)
+	for (i = 0; i < s->max_conns; i++) {
+		if (cs[i].state == C_DEFER && cs[i].pending && s->cancel)
+			s->cancel(s->ctx, cs[i].pending);
 		if (cs[i].state != C_FREE)
 			conn_close(&cs[i]);
+	}
 	free(cs);
 	free(pf);
 	free(idx);

@@ -30,15 +30,19 @@ struct lmr_http_resp {
 
 /*
  * A request's handler: fills @rs and returns 0, or returns 1 with *@until
- * (lmr_http_now_ns()'s clock) to be called again then, @again true.
+ * (lmr_http_now_ns()'s clock) to be called again then. *@pending is NULL
+ * at the first call; what the handler puts there is given back at the
+ * next, and to the cancel function if the server stops first.
  */
 typedef int (*lmr_http_fn)(void *ctx, const struct lmr_http_req *rq,
-			   struct lmr_http_resp *rs, bool again, u64 *until);
+			   struct lmr_http_resp *rs, void **pending,
+			   u64 *until);
 
 struct lmr_http {
 	lmr_http_fn fn;
 	void *ctx;
 	void (*tick)(void *ctx);	/* after each poll() */
+	void (*cancel)(void *ctx, void *pending);
 	volatile sig_atomic_t *quit;
 	unsigned int max_conns;		/* 0: LMR_HTTP_CONNS */
 	unsigned int idle_timeout_ms;	/* 0: 30 s */

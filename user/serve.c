@@ -23,10 +23,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
 #include "lockmon-report.h"
 #include "http.h"
+#include "pprof.h"
 #include "serve.h"
 
 /* ---- the exposition ----------------------------------------------------- */
@@ -519,22 +521,16 @@ int lmr_metrics_write(struct lmr_serve *sv, FILE *f)
 
 /* ---- profiles ------------------------------------------------------------ */
 
-/*
- * The profile @kind of the live state, encoded (not compressed) into @pb.
- * Until user/pprof.c has a builder per Go profile, every kind is the
- * wait-time profile of the threads blocked now: mutex takes lock-class
- * futexes, the others every class. Binding a kind to its own builder is
- * one line here.
- */
-static int profile_encode(struct lmr_ctx *c, const char *kind,
-			  struct lmr_pb *pb)
-{
-	(void)kind;
-	return lmr_pprof_encode(c, pb);
-}
-
-static const char *const profiles[] = { "mutex", "block", "threads",
-					"threadcreate" };
+static const struct {
+	const char *path;		/* under /debug/pprof/ */
+	enum lmr_profile kind;
+} profiles[] = {
+	{ "mutex", LMR_PROFILE_MUTEX },
+	{ "block", LMR_PROFILE_BLOCK },
+	{ "threads", LMR_PROFILE_THREADS },
+	{ "goroutine", LMR_PROFILE_THREADS },	/* Go's name, for profilers */
+	{ "threadcreate", LMR_PROFILE_THREADCREATE },
+};
 
 static int gzip_buf(const unsigned char *in, size_t len, char **out,
 		    size_t *outlen)
@@ -586,8 +582,9 @@ static void text_resp(struct lmr_http_resp *rs, int status, const char *fmt,
 	rs->len = n < 0 ? 0 : (size_t)n;
 }
 
-/* "seconds" of the query: 0 if absent; -1 if bad */
-static int query_seconds(const char *q, const char **bad)
+/* "seconds" of the query: 0 if absent; -1 if bad. by= into *@by. */
+static int query_seconds(const char *q, const char **bad,
+			 enum lmr_profile_by *by)
 {
 	const char *p = q, *v, *e;
 	unsigned long long n = 0;
@@ -612,6 +609,15 @@ static int query_seconds(const char *q, const char **bad)
 				*bad = "seconds: not a whole number of seconds (0..300)";
 				return -1;
 			}
+		} else if (v && v - p == 2 && !strncmp(p, "by", 2)) {
+			if (len == 9 && !strncmp(p + 3, "waiter", 6)) {
+				*by = LMR_BY_WAITER;
+			} else if (len == 8 && !strncmp(p + 3, "waker", 5)) {
+				*by = LMR_BY_WAKER;
+			} else {
+				*bad = "by: waiter or waker";
+				return -1;
+			}
 		} else if (v && v - p == 5 && !strncmp(p, "debug", 5)) {
 			if (len != 7 || p[6] != '0') {
 				*bad = "debug: only debug=0 (the protobuf) is served";
@@ -624,20 +630,37 @@ static int query_seconds(const char *q, const char **bad)
 	return (int)n;
 }
 
-static void profile_resp(struct lmr_serve *sv, const char *kind,
-			 u64 seconds, struct lmr_http_resp *rs)
+/* the profile of @st, gzip-compressed, as the response */
+static void profile_of(struct lmr_ctx *c, enum lmr_profile kind,
+		       enum lmr_profile_by by, struct lmr_http_resp *rs)
 {
-	struct lmr_state st = { 0 }, keep = { 0 };
-	struct lmr_opts o = *sv->o;
-	struct lmr_ctx c = { .st = &st, .o = &o };
 	struct lmr_pb pb = { 0 };
 	char *gz = NULL;
 	size_t gzlen = 0;
-	int err;
 
-	o.klass = !strcmp(kind, "mutex") ? LMR_CLASS_LOCK : LMR_CLASS_ALL;
-	err = lmr_serve_load(sv, &st, LMR_F_LOCKS | LMR_F_TASKS | LMR_F_STACKS);
-	if (err) {
+	if (!c->syms || lmr_pprof_build(c, kind, by, &pb) ||
+	    gzip_buf(pb.buf, pb.len, &gz, &gzlen)) {
+		text_resp(rs, 500, "500 Internal Server Error: the profile could not be encoded\n");
+	} else {
+		rs->status = 200;
+		rs->type = "application/octet-stream";
+		rs->headers = "Content-Disposition: attachment; filename=\"profile\"\r\n";
+		rs->body = gz;
+		gz = NULL;
+		rs->len = gzlen;
+	}
+	free(gz);
+	free(pb.buf);
+}
+
+/* no seconds: the live state, the threads blocked now */
+static void profile_live(struct lmr_serve *sv, enum lmr_profile kind,
+			 enum lmr_profile_by by, struct lmr_http_resp *rs)
+{
+	struct lmr_state st = { 0 }, keep = { 0 };
+	struct lmr_ctx c = { .st = &st, .o = sv->o };
+
+	if (lmr_serve_load(sv, &st, LMR_F_LOCKS | LMR_F_TASKS | LMR_F_STACKS)) {
 		sv->read_errors++;
 		lmr_state_free(&st);
 		text_resp(rs, 503, "503 Service Unavailable: the lockmon module is not loaded\n");
@@ -645,25 +668,128 @@ static void profile_resp(struct lmr_serve *sv, const char *kind,
 		return;
 	}
 	lmr_state_sort(&st);
-	st.duration_ns = seconds * 1000000000ull;
 	c.syms = lmr_syms_new(&keep, true);
-	if (!c.syms || profile_encode(&c, kind, &pb) ||
-	    gzip_buf(pb.buf, pb.len, &gz, &gzlen)) {
-		text_resp(rs, 500, "500 Internal Server Error: out of memory encoding the profile\n");
-	} else {
-		rs->status = 200;
-		rs->type = "application/octet-stream";
-		rs->headers = "Content-Disposition: attachment; filename=\"profile\"\r\n";
-		rs->body = gz;
-		rs->len = gzlen;
-		gz = NULL;
-	}
-	free(gz);
-	free(pb.buf);
+	profile_of(&c, kind, by, rs);
 	if (c.syms)
 		lmr_syms_free(c.syms);
 	lmr_state_free(&st);
 	lmr_state_free(&keep);
+}
+
+/*
+ * seconds=N: a recording of N seconds, by a child running record into a
+ * file of its own (its own tracefs instance, its memory given back when
+ * it exits), read back and profiled once it has exited.
+ */
+struct pending {
+	pid_t child;
+	char path[64];
+	u64 give_up_ns;
+	enum lmr_profile kind;
+	enum lmr_profile_by by;
+};
+
+static void pending_end(struct lmr_serve *sv, struct pending *p)
+{
+	int status;
+
+	if (p->child > 0) {
+		kill(p->child, SIGKILL);
+		waitpid(p->child, &status, 0);
+	}
+	unlink(p->path);
+	sv->recordings--;
+	free(p);
+}
+
+static void serve_cancel(void *ctx, void *pending)
+{
+	pending_end(ctx, pending);
+}
+
+static struct pending *recording_start(struct lmr_serve *sv,
+				       enum lmr_profile kind,
+				       enum lmr_profile_by by, unsigned int secs)
+{
+	struct pending *p = calloc(1, sizeof(*p));
+	int fd;
+
+	if (!p)
+		return NULL;
+	snprintf(p->path, sizeof(p->path), "/tmp/lockmon-serve-XXXXXX");
+	fd = mkstemp(p->path);
+	if (fd < 0) {
+		free(p);
+		return NULL;
+	}
+	close(fd);
+	p->kind = kind;
+	p->by = by;
+	p->give_up_ns = lmr_http_now_ns() + (secs + 60ull) * 1000000000ull;
+	p->child = fork();
+	if (p->child < 0) {
+		unlink(p->path);
+		free(p);
+		return NULL;
+	}
+	if (!p->child) {
+		struct lmr_opts ro = { .output = p->path, .duration = secs };
+		int null = open("/dev/null", O_WRONLY);
+
+		/* the server's sockets are not the child's; its words go */
+		close_range(3, ~0U, 0);
+		if (null >= 0)
+			dup2(null, STDERR_FILENO);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		_exit((sv->record ? sv->record : lmr_cmd_record)(&ro) ? 1 : 0);
+	}
+	sv->recordings++;
+	return p;
+}
+
+static bool module_here(struct lmr_serve *sv)
+{
+	struct lmr_state st = { 0 };
+	int err = lmr_serve_load(sv, &st, 0);
+
+	lmr_state_free(&st);
+	return !err;
+}
+
+/* the recording is done: its profile; 1 while the child still runs */
+static int recording_done(struct lmr_serve *sv, struct pending *p,
+			  struct lmr_http_resp *rs, u64 *until)
+{
+	struct lmr_state st = { 0 };
+	struct lmr_ctx c = { .st = &st, .o = sv->o };
+	pid_t r;
+	int status = 0;
+
+	r = waitpid(p->child, &status, WNOHANG);
+	if (r == 0 && lmr_http_now_ns() < p->give_up_ns) {
+		*until = lmr_http_now_ns() + 20000000ull;
+		return 1;
+	}
+	if (r == p->child)
+		p->child = 0;
+	if (r != p->child && r == 0) {
+		text_resp(rs, 500, "500 Internal Server Error: the recording did not end\n");
+	} else if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		sv->read_errors++;
+		text_resp(rs, 503, "503 Service Unavailable: the recording failed (is the lockmon module loaded?)\n");
+		rs->retry = true;
+	} else if (lmr_record_load(p->path, 0, &st)) {
+		text_resp(rs, 500, "500 Internal Server Error: the recording could not be read\n");
+	} else {
+		c.syms = lmr_syms_new(&st, false);
+		profile_of(&c, p->kind, p->by, rs);
+		if (c.syms)
+			lmr_syms_free(c.syms);
+	}
+	lmr_state_free(&st);
+	pending_end(sv, p);
+	return 0;
 }
 
 static bool path_is(const struct lmr_http_req *rq, const char *p)
@@ -672,15 +798,19 @@ static bool path_is(const struct lmr_http_req *rq, const char *p)
 }
 
 int lmr_serve_handle(void *ctx, const struct lmr_http_req *rq,
-		     struct lmr_http_resp *rs, bool again, u64 *until)
+		     struct lmr_http_resp *rs, void **pending, u64 *until)
 {
 	struct lmr_serve *sv = ctx;
-	const char *bad = NULL, *kind = NULL;
+	enum lmr_profile_by by = LMR_BY_DEFAULT;
+	const char *bad = NULL;
 	char *buf = NULL;
-	size_t len = 0, i;
+	size_t len = 0, i, kind = ~(size_t)0;
+	struct pending *p;
 	FILE *f;
 	int secs;
 
+	if (*pending)
+		return recording_done(sv, *pending, rs, until);
 	if (path_is(rq, "/metrics")) {
 		f = open_memstream(&buf, &len);
 		if (!f) {
@@ -703,37 +833,56 @@ int lmr_serve_handle(void *ctx, const struct lmr_http_req *rq,
 		text_resp(rs, 200,
 			  "lockmon-report serve: profiles of every process's futex waits\n"
 			  "/debug/pprof/mutex?seconds=N\n/debug/pprof/block?seconds=N\n"
-			  "/debug/pprof/threads\n/debug/pprof/threadcreate\n");
+			  "/debug/pprof/threads (also /debug/pprof/goroutine)\n"
+			  "/debug/pprof/threadcreate?seconds=N\n");
 		return 0;
 	}
-	for (i = 0; i < sizeof(profiles) / sizeof(profiles[0]); i++) {
-		char p[64];
-
-		snprintf(p, sizeof(p), "/debug/pprof/%s", profiles[i]);
-		if (path_is(rq, p))
-			kind = profiles[i];
-	}
-	if (path_is(rq, "/") ) {
+	if (path_is(rq, "/")) {
 		text_resp(rs, 200,
 			  "lockmon-report serve\n/metrics\n/debug/pprof/\n");
 		return 0;
 	}
-	if (!kind) {
-		text_resp(rs, 404, "404 Not Found: /metrics and /debug/pprof/{mutex,block,threads,threadcreate} are served\n");
+	for (i = 0; i < sizeof(profiles) / sizeof(profiles[0]); i++) {
+		char path[64];
+
+		snprintf(path, sizeof(path), "/debug/pprof/%s", profiles[i].path);
+		if (path_is(rq, path))
+			kind = i;
+	}
+	if (kind == ~(size_t)0) {
+		text_resp(rs, 404, "404 Not Found: /metrics and /debug/pprof/{mutex,block,threads,goroutine,threadcreate} are served\n");
 		return 0;
 	}
-	secs = query_seconds(rq->query, &bad);
+	secs = query_seconds(rq->query, &bad, &by);
 	if (secs < 0) {
 		text_resp(rs, 400, "400 Bad Request: %s\n", bad);
 		return 0;
 	}
-	/* seconds=N: the profile at the end of N seconds, others served */
-	if (secs > 0 && !again) {
-		*until = lmr_http_now_ns() + (u64)secs * 1000000000ull;
-		return 1;
+	if (!secs) {
+		profile_live(sv, profiles[kind].kind, by, rs);
+		return 0;
 	}
-	profile_resp(sv, kind, (u64)secs, rs);
-	return 0;
+	/* seconds=N: a recording of N seconds, the other requests served */
+	if (!module_here(sv)) {
+		text_resp(rs, 503, "503 Service Unavailable: the lockmon module is not loaded\n");
+		rs->retry = true;
+		return 0;
+	}
+	if (sv->recordings >= LMR_SERVE_RECORDINGS) {
+		text_resp(rs, 503, "503 Service Unavailable: %d recordings under way already\n",
+			  LMR_SERVE_RECORDINGS);
+		rs->retry = true;
+		return 0;
+	}
+	p = recording_start(sv, profiles[kind].kind, by, (unsigned int)secs);
+	if (!p) {
+		text_resp(rs, 500, "500 Internal Server Error: cannot start the recording: %s\n",
+			  strerror(errno));
+		return 0;
+	}
+	*pending = p;
+	*until = lmr_http_now_ns() + (u64)secs * 1000000000ull;
+	return 1;
 }
 
 /* ---- the commands ------------------------------------------------------- */
@@ -771,6 +920,7 @@ int lmr_cmd_serve(const struct lmr_opts *o)
 		fprintf(stderr, "lockmon-report: serving on %s (port %d)\n",
 			o->listen ? o->listen : LMR_SERVE_LISTEN, port);
 	sv.http.fn = lmr_serve_handle;
+	sv.http.cancel = serve_cancel;
 	sv.http.ctx = &sv;
 	sv.http.quit = &serve_quit;
 	err = lmr_http_run(&sv.http, lfd);

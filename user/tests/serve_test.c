@@ -55,6 +55,18 @@ static int fixture_load(struct lmr_serve *sv, struct lmr_state *st,
 	return 0;
 }
 
+/* seconds=N's child: an empty recording after N seconds */
+static int fake_record(const struct lmr_opts *ro)
+{
+	struct lmr_writer w;
+	struct timespec ts = { (time_t)ro->duration, 0 };
+
+	nanosleep(&ts, NULL);
+	if (lmr_writer_open(&w, ro->output))
+		return -1;
+	return lmr_writer_close(&w, 0, 0);
+}
+
 static volatile sig_atomic_t quit;
 
 static void on_term(int sig)
@@ -84,6 +96,8 @@ static void start_server(unsigned int max_locks)
 		o.max_locks = max_locks;
 		sv.max_locks = max_locks;
 		sv.load = fixture_load;
+		sv.record = fake_record;
+		sv.http.cancel = NULL;
 		sv.http.fn = lmr_serve_handle;
 		sv.http.ctx = &sv;
 		sv.http.quit = &quit;
@@ -386,6 +400,32 @@ static void test_concurrent(void)
 	close(slow);
 }
 
+/* seconds=N: at most LMR_SERVE_RECORDINGS at once, the rest 503 */
+static void test_recordings(void)
+{
+	const char *r = GET("/debug/pprof/mutex?seconds=1");
+	int fds[LMR_SERVE_RECORDINGS + 1], i, ok = 0, busy = 0, st;
+	char *b = NULL;
+
+	for (i = 0; i <= LMR_SERVE_RECORDINGS; i++) {
+		fds[i] = dial();
+		send_all(fds[i], r, strlen(r));
+		/* in order, so the last one finds the others under way */
+		usleep(50000);
+	}
+	for (i = 0; i <= LMR_SERVE_RECORDINGS; i++) {
+		st = read_resp(fds[i], i ? NULL : &b, NULL);
+		ok += st == 200;
+		busy += st == 503;
+		close(fds[i]);
+	}
+	CHECK(ok == LMR_SERVE_RECORDINGS && busy == 1);
+	CHECK(b && (unsigned char)b[0] == 0x1f && (unsigned char)b[1] == 0x8b);
+	free(b);
+	/* and the slots are free again */
+	CHECK(request(r, NULL) == 200);
+}
+
 /* keep-alive: several requests on one connection, pipelined */
 static void test_keepalive(void)
 {
@@ -479,6 +519,7 @@ int main(void)
 	RUN(test_cap);
 	RUN(test_promtool);
 	RUN(test_concurrent);
+	RUN(test_recordings);
 	RUN(test_keepalive);
 	RUN(test_memory);
 	stop_server();
