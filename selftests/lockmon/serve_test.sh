@@ -152,6 +152,34 @@ fi
 grep -v '^Fetching\|^Saved\|^Fetched' "$work/pprof.err" | grep -q . &&
 	{ echo "# go tool pprof said:"; sed 's/^/#   /' "$work/pprof.err"; }
 
+# ?seconds=N: a recording of N seconds, mutex charged to the releasing
+# stack; a second workload contends while it runs
+PPROF_TMPDIR=$work HOME=$work go tool pprof -raw -seconds 8 \
+	http://127.0.0.1:$port/debug/pprof/mutex >"$work/pprof2.raw" 2>"$work/pprof2.err" &
+gpid=$!
+recording() { ls -d /sys/kernel/tracing/instances/lockmon-report-* ||
+	      ls -d /sys/kernel/debug/tracing/instances/lockmon-report-*; }
+if wait_for 120 recording; then
+	"$here/serve_worker" 3 40 20 >"$work/worker2.out" &
+	w2=$!
+	wait $gpid
+	rc=$?
+	kill $w2 2>/dev/null
+	wait $w2 2>/dev/null
+	if [ $rc -eq 0 ] && grep -q 'serve_lock' "$work/pprof2.raw" &&
+	   grep -q 'contentions/count delay/nanoseconds' "$work/pprof2.raw"; then
+		ok "go tool pprof -seconds 8 fetched a recorded mutex profile"
+		grep -c '^ *[0-9]* *[0-9]*: ' "$work/pprof2.raw" |
+			sed 's/^/# samples: /'
+	else
+		notok "go tool pprof -seconds 8: rc $rc"
+		sed 's/^/#   /' "$work/pprof2.err" "$work/pprof2.raw" | head -40
+	fi
+else
+	notok "no recording started for ?seconds=8"
+	kill $gpid 2>/dev/null
+fi
+
 # the module unloaded and loaded again under the server
 kill $wpid
 wait $wpid 2>/dev/null
