@@ -180,6 +180,17 @@ else
 	kill $gpid 2>/dev/null
 fi
 
+# lockmon-report metrics -o: the same exposition, renamed into place
+if "$lmr" metrics -o "$work/lockmon.prom" &&
+   grep -qx 'lockmon_up 1' "$work/lockmon.prom" &&
+   grep -q '^lockmon_lock_wait_seconds_total{.*serve_lock' "$work/lockmon.prom" &&
+   promtool check metrics < "$work/lockmon.prom" >/dev/null 2>&1 &&
+   [ -z "$(ls "$work" | grep 'lockmon.prom.tmp')" ]; then
+	ok "metrics -o wrote the exposition, promtool takes it"
+else
+	notok "metrics -o"
+fi
+
 # the module unloaded and loaded again under the server
 kill $wpid
 wait $wpid 2>/dev/null
