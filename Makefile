@@ -100,16 +100,22 @@ PREFIX	?= /usr/local
 BINDIR	?= $(PREFIX)/bin
 MANDIR	?= $(PREFIX)/share/man
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+# the unit of "lockmon-report serve", installed but not enabled
+UNITDIR	?= $(PREFIX)/lib/systemd/system
 install:
 	$(MAKE) -C user lockmon-report
 	install -D -m 0755 user/lockmon-report $(DESTDIR)$(BINDIR)/lockmon-report
 	install -D -m 0644 user/lockmon-report.1 $(DESTDIR)$(MANDIR)/man1/lockmon-report.1
 	install -D -m 0644 user/lockmon-report.bash-completion $(DESTDIR)$(BASHCOMPDIR)/lockmon-report
+	mkdir -p $(DESTDIR)$(UNITDIR)
+	sed 's|@BINDIR@|$(BINDIR)|g' user/lockmon-report.service.in > $(DESTDIR)$(UNITDIR)/lockmon-report.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/lockmon-report.service
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/lockmon-report
 	rm -f $(DESTDIR)$(MANDIR)/man1/lockmon-report.1
 	rm -f $(DESTDIR)$(BASHCOMPDIR)/lockmon-report
+	rm -f $(DESTDIR)$(UNITDIR)/lockmon-report.service
 
 # The module under DKMS, for every installed kernel with headers (root).
 dkms-install:

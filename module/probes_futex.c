@@ -415,15 +415,25 @@ static void lm_on_q_unlock(unsigned long pip, struct pt_regs *regs)
  * futex_wake_mark(wake_q, q): current wakes q->task. Only the wakee's slot
  * is marked, under its lock: the futex's wake figures are added when the
  * wakee runs again (lm_wait_account()), so a wake costs one lookup.
+ *
+ * The waker of a lock's waiter is the task that released the lock: Go's
+ * mutex profile charges the wait to its stack. When stacks are on and the
+ * wait was on a lock (an owner was found for it, or it is PI), the wait so
+ * far is sampled by the rule of a finished wait (lm_stack_weight()) and a
+ * sampled one takes the waker's user stack, outside the wakee's slot lock
+ * but under the futex bucket lock of the wake path, where the word loads
+ * of lm_stack_capture() never fault or sleep.
  */
 static void lm_on_wake_mark(unsigned long pip, struct pt_regs *regs)
 {
 	const struct lm_futex_q_head *q = (void *)regs_get_kernel_argument(regs, 1);
 	pid_t wakee = q->task->pid;
+	u64 id = 0, since = 0, ns = 0, weight = 0;
 	unsigned long flags;
 	struct lm_bucket *b;
 	struct lm_task *t;
-	u64 id = 0;
+	bool lock = false, take;
+	u32 stack_id = 0;
 
 	lm_count(LM_CNT_wakes);
 	b = lm_task_lock(wakee, false, &flags, &t);
@@ -433,13 +443,24 @@ static void lm_on_wake_mark(unsigned long pip, struct pt_regs *regs)
 			t->wake_ns = lm_handoff_woken();
 		t->last_waker = current->pid;
 		id = t->futex_id;
+		since = t->since;
+		lock = t->pi || t->owner_how != LOCKMON_OWNER_NONE;
 	}
 	lm_bucket_unlock(b, flags);
 	/* the waker has released what it held: lm_block() tells re-waits */
 	WRITE_ONCE(lm_woke_gen[current->pid & (LM_BLOCKED_HINTS - 1)],
 		   lm_woke_gen_of(current->pid) + 1);
-	if (id)
-		trace_lockmon_wake(current->pid, wakee, id);
+	if (!id)
+		return;
+	if (lock && lm_stacks_on()) {
+		ns = lm_now() - since;
+		weight = lm_stack_weight(ns, &take);
+		if (take) {
+			stack_id = lm_stack_capture();
+			lm_count(LM_CNT_waker_stacks);
+		}
+	}
+	trace_lockmon_wake(current->pid, wakee, id, stack_id, ns, weight);
 }
 
 /* futex_unlock_pi(uaddr, flags): the owner releases a PI futex. */

@@ -6,7 +6,9 @@
  *   sched_process_exit  forget the task, remember its exit for orphans;
  *                       a process whose last thread exits leaves the tree
  *   sched_process_fork  a reused TID must not inherit a stale wait; a
- *                       process forked by one in the tree joins it
+ *                       process forked by one in the tree joins it; a
+ *                       thread created by a traced thread is an event
+ *                       with the creator's stack (lockmon_thread_create)
  *
  * Nothing here runs on a context switch or a wakeup: the handoff latency
  * ends where the woken waiter's own futex_unqueue() runs (probes_futex.c).
@@ -18,6 +20,7 @@
 #include <linux/timekeeping.h>
 #include <linux/tracepoint.h>
 #include "lockmon.h"
+#include "trace.h"
 
 static void lm_sched_exit(void *data, struct task_struct *p)
 {
@@ -26,11 +29,34 @@ static void lm_sched_exit(void *data, struct task_struct *p)
 	lm_tree_exit(p);
 }
 
+/*
+ * A thread of a traced process creates another thread of it (clone with
+ * CLONE_THREAD): Go's threadcreate profile counts these by the creator's
+ * user stack. The tracepoint runs in the parent, preemption disabled, so
+ * its stack is read as a finished wait's is; every creation is an event,
+ * and a full stack table leaves it stack 0 (stacks_dropped), not uncounted.
+ */
+static void lm_thread_create(struct task_struct *parent,
+			     struct task_struct *child)
+{
+	u32 stack_id = 0;
+
+	if (parent != current || child->tgid != parent->tgid ||
+	    (parent->flags & PF_KTHREAD) || lm_filtered(parent))
+		return;
+	lm_count(LM_CNT_thread_creates);
+	if (lm_stacks_on())
+		stack_id = lm_stack_capture();
+	trace_lockmon_thread_create(parent->pid, parent->tgid, child->pid,
+				    stack_id);
+}
+
 static void lm_sched_fork(void *data, struct task_struct *parent,
 			  struct task_struct *child)
 {
 	lm_task_forget(child->pid);
 	lm_tree_fork(parent, child);
+	lm_thread_create(parent, child);
 }
 
 struct lm_tp {

@@ -118,24 +118,57 @@ TRACE_EVENT(lockmon_wait_end,
 
 TRACE_EVENT(lockmon_wake,
 
-	TP_PROTO(pid_t waker, pid_t wakee, u64 futex_id),
+	TP_PROTO(pid_t waker, pid_t wakee, u64 futex_id, u32 stack_id,
+		 u64 wait_ns, u64 weight_ns),
 
-	TP_ARGS(waker, wakee, futex_id),
+	TP_ARGS(waker, wakee, futex_id, stack_id, wait_ns, weight_ns),
 
 	TP_STRUCT__entry(
 		__field(pid_t,	waker)
 		__field(pid_t,	wakee)
 		__field(u64,	futex_id)
+		__field(u32,	stack_id)
+		__field(u64,	wait_ns)
+		__field(u64,	weight_ns)
 	),
 
 	TP_fast_assign(
 		__entry->waker = waker;
 		__entry->wakee = wakee;
 		__entry->futex_id = futex_id;
+		__entry->stack_id = stack_id;
+		__entry->wait_ns = wait_ns;
+		__entry->weight_ns = weight_ns;
 	),
 
-	TP_printk("waker=%d wakee=%d futex=%016llx",
-		  __entry->waker, __entry->wakee, __entry->futex_id)
+	TP_printk("waker=%d wakee=%d futex=%016llx stack=%u wait_ns=%llu weight_ns=%llu",
+		  __entry->waker, __entry->wakee, __entry->futex_id,
+		  __entry->stack_id, __entry->wait_ns, __entry->weight_ns)
+);
+
+TRACE_EVENT(lockmon_thread_create,
+
+	TP_PROTO(pid_t tid, pid_t tgid, pid_t child, u32 stack_id),
+
+	TP_ARGS(tid, tgid, child, stack_id),
+
+	TP_STRUCT__entry(
+		__field(pid_t,	tid)
+		__field(pid_t,	tgid)
+		__field(pid_t,	child)
+		__field(u32,	stack_id)
+	),
+
+	TP_fast_assign(
+		__entry->tid = tid;
+		__entry->tgid = tgid;
+		__entry->child = child;
+		__entry->stack_id = stack_id;
+	),
+
+	TP_printk("tid=%d tgid=%d child=%d stack=%u",
+		  __entry->tid, __entry->tgid, __entry->child,
+		  __entry->stack_id)
 );
 
 TRACE_EVENT(lockmon_finding,

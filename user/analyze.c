@@ -16,6 +16,11 @@ struct lmr_pending {
 	bool seen;		/* a wait of it began in the recording */
 	u64 futex_id, begin_ns, wake_ns;
 	u32 stack_id;
+	pid_t owner;
+	/* the wake of the wait under way, from its WAKE record */
+	pid_t waker, waker_tgid;
+	u32 waker_stack;
+	u64 waker_weight_ns, waker_wait_ns;
 };
 
 /* tids that waited on a lock: a waker among them makes it lock-like */
@@ -226,6 +231,12 @@ static void wait_begin(struct lmr_analysis *a, const struct lockmon_record *r)
 	p->futex_id = r->futex_id;
 	p->begin_ns = r->ts_ns;
 	p->stack_id = r->stack_id;
+	p->owner = (pid_t)r->peer;
+	p->waker = 0;
+	p->waker_tgid = 0;
+	p->waker_stack = 0;
+	p->waker_weight_ns = 0;
+	p->waker_wait_ns = 0;
 	l->waiters++;
 	l->owner = (pid_t)r->peer;
 	snprintf(l->owner_how, sizeof(l->owner_how), "%s",
@@ -252,6 +263,7 @@ static void wait_end(struct lmr_analysis *a, const struct lockmon_record *r)
 	struct lmr_lock *l = lock_of(a, r);
 	struct lmr_task *t = task_of(a, r);
 	struct lmr_wait *w;
+	bool matched = false;
 	u32 stack = 0;
 
 	if (!p || !l || !t)
@@ -261,6 +273,7 @@ static void wait_end(struct lmr_analysis *a, const struct lockmon_record *r)
 		if (p->seen)
 			st->bad_sequences++;
 	} else {
+		matched = true;
 		stack = p->stack_id;
 		if (l->waiters)
 			l->waiters--;
@@ -304,6 +317,22 @@ static void wait_end(struct lmr_analysis *a, const struct lockmon_record *r)
 	w->wait_ns = r->value;
 	w->stack_id = stack;
 	w->weight_ns = r->value;
+	w->owner = 0;
+	w->waker = 0;
+	w->waker_tgid = 0;
+	w->waker_stack = 0;
+	w->waker_weight_ns = 0;
+	w->waker_wait_ns = 0;
+	if (matched) {
+		w->owner = p->owner;
+		if (p->woken) {
+			w->waker = p->waker;
+			w->waker_tgid = p->waker_tgid;
+			w->waker_stack = p->waker_stack;
+			w->waker_weight_ns = p->waker_weight_ns;
+			w->waker_wait_ns = p->waker_wait_ns;
+		}
+	}
 	if (r->nr) {
 		/* ABI 1.2: sampled at the end, by Go's block-profile rule */
 		if (r->stack_id)
@@ -337,7 +366,32 @@ static void wake(struct lmr_analysis *a, const struct lockmon_record *r)
 	if (p && p->active && !p->woken) {
 		p->woken = true;
 		p->wake_ns = r->ts_ns;
+		p->waker = (pid_t)r->tid;
+		p->waker_tgid = (pid_t)r->tgid;
+		p->waker_stack = r->nr ? r->stack_id : 0;
+		p->waker_weight_ns = r->nr ? r->weight_ns : 0;
+		p->waker_wait_ns = r->nr ? r->value : 0;
 	}
+}
+
+/* A thread created another: threadcreate's unit, counted each. */
+static void thread(struct lmr_analysis *a, const struct lockmon_record *r)
+{
+	struct lmr_state *st = a->st;
+	struct lmr_create *c;
+
+	c = lmr_grow(st->creates, &st->cap_creates, st->nr_creates,
+		     sizeof(*c));
+	if (!c)
+		return;
+	st->creates = c;
+	c = &c[st->nr_creates++];
+	c->tid = (pid_t)r->tid;
+	c->tgid = (pid_t)r->tgid;
+	c->child = (pid_t)r->peer;
+	memcpy(c->comm, r->comm, sizeof(c->comm));
+	c->comm[15] = 0;
+	c->stack_id = r->stack_id;
 }
 
 /*
@@ -355,6 +409,7 @@ static void owner(struct lmr_analysis *a, const struct lockmon_record *r)
 	if (!p || !p->active || p->futex_id != r->futex_id)
 		return;
 	t = task_of(a, r);
+	p->owner = (pid_t)r->peer;
 	if (t) {
 		t->owner = (pid_t)r->peer;
 		snprintf(t->owner_how, sizeof(t->owner_how), "%s",
@@ -496,7 +551,8 @@ void lmr_analysis_add(struct lmr_analysis *a, const struct lockmon_record *r)
 	bool event = r->type <= LOCKMON_REC_FINDING ||
 		     r->type == LOCKMON_REC_OWNER ||
 		     r->type == LOCKMON_REC_STALL ||
-		     r->type == LOCKMON_REC_WAIT_STACK;
+		     r->type == LOCKMON_REC_WAIT_STACK ||
+		     r->type == LOCKMON_REC_THREAD;
 
 	if (event)
 		a->st->events++;
@@ -533,6 +589,9 @@ void lmr_analysis_add(struct lmr_analysis *a, const struct lockmon_record *r)
 		break;
 	case LOCKMON_REC_WAIT_STACK:
 		wait_stack(a, r);
+		break;
+	case LOCKMON_REC_THREAD:
+		thread(a, r);
 		break;
 	default:
 		/* a later minor version's record: not ours to read */

@@ -12,10 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include "lockmon-report.h"
+#include "http.h"
 
 enum {
 	OPT_COMM = 256, OPT_MIN_WAIT, OPT_JSON, OPT_FOLDED, OPT_PPROF, OPT_DOT,
 	OPT_ONCE, OPT_BUFFER, OPT_PTRACE_HOLDERS, OPT_FORCE, OPT_CLASS,
+	OPT_LISTEN, OPT_UNIX, OPT_MAX_LOCKS,
+	OPT_PROFILE, OPT_BY,
 };
 
 struct cli_opt {
@@ -43,19 +46,28 @@ static const struct cli_opt cli_opts[] = {
 	  "wait time by stack in FlameGraph folded format" },
 	{ OPT_PPROF, "pprof", "FILE",
 	  "also write wait time by stack as a gzipped pprof profile" },
+	{ OPT_PROFILE, "profile", "KIND",
+	  "--pprof's profile: mutex, block, threads or threadcreate (Go's; default: waits)" },
+	{ OPT_BY, "by", "WHO",
+	  "whose stack the mutex profile charges: waker (default) or waiter" },
 	{ OPT_DOT, "dot", NULL, "Graphviz output" },
 	{ OPT_ONCE, "once", NULL, "one snapshot, then exit" },
 	{ 'i', "interval", "S", "seconds between refreshes (default 2)" },
 	{ 'n', "limit", "N", "locks shown (default 10)" },
 	{ OPT_PTRACE_HOLDERS, "ptrace-holders", NULL,
 	  "unwind running holders by ptrace: stops them, interrupting their waits" },
-	{ 'o', "output", "FILE", "the record file to write" },
+	{ 'o', "output", "FILE", "the file to write: the record (record), the exposition (metrics)" },
 	{ 'd', "duration", "S",
 	  "stop after S seconds (default: Ctrl-C, or when CMD exits)" },
 	{ OPT_BUFFER, "buffer-kb", "N",
 	  "per-CPU ring buffer size of our instance, in KiB (4..4194304)" },
 	{ OPT_FORCE, "force", NULL,
 	  "read a damaged record file: skip what fails its checks" },
+	{ OPT_LISTEN, "listen", "ADDR:PORT",
+	  "the address to serve on (default " LMR_SERVE_LISTEN ")" },
+	{ OPT_UNIX, "unix", "PATH", "serve on a Unix socket instead" },
+	{ OPT_MAX_LOCKS, "max-locks", "N",
+	  "per-lock and per-process series: the N with most wait time, the rest as \"other\" (1..10000, default 50)" },
 	{ 'h', "help", NULL, "this text" },
 	{ 'V', "version", NULL, "versions of the reporter and its ABI" },
 };
@@ -63,7 +75,7 @@ static const struct cli_opt cli_opts[] = {
 #define NR_OPTS		(sizeof(cli_opts) / sizeof(cli_opts[0]))
 #define FILTER_OPTS	'p', 't', OPT_COMM, OPT_MIN_WAIT, OPT_CLASS
 #define TABLE_OPTS	'k', 'F'
-#define STACK_OPTS	OPT_FOLDED, OPT_PPROF
+#define STACK_OPTS	OPT_FOLDED, OPT_PPROF, OPT_PROFILE, OPT_BY
 #define END_OPTS	'h', 'V', 0
 
 static const int top_opts[] = { FILTER_OPTS, TABLE_OPTS, OPT_ONCE, 'i', 'n',
@@ -80,6 +92,9 @@ static const int record_opts[] = { 'o', 'd', OPT_BUFFER, 'p', OPT_COMM,
 				   END_OPTS };
 static const int report_opts[] = { FILTER_OPTS, TABLE_OPTS, OPT_JSON,
 				   STACK_OPTS, OPT_FORCE, END_OPTS };
+static const int serve_opts[] = { OPT_LISTEN, OPT_UNIX, OPT_MAX_LOCKS,
+				  END_OPTS };
+static const int metrics_opts[] = { 'o', OPT_MAX_LOCKS, END_OPTS };
 static const int global_opts[] = { END_OPTS };
 
 struct cli_cmd {
@@ -161,6 +176,27 @@ static const struct cli_cmd cli_cmds[] = {
 	  "  lockmon-report report run.lmr --folded | flamegraph.pl > waits.svg\n"
 	  "  lockmon-report report run.lmr --pprof waits.pb.gz && go tool pprof -top waits.pb.gz\n",
 	  0 },
+	{ "serve", "[--listen ADDR:PORT | --unix PATH] [--max-locks N]",
+	  "serve /metrics (Prometheus) and /debug/pprof/* over HTTP",
+	  "An HTTP/1.1 server of /metrics, in Prometheus's text format, and of\n"
+	  "/debug/pprof/{mutex,block,threads,threadcreate}?seconds=N, gzipped\n"
+	  "pprof profiles as Go's net/http/pprof serves them. Each request reads\n"
+	  "the module anew: while it is unloaded, /metrics says lockmon_up 0 and\n"
+	  "the profiles are 503. Per-lock and per-process series are capped at\n"
+	  "--max-locks, the rest summed into an \"other\" series.\n" LIVE,
+	  serve_opts,
+	  "  lockmon-report serve\n"
+	  "  lockmon-report serve --listen 0.0.0.0:9464 --max-locks 20\n"
+	  "  go tool pprof -top http://127.0.0.1:9464/debug/pprof/mutex\n",
+	  0 },
+	{ "metrics", "[-o FILE] [--max-locks N]",
+	  "the /metrics exposition once, to a file (node_exporter textfile)",
+	  "The exposition serve gives at /metrics, written once to FILE (through\n"
+	  "a temporary file in its directory renamed over it, so a reader never\n"
+	  "sees half of it), or to standard output.\n" LIVE,
+	  metrics_opts,
+	  "  lockmon-report metrics -o /var/lib/prometheus/node-exporter/lockmon.prom\n",
+	  0 },
 };
 
 #define NR_CMDS		(sizeof(cli_cmds) / sizeof(cli_cmds[0]))
@@ -174,6 +210,7 @@ static const struct cli_cmd cli_global = {
 static const struct lmr_opts cli_defaults = {
 	.interval = 2,
 	.limit = 10,
+	.max_locks = LMR_MAX_LOCKS,
 };
 
 static const struct cli_opt *opt_by_val(int val)
@@ -387,6 +424,27 @@ static int opt_value(struct lmr_opts *o, int c, const char *arg)
 	case OPT_PPROF:
 		o->pprof = arg;
 		return 0;
+	case OPT_PROFILE: {
+		enum lmr_profile kind;
+
+		if (lmr_profile_parse(arg, &kind)) {
+			lmr_err("--profile: mutex, block, threads or threadcreate: '%s'",
+				arg);
+			return -EINVAL;
+		}
+		o->profile = kind;
+		return 0;
+	}
+	case OPT_BY:
+		if (!strcmp(arg, "waiter"))
+			o->by = LMR_BY_WAITER;
+		else if (!strcmp(arg, "waker"))
+			o->by = LMR_BY_WAKER;
+		else {
+			lmr_err("--by: waker or waiter: '%s'", arg);
+			return -EINVAL;
+		}
+		return 0;
 	case OPT_DOT:
 		o->dot = true;
 		return 0;
@@ -404,6 +462,28 @@ static int opt_value(struct lmr_opts *o, int c, const char *arg)
 		return 0;
 	case OPT_PTRACE_HOLDERS:
 		o->ptrace_holders = true;
+		return 0;
+	case OPT_LISTEN: {
+		struct sockaddr_storage ss;
+		socklen_t len;
+
+		if (lmr_http_parse_addr(arg, &ss, &len)) {
+			lmr_err("--listen: not ADDR:PORT (127.0.0.1:9464, [::1]:9464): '%s'",
+				arg);
+			return -EINVAL;
+		}
+		o->listen = arg;
+		return 0;
+	}
+	case OPT_UNIX:
+		o->unix_path = arg;
+		return 0;
+	case OPT_MAX_LOCKS:
+		if (lmr_parse_uint(arg, 10000, &v) || !v) {
+			lmr_err("--max-locks: not a count (1..10000): '%s'", arg);
+			return -EINVAL;
+		}
+		o->max_locks = (unsigned int)v;
 		return 0;
 	case 'o':
 		o->output = arg;
@@ -623,8 +703,22 @@ static int check(const struct cli_cmd *cmd, const struct lmr_opts *o,
 			return -EINVAL;
 		}
 	}
+	if (o->listen && o->unix_path) {
+		lmr_err("--listen and --unix exclude each other");
+		return -EINVAL;
+	}
 	if (!strcmp(cmd->name, "report") && !file) {
 		lmr_err("report needs a record file");
+		return -EINVAL;
+	}
+	if ((was_given(given, OPT_PROFILE) || was_given(given, OPT_BY)) &&
+	    !o->pprof) {
+		lmr_err("%s goes with --pprof FILE",
+			was_given(given, OPT_PROFILE) ? "--profile" : "--by");
+		return -EINVAL;
+	}
+	if (was_given(given, OPT_BY) && o->profile != LMR_PROFILE_MUTEX) {
+		lmr_err("--by is for --profile mutex");
 		return -EINVAL;
 	}
 	what = ignored_option(cmd, o, given, &by, &why);

@@ -15,6 +15,7 @@
 #include <uapi/linux/lockmon.h>
 #include <lockmon/columns.h>
 #include "record_format.h"
+#include "pprof.h"
 
 #define LMR_SCHEMA	"lockmon-report/1"
 #define LMR_DEBUGFS	"/sys/kernel/debug"
@@ -57,6 +58,8 @@ struct lmr_opts {
 	bool force;			/* report --force: past damage */
 	int klass;			/* --class: LMR_CLASS_*, 0 unset */
 	const char *pprof;		/* --pprof FILE */
+	unsigned int profile;		/* --profile: enum lmr_profile */
+	unsigned int by;		/* --by: enum lmr_profile_by */
 	const char *output;		/* record -o FILE */
 	double interval;		/* top -i SECONDS */
 	double duration;		/* record --duration SECONDS */
@@ -65,7 +68,13 @@ struct lmr_opts {
 	char **cmd;			/* record -- CMD ARGS */
 	const struct lmr_col *sort_key;	/* -k: NULL for the default order */
 	struct lmr_fields fields;	/* -F */
+	const char *listen;		/* serve --listen ADDR:PORT */
+	const char *unix_path;		/* serve --unix PATH */
+	unsigned int max_locks;		/* serve, metrics --max-locks */
 };
+
+#define LMR_SERVE_LISTEN	"127.0.0.1:9464"
+#define LMR_MAX_LOCKS		50	/* --max-locks by default */
 
 /* ---- cli.c: the command line ---------------------------------------- */
 
@@ -213,6 +222,20 @@ struct lmr_wait {
 	u64 futex_id, uaddr, wait_ns;
 	u64 weight_ns;		/* what it stands for in a stack profile */
 	u32 stack_id;
+	pid_t owner;		/* of the lock as last read; 0: none */
+	/* the wake that ended it (ABI 1.6): the mutex profile's sample */
+	pid_t waker, waker_tgid;
+	u32 waker_stack;	/* 0: none */
+	u64 waker_weight_ns;	/* 0: not sampled */
+	u64 waker_wait_ns;	/* the wait until that wake */
+};
+
+/* A thread created by a thread of its process: the threadcreate profile. */
+struct lmr_create {
+	pid_t tid, tgid;	/* the creator */
+	pid_t child;
+	char comm[16];
+	u32 stack_id;		/* the creator's; 0: none */
 };
 
 /* /proc/PID/maps text of a process, kept while it lives and recorded. */
@@ -239,6 +262,8 @@ struct lmr_state {
 	size_t nr_waits;
 	struct lmr_maps *maps;
 	size_t nr_maps;
+	struct lmr_create *creates;	/* recordings only */
+	size_t nr_creates, cap_creates;
 	bool recorded;			/* figures come from events */
 	u64 lost_events;
 	u64 bad_sequences;		/* impossible event orders in a recording */
@@ -414,6 +439,11 @@ bool lmr_is_tracedat(const void *buf, size_t len);
 int lmr_cmd_record(const struct lmr_opts *o);
 int lmr_cmd_report(const struct lmr_opts *o, const char *path);
 
+/* ---- serve.c: serve and metrics --------------------------------------- */
+
+int lmr_cmd_serve(const struct lmr_opts *o);
+int lmr_cmd_metrics(const struct lmr_opts *o);
+
 /* ---- symbols.c -------------------------------------------------------- */
 
 struct lmr_syms;
@@ -435,6 +465,8 @@ void lmr_unwind_live(struct lmr_syms *s, struct lmr_state *st);
 int lmr_thread_stack(struct lmr_syms *s, pid_t tgid, pid_t tid, u64 *ips,
 		     unsigned int max);
 char *lmr_read_maps(pid_t tgid);
+/* the maps text of @tgid (with its "# build-id" lines), or NULL */
+const char *lmr_sym_maps(struct lmr_syms *s, pid_t tgid);
 
 /* ---- filter.c --------------------------------------------------------- */
 
@@ -578,7 +610,6 @@ void lmr_pb_key(struct lmr_pb *b, unsigned int field, unsigned int wire);
 void lmr_pb_uint(struct lmr_pb *b, unsigned int field, u64 v);
 void lmr_pb_bytes(struct lmr_pb *b, unsigned int field, const void *p,
 		  size_t len);
-int lmr_pprof_encode(struct lmr_ctx *c, struct lmr_pb *out);
-int lmr_pprof_write(struct lmr_ctx *c, const char *path);
+/* the profiles themselves: pprof.h */
 
 #endif /* LOCKMON_REPORT_H */

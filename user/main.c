@@ -159,6 +159,10 @@ int main(int argc, char **argv)
 		return 1;
 	if (!strcmp(cli.cmd, "record"))
 		ret = lmr_cmd_record(&o);
+	else if (!strcmp(cli.cmd, "serve"))
+		ret = lmr_cmd_serve(&o);
+	else if (!strcmp(cli.cmd, "metrics"))
+		ret = lmr_cmd_metrics(&o);
 	else if (!strcmp(cli.cmd, "report"))
 		ret = lmr_cmd_report(&o, cli.file);
 	else

@@ -208,6 +208,19 @@ int lmr_record_check(const struct lockmon_record *r, char *why, size_t whylen)
 			return -EINVAL;
 		}
 		break;
+	case LOCKMON_REC_WAKE:
+		if (r->nr > 1) {
+			WHY("wake with flags %u", r->nr);
+			return -EINVAL;
+		}
+		break;
+	case LOCKMON_REC_THREAD:
+		if (!r->tid || !r->tgid || !r->peer) {
+			WHY("thread %u created by no task (tid %u, tgid %u)",
+			    r->peer, r->tid, r->tgid);
+			return -EINVAL;
+		}
+		break;
 	case LOCKMON_REC_STALL:
 		if (!r->value || !r->tgid || !r->peer) {
 			WHY("stall %llu of process %u with %u threads",

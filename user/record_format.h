@@ -14,10 +14,11 @@
  * The major version changes when the layout or a field's meaning changes,
  * the minor when something is added. 1.2 is the layout of lockmon 1.2's
  * files, which carried the module ABI in these two fields; 2.0 put the
- * records in checked blocks. The reader still reads 1.x files.
+ * records in checked blocks; 2.1 added the waker's stack to WAKE and the
+ * THREAD record. The reader still reads 1.x files.
  */
 #define LMR_FORMAT_MAJOR	2
-#define LMR_FORMAT_MINOR	0
+#define LMR_FORMAT_MINOR	1
 #define LMR_FORMAT_MAJOR_OLD	1	/* also read: records without blocks */
 
 /*
@@ -70,6 +71,7 @@ enum lockmon_record_type {
 	LOCKMON_REC_OWNER	= 7,	/* the scan re-read a waiter's owner */
 	LOCKMON_REC_STALL	= 8,	/* a stall finding: its process */
 	LOCKMON_REC_WAIT_STACK	= 9,	/* a wait under way got its stack */
+	LOCKMON_REC_THREAD	= 10,	/* a thread created another (2.1) */
 };
 
 /*
@@ -83,7 +85,10 @@ enum lockmon_record_type {
  *		since ABI 1.2 also nr = 1, stack_id (0: none) and weight_ns,
  *		the wait time this wait stands for in a stack profile (0: not
  *		sampled, other waits stand for it)
- *   WAKE	tid = waker, tgid = waker's process, peer = wakee, futex_id
+ *   WAKE	tid = waker, tgid = waker's process, peer = wakee, futex_id;
+ *		since 2.1 (ABI 1.6) nr = 1, stack_id = the waker's stack (0:
+ *		none), value = the wakee's wait so far, weight_ns = what the
+ *		wait stands for in a mutex profile (0: not sampled)
  *   FINDING	value = finding seq, result = kind, nr = task index, tid,
  *		tgid, futex_id, uaddr, peer = owner, owner_how; stack_id
  *		(0: none) when it comes from the snapshot
@@ -95,6 +100,8 @@ enum lockmon_record_type {
  *		blocked_ms = since the oldest of their waits began
  *   WAIT_STACK	tid, tgid, futex_id, stack_id: the scan (or a cycle found)
  *		took the stack of a wait that is still under way
+ *   THREAD	tid = the creating thread, tgid, peer = the new thread,
+ *		stack_id = the creator's stack (0: none)
  *
  * A recording starts with a snapshot of the module's state: a WAIT_BEGIN
  * with nr = 1 for each task blocked then, FINDING records of the findings
@@ -119,7 +126,7 @@ struct lockmon_record {
 		__u64	stack[LOCKMON_MAX_STACK];
 		char	text[LOCKMON_MAX_STACK * 8];
 		__u64	blocked_ms;	/* stall: since the oldest wait began */
-		__u64	weight_ns;	/* wait end: its weight in profiles */
+		__u64	weight_ns;	/* wait end, wake: weight in profiles */
 	};
 };
 

@@ -31,6 +31,7 @@ void lmr_state_free(struct lmr_state *st)
 	free(st->stacks);
 	free(st->stats);
 	free(st->waits);
+	free(st->creates);
 	for (i = 0; i < st->nr_maps; i++)
 		free(st->maps[i].text);
 	free(st->maps);

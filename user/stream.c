@@ -84,6 +84,19 @@ void lmr_event_record(struct tep_event *ev, struct tep_record *rec,
 		F("waker", r->tid);
 		F("wakee", r->peer);
 		F("futex_id", r->futex_id);
+		/* ABI 1.6: the waker's stack, for the mutex profile */
+		if (!field(ev, rec, "weight_ns", &v)) {
+			r->weight_ns = v;
+			r->nr = 1;
+			F("stack_id", r->stack_id);
+			F("wait_ns", r->value);
+		}
+	} else if (!strcmp(ev->name, "lockmon_thread_create")) {
+		r->type = LOCKMON_REC_THREAD;
+		F("tid", r->tid);
+		F("tgid", r->tgid);
+		F("child", r->peer);
+		F("stack_id", r->stack_id);
 	} else if (!strcmp(ev->name, "lockmon_finding")) {
 		r->type = LOCKMON_REC_FINDING;
 		F("seq", r->value);

@@ -269,6 +269,11 @@ static const char *maps_of(struct lmr_syms *s, pid_t tgid)
 	return m[st->nr_maps++].text;
 }
 
+const char *lmr_sym_maps(struct lmr_syms *s, pid_t tgid)
+{
+	return maps_of(s, tgid);
+}
+
 static struct lmr_proc *proc_of(struct lmr_syms *s, pid_t tgid)
 {
 	struct lmr_check_ctx c;

@@ -458,7 +458,7 @@ static void record_damaged(void)
 	CHECK(strstr(why, "truncated"));
 	h->format_major++;
 	CHECK(lmr_record_parse(buf, len, &st, why, sizeof(why)) == -EPROTO);
-	CHECK(!strcmp(why, "recorded in format 3.0, this reporter reads formats 1.x and 2.x"));
+	CHECK(!strcmp(why, "recorded in format 3.1, this reporter reads formats 1.x and 2.x"));
 	h->format_major--;
 	h->reserved[1] = 1;
 	CHECK(lmr_record_parse(buf, len, &st, why, sizeof(why)) == -EINVAL);
