@@ -17,7 +17,7 @@
  * changes meaning; the minor version when something is added.
  */
 #define LOCKMON_ABI_MAJOR	1
-#define LOCKMON_ABI_MINOR	5
+#define LOCKMON_ABI_MINOR	6
 
 /* How a futex is used, as lockmon has observed it. */
 enum lockmon_class {
@@ -66,6 +66,7 @@ enum lockmon_finding_kind {
 	LOCKMON_FINDING_ORPHAN		= 3,
 	LOCKMON_FINDING_STALL		= 4,
 	LOCKMON_FINDING_TRANSIENT	= 5,
+	LOCKMON_FINDING_STARVATION	= 6,	/* ABI 1.6 */
 };
 
 /* Longest chain lockmon follows and reports. */
