@@ -301,7 +301,7 @@ static int cmp_u64(const void *a, const void *b)
 
 /* Starvation findings on @word of this process, checked one by one. */
 static int starvation_findings(struct __test_metadata *_metadata,
-			       const void *word, uint64_t longest)
+			       const void *word)
 {
 	static struct lm_finding_rec f[64];
 	char *buf = lm_read_lm("deadlocks");
@@ -323,7 +323,6 @@ static int starvation_findings(struct __test_metadata *_metadata,
 		EXPECT_TRUE(ours);
 		c++;
 	}
-	(void)longest;
 	return c;
 }
 
@@ -369,7 +368,7 @@ TEST(barging_mutex_starvation_finding)
 		       (unsigned long long)longest, starved, K_HANDS, N_FACTOR);
 	/* the workload must starve someone, or this test shows nothing */
 	ASSERT_LT(0, starved);
-	found = starvation_findings(_metadata, &bm.word, longest);
+	found = starvation_findings(_metadata, &bm.word);
 	ksft_print_msg("lockmon: %d starvation findings\n", found);
 	EXPECT_LT(0, found);
 	n = lm_findings(f, 64);
