@@ -444,6 +444,10 @@ static int lm_findings_show(struct seq_file *m, struct lm_snap *s, void *row)
 		n = 0;
 		lm_put_comm(m, &n, f->owner_comm);
 	}
+	/* ABI 1.6 */
+	if (f->kind == LOCKMON_FINDING_STARVATION)
+		seq_printf(m, " waited_ns=%llu median_ns=%llu hands=%u",
+			   f->waited_ns, f->median_ns, f->hands);
 	if (f->stall_threads)
 		seq_printf(m, " stall_threads=%u stall_blocked_ns=%llu",
 			   f->stall_threads, f->stall_blocked_ns);

@@ -8,6 +8,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/hash.h>
+#include <linux/math64.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/vmalloc.h>
@@ -351,6 +352,29 @@ void lm_graph_pi_edeadlk(const struct lm_task *self)
 }
 
 /**
+ * lm_starvation_record() - a wait ended that starved
+ * @ft: the waiter, as its wait was
+ * @since: when the wait began
+ * @waited_ns: how long it was
+ * @median_ns: its futex's median wait then
+ * @hands: the hand changes during it
+ *
+ * Called by the wait's end outside every lock. Off the common path: the
+ * finding is big, and the stack zeroes it.
+ */
+noinline void lm_starvation_record(const struct lm_finding_task *ft, u64 since,
+				   u64 waited_ns, u64 median_ns, u32 hands)
+{
+	struct lm_finding f = { .kind = LOCKMON_FINDING_STARVATION, .nr = 1 };
+
+	f.t[0] = *ft;
+	f.waited_ns = waited_ns;
+	f.median_ns = median_ns;
+	f.hands = hands;
+	lm_finding_record(&f, since);
+}
+
+/**
  * lm_finding_get() - copy a kept finding
  * @i: 0 for the oldest kept finding
  * @out: where to copy it
@@ -381,6 +405,7 @@ static const char *const lm_kind_names[] = {
 	[LOCKMON_FINDING_ORPHAN] = "orphan",
 	[LOCKMON_FINDING_STALL] = "stall",
 	[LOCKMON_FINDING_TRANSIENT] = "transient",
+	[LOCKMON_FINDING_STARVATION] = "starvation",
 };
 
 /**
@@ -447,6 +472,19 @@ static void lm_report_refused(const struct lm_finding *f)
 	pr_info(" *** DEADLOCK ***\n");
 }
 
+static void lm_report_starvation(const struct lm_finding *f)
+{
+	const struct lm_finding_task *a = &f->t[0];
+
+	pr_info("%s/%d (tgid %d) waited %llu us for futex 0x%llx, %llu times the lock's median wait of %llu us\n",
+		a->comm, a->tid, a->tgid, div_u64(f->waited_ns, NSEC_PER_USEC),
+		a->uaddr, div64_u64(f->waited_ns, f->median_ns ?: 1),
+		div_u64(f->median_ns, NSEC_PER_USEC));
+	pr_info("while the lock changed hands %u times: others took it first\n",
+		f->hands);
+	pr_info("the lock is unfair (it lets newcomers barge in); a fair (FIFO or ticket) lock would serve this task in turn\n");
+}
+
 /* A cycle, as lockdep prints one: the chain and, for two, the scenario. */
 static void lm_report_cycle(const struct lm_finding *f)
 {
@@ -494,6 +532,7 @@ static void lm_report_print(const struct lm_finding *f)
 		[LOCKMON_FINDING_ORPHAN] = "orphaned lock",
 		[LOCKMON_FINDING_STALL] = "stall",
 		[LOCKMON_FINDING_TRANSIENT] = "transient cycle",
+		[LOCKMON_FINDING_STARVATION] = "lock starvation",
 	};
 
 	pr_info("======================================================\n");
@@ -510,6 +549,9 @@ static void lm_report_print(const struct lm_finding *f)
 		break;
 	case LOCKMON_FINDING_PI_EDEADLK:
 		lm_report_refused(f);
+		break;
+	case LOCKMON_FINDING_STARVATION:
+		lm_report_starvation(f);
 		break;
 	default:
 		lm_report_cycle(f);

@@ -34,6 +34,7 @@ extern unsigned int lm_stall_ms;
 extern unsigned int lm_scan_ms;
 extern unsigned int lm_again_keyed;
 extern unsigned int lm_starve_hands;
+extern unsigned int lm_starve_factor;
 
 /* Counters, see counters.h. */
 enum lm_counter {
@@ -330,6 +331,7 @@ struct lm_futex {
 	u64 rewaits;		/* woken waiters that blocked again at once */
 	u64 starve_ns;		/* longest wait with >= starve_hands wakes */
 	u32 starve_hands;	/* ... and the wakes during it */
+	u64 starve_found_ns;	/* the longest wait a starvation finding named */
 	u64 total_ns, max_ns;
 	u64 hand_ns, hand_max_ns, hand_count;
 	u64 bloom[4];
@@ -400,6 +402,9 @@ struct lm_finding {
 	u64 stall_blocked_ns;	/* ... and how long its oldest wait had lasted */
 	pid_t owner_tgid;	/* orphan: the dead owner's process, 0 unknown */
 	char owner_comm[TASK_COMM_LEN];	/* ... and command, "" unknown */
+	/* starvation (ABI 1.6): the wait, the lock's median, its hand changes */
+	u64 waited_ns, median_ns;
+	u32 hands;
 	struct lm_finding_task t[LOCKMON_MAX_CHAIN];
 };
 
@@ -423,6 +428,9 @@ void lm_graph_orphan_block(pid_t tid);
 void lm_graph_check(const struct lm_task *self, bool settled);
 void lm_graph_check_block(pid_t tid, pid_t owner, u8 how, u8 kind);
 void lm_graph_pi_edeadlk(const struct lm_task *self);
+void lm_starvation_record(const struct lm_finding_task *ft, u64 since,
+			  u64 waited_ns, u64 median_ns, u32 hands);
+u64 lm_futex_median(const struct lm_futex *f);
 void lm_graph_wait_ended(pid_t tid, int result);
 void lm_graph_set_stack(pid_t tid, u64 futex_id, u32 stack_id);
 /* Copy finding number @i (0 = oldest kept); false past the end. */

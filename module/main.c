@@ -108,6 +108,12 @@ static struct lm_param lm_param_starve_hands = { &lm_starve_hands, 1, 1000000 };
 module_param_cb(starve_hands, &lm_param_ops, &lm_param_starve_hands, 0644);
 MODULE_PARM_DESC(starve_hands, "a wait during which the futex woke this many other waiters counts for the locks file's starve_ns");
 
+/* read by a waiter's end after starve_hands is met, and writable at run time */
+unsigned int lm_starve_factor = 8;
+static struct lm_param lm_param_starve_factor = { &lm_starve_factor, 2, 1000000 };
+module_param_cb(starve_factor, &lm_param_ops, &lm_param_starve_factor, 0644);
+MODULE_PARM_DESC(starve_factor, "a wait of starve_hands hand changes and this many times its futex's median wait is a starvation finding");
+
 static unsigned int lm_max_memory_mb = 64;
 static struct lm_param lm_param_max_memory_mb = { &lm_max_memory_mb, 1, 4096 };
 module_param_cb(max_memory_mb, &lm_param_ops, &lm_param_max_memory_mb, 0444);

@@ -41,6 +41,7 @@
 #include <asm/syscall.h>
 #include "compat.h"
 #include "lockmon.h"
+#include "graph.h"
 #include "trace.h"
 
 static int lm_result(int ret)
@@ -126,7 +127,35 @@ mismatch:
  * wake that ended it is accounted here too, not by the waker's hook: the
  * waiter's slot holds who woke it, and its futex entry is locked anyway.
  */
-static void lm_wait_account(struct lm_task *t, u64 now, int result)
+/* A starving wait the end found, recorded once every lock is released. */
+struct lm_starve {
+	u64 waited_ns, median_ns;
+	u32 hands;
+};
+
+/*
+ * The wait had starve_hands hand changes: is it starve_factor times its
+ * futex's median? Each lock's finding is made again only for a wait twice
+ * as long as the last one it named, so a lock makes few.
+ */
+static void lm_starve_check(struct lm_futex *f, const struct lm_task *t,
+			    u64 ns, struct lm_starve *sv)
+{
+	u64 median;
+
+	if (ns < 2 * f->starve_found_ns)
+		return;
+	median = lm_futex_median(f);
+	if (!median || ns < median * READ_ONCE(lm_starve_factor))
+		return;
+	f->starve_found_ns = ns;
+	sv->waited_ns = ns;
+	sv->median_ns = median;
+	sv->hands = f->wakes - t->fwakes;
+}
+
+static void lm_wait_account(struct lm_task *t, u64 now, int result,
+			    struct lm_starve *sv)
 {
 	bool woken = t->woken && result == LOCKMON_WAIT_WOKEN;
 	unsigned long flags;
@@ -142,10 +171,13 @@ static void lm_wait_account(struct lm_task *t, u64 now, int result)
 		if (result != LOCKMON_WAIT_AGAIN)
 			lm_holder_wait_end(f, t, now);
 		/* the lock changed hands that often while it waited */
-		if (f->wakes >= t->fwakes + READ_ONCE(lm_starve_hands) &&
-		    now - t->since > f->starve_ns) {
-			f->starve_ns = now - t->since;
-			f->starve_hands = f->wakes - t->fwakes;
+		if (f->wakes >= t->fwakes + READ_ONCE(lm_starve_hands)) {
+			if (now - t->since > f->starve_ns) {
+				f->starve_ns = now - t->since;
+				f->starve_hands = f->wakes - t->fwakes;
+			}
+			if (result != LOCKMON_WAIT_AGAIN)
+				lm_starve_check(f, t, now - t->since, sv);
 		}
 		if (t->woken)
 			lm_futex_add_wake(f, t->last_waker);
@@ -177,10 +209,14 @@ static void lm_wait_finish(struct lm_task *t, struct lm_bucket *tb,
 	pid_t tid = t->tid, tgid = t->tgid;
 	u64 futex_id = t->futex_id, uaddr = t->uaddr, ns = now - t->since;
 	u32 stack_id = t->stack_id;
-	u64 weight;
+	struct lm_starve sv = { };
+	struct lm_finding_task ft;
+	u64 weight, since = t->since;
 	bool take;
 
-	lm_wait_account(t, now, result);
+	lm_wait_account(t, now, result, &sv);
+	if (sv.waited_ns)
+		lm_finding_task_from(&ft, t);
 	lm_hint_drop(t);
 	t->state = LM_T_IDLE;
 	t->woken = 0;
@@ -195,6 +231,11 @@ static void lm_wait_finish(struct lm_task *t, struct lm_bucket *tb,
 	trace_lockmon_wait_end(tid, tgid, futex_id, uaddr, ns, result, stack_id,
 			       weight);
 	lm_graph_wait_ended(tid, result);
+	if (sv.waited_ns) {
+		ft.stack_id = stack_id;
+		lm_starvation_record(&ft, since, sv.waited_ns, sv.median_ns,
+				     sv.hands);
+	}
 }
 
 /* The kernel refused a PI lock: the finding needs the wait as it was. */

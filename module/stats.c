@@ -19,6 +19,7 @@
 #include <linux/smp.h>
 #include <linux/string.h>
 #include <linux/vmalloc.h>
+#include <linux/math64.h>
 #include "lockmon.h"
 
 static struct lm_table lm_futexes;
@@ -323,6 +324,35 @@ void lm_futex_add_wait(struct lm_futex *f, u64 ns, int result)
 		f->timeouts++;
 	else if (result == LOCKMON_WAIT_SIGNAL)
 		f->signals++;
+}
+
+/**
+ * lm_futex_median() - the median of a futex's blocking waits
+ * @f: locked entry
+ *
+ * From the log2 histogram, within its bucket [2^b, 2^(b+1)) linearly, so
+ * it is off by less than a factor of two.
+ *
+ * Return: ns, 0 when no wait has ended.
+ */
+u64 lm_futex_median(const struct lm_futex *f)
+{
+	u64 total = 0, half, acc = 0, lo;
+	unsigned int i;
+
+	for (i = 0; i < LM_HIST; i++)
+		total += f->hist[i];
+	if (!total)
+		return 0;
+	half = (total + 1) / 2;
+	for (i = 0; i < LM_HIST; i++) {
+		if (acc + f->hist[i] >= half) {
+			lo = 1ULL << i;
+			return lo + div64_u64(lo * (half - acc), f->hist[i]);
+		}
+		acc += f->hist[i];
+	}
+	return 0;
 }
 
 /**

@@ -52,6 +52,7 @@ static const char *const kind_names[] = {
 	[LOCKMON_FINDING_ORPHAN] = "orphan",
 	[LOCKMON_FINDING_STALL] = "stall",
 	[LOCKMON_FINDING_TRANSIENT] = "transient",
+	[LOCKMON_FINDING_STARVATION] = "starvation",
 };
 
 const char *lmr_how_name(unsigned int how)
@@ -61,7 +62,7 @@ const char *lmr_how_name(unsigned int how)
 
 const char *lmr_kind_name(unsigned int kind)
 {
-	return kind >= 1 && kind < 6 ? kind_names[kind] : "?";
+	return kind >= 1 && kind < sizeof(kind_names) / sizeof(kind_names[0]) ? kind_names[kind] : "?";
 }
 
 /* The codes of the names above, for the snapshot; 0 if none. */
@@ -79,7 +80,7 @@ unsigned int lmr_kind_code(const char *name)
 {
 	unsigned int i;
 
-	for (i = 1; i < 6; i++)
+	for (i = 1; i < sizeof(kind_names) / sizeof(kind_names[0]); i++)
 		if (!strcmp(name, kind_names[i]))
 			return i;
 	return 0;

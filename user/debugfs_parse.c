@@ -655,19 +655,26 @@ static int kv(char **tok, int n, const char *const *keys, int nkeys,
 static int finding_extras(char **tok, int n, struct lmr_finding *f)
 {
 	static const char *const keys[] = { "owner_tgid", "owner_comm",
-					    "stall_threads", "stall_blocked_ns" };
+					    "stall_threads", "stall_blocked_ns",
+					    "waited_ns", "median_ns", "hands" };
 	const char *v[1];
-	u64 threads;
+	u64 threads, hands;
 	int i;
 
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < 7; i++) {
 		if (kv(tok, n, &keys[i], 1, v))
 			continue;	/* absent */
 		if ((i == 0 && get_pid(v[0], &f->owner_tgid)) ||
 		    (i == 2 && (get_u64(v[0], 10, &threads) ||
 				threads > UINT32_MAX)) ||
-		    (i == 3 && get_u64(v[0], 10, &f->stall_blocked_ns)))
+		    (i == 3 && get_u64(v[0], 10, &f->stall_blocked_ns)) ||
+		    (i == 4 && get_u64(v[0], 10, &f->waited_ns)) ||
+		    (i == 5 && get_u64(v[0], 10, &f->median_ns)) ||
+		    (i == 6 && (get_u64(v[0], 10, &hands) ||
+				hands > UINT32_MAX)))
 			return -EINVAL;
+		if (i == 6)
+			f->hands = (u32)hands;
 		if (i == 1)
 			get_word(f->owner_comm, sizeof(f->owner_comm), v[0]);
 		if (i == 2)

@@ -297,6 +297,13 @@ static void findings(struct jw *w, struct lmr_ctx *c)
 			u64v(w, "blocked_ns", f->stall_blocked_ns);
 			close_(w, '}');
 		}
+		if (!strcmp(f->kind, "starvation")) {
+			open_(w, "starvation", '{');
+			u64v(w, "waited_ns", f->waited_ns);
+			u64v(w, "median_ns", f->median_ns);
+			u64v(w, "hands", f->hands);
+			close_(w, '}');
+		}
 		if (f->owner_tgid) {	/* an orphan's dead owner */
 			open_(w, "owner", '{');
 			intv(w, "tgid", f->owner_tgid);

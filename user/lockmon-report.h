@@ -203,6 +203,9 @@ struct lmr_finding {
 	/* orphans (ABI 1.3): the dead owner's process and command, if seen */
 	pid_t owner_tgid;
 	char owner_comm[16];
+	/* starvation (ABI 1.6): the wait, the lock's median, hand changes */
+	u64 waited_ns, median_ns;
+	u32 hands;
 };
 
 /* A user stack: the members of the stacks file's columns. */

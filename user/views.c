@@ -232,7 +232,7 @@ void lmr_view_graph(struct lmr_ctx *c)
 void lmr_view_deadlocks(struct lmr_ctx *c)
 {
 	struct lmr_state *st = c->st;
-	char name[LMR_NAME_LEN], a[16];
+	char name[LMR_NAME_LEN], a[16], b[16];
 	size_t i;
 	unsigned int k;
 
@@ -241,6 +241,7 @@ void lmr_view_deadlocks(struct lmr_ctx *c)
 		bool cycle = !strcmp(f->kind, "cycle");
 		bool stall = !strcmp(f->kind, "stall");
 		bool orphan = !strcmp(f->kind, "orphan");
+		bool starve = !strcmp(f->kind, "starvation");
 
 		fprintf(c->out, "======================================================\n");
 		fprintf(c->out, "finding %llu: %s, %u task%s",
@@ -265,6 +266,12 @@ void lmr_view_deadlocks(struct lmr_ctx *c)
 				f->t[0].owner, f->owner_tgid);
 		else if (orphan)
 			fprintf(c->out, "The owner has exited:\n");
+		else if (starve)
+			fprintf(c->out, "One task starved: it waited %s, %llu times the lock's median wait of %s, while the lock changed hands %u times.\nThe lock is unfair: newcomers take it before a woken waiter (barging). A fair lock (FIFO or ticket) would serve it in turn.\n",
+				dur(a, f->waited_ns),
+				(unsigned long long)(f->waited_ns /
+						     (f->median_ns ? f->median_ns : 1)),
+				dur(b, f->median_ns), f->hands);
 		else
 			fprintf(c->out, "Chain exists of:\n");
 		for (k = 0; k < f->nr; k++) {

@@ -13,10 +13,11 @@
 #include "kselftest_harness.h"
 
 #define STARVE_HANDS "/sys/module/lockmon/parameters/starve_hands"
+#define STARVE_FACTOR "/sys/module/lockmon/parameters/starve_factor"
 
-static int set_starve_hands(unsigned int k)
+static int set_param(const char *path, unsigned int k)
 {
-	FILE *f = fopen(STARVE_HANDS, "w");
+	FILE *f = fopen(path, "w");
 	int bad;
 
 	if (!f)
@@ -25,9 +26,15 @@ static int set_starve_hands(unsigned int k)
 	return fclose(f) || bad ? -1 : 0;
 }
 
+static int set_starve_hands(unsigned int k)
+{
+	return set_param(STARVE_HANDS, k);
+}
+
 #define NTHREADS 6
 #define ITERS 3000
 #define K_HANDS 4
+#define N_FACTOR 2	/* starve_factor: the smallest it takes */
 
 static pthread_barrier_t go;
 
@@ -42,7 +49,24 @@ struct bmutex {
 	uint32_t word;
 	uint32_t pad[15];
 	uint64_t blocked, rewaits, longest_ns;
+	uint64_t woken;		/* waiters its unlocks woke: the hand changes */
 };
+
+/*
+ * Each blocking wait as the program saw it: how long the futex wait
+ * lasted and how many waiters were woken meanwhile.
+ */
+#define BM_WAITS 65536
+
+struct bwait {
+	uint64_t ns, hands;
+	pid_t tid;
+};
+
+static struct bwait bwaits[BM_WAITS];
+static unsigned int nr_bwaits;
+static pid_t bm_tids[NTHREADS];
+static unsigned int nr_bm_tids;
 
 static struct bmutex bm __attribute__((aligned(64)));
 
@@ -58,7 +82,20 @@ static void bm_lock(struct bmutex *m)
 	if (c != 2)
 		c = __atomic_exchange_n(&m->word, 2, __ATOMIC_ACQUIRE);
 	while (c) {
+		uint64_t w0 = lm_now_ns();
+		uint64_t h0 = __atomic_load_n(&m->woken, __ATOMIC_ACQUIRE);
+
 		if (lm_futex_wait(&m->word, 2, NULL) == 0) {
+			unsigned int k = __atomic_fetch_add(&nr_bwaits, 1,
+							    __ATOMIC_RELAXED);
+
+			if (k < BM_WAITS) {
+				bwaits[k].ns = lm_now_ns() - w0;
+				/* less its own wake, counted by its waker */
+				bwaits[k].hands = __atomic_load_n(&m->woken,
+						__ATOMIC_ACQUIRE) - h0 - 1;
+				bwaits[k].tid = lm_gettid();
+			}
 			__atomic_fetch_add(&m->blocked, 1, __ATOMIC_RELAXED);
 			if (woken)
 				__atomic_fetch_add(&m->rewaits, 1,
@@ -75,8 +112,13 @@ static void bm_lock(struct bmutex *m)
 
 static void bm_unlock(struct bmutex *m)
 {
-	if (__atomic_exchange_n(&m->word, 0, __ATOMIC_RELEASE) == 2)
-		lm_futex_wake(&m->word, 1);
+	int n;
+
+	if (__atomic_exchange_n(&m->word, 0, __ATOMIC_RELEASE) == 2) {
+		n = lm_futex_wake(&m->word, 1);
+		if (n > 0)
+			__atomic_fetch_add(&m->woken, n, __ATOMIC_RELEASE);
+	}
 }
 
 #define BM_ITERS 500
@@ -87,6 +129,8 @@ static void *bm_worker(void *arg)
 	int i;
 
 	(void)arg;
+	bm_tids[__atomic_fetch_add(&nr_bm_tids, 1, __ATOMIC_RELAXED)] =
+		lm_gettid();
 	pthread_barrier_wait(&go);
 	for (i = 0; i < BM_ITERS; i++) {
 		bm_lock(&bm);
@@ -246,6 +290,109 @@ TEST(fair_ticket_lock_is_quiet)
 	/* no wait saw K_HANDS others woken */
 	EXPECT_EQ(0, lm_ucell(t, row, "starve_ns"));
 	lm_table_free(t);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Starvation findings on @word of this process, checked one by one. */
+static int starvation_findings(struct __test_metadata *_metadata,
+			       const void *word)
+{
+	static struct lm_finding_rec f[64];
+	char *buf = lm_read_lm("deadlocks");
+	int n = lm_findings(f, 64), i, c = 0;
+
+	if (buf)
+		printf("%s", buf);
+	free(buf);
+	for (i = 0; i < n; i++) {
+		bool ours = false;
+		unsigned int k;
+
+		if (strcmp(f[i].kind, "starvation") || f[i].nr != 1 ||
+		    f[i].tgid[0] != getpid() ||
+		    f[i].uaddr[0] != (uintptr_t)word)
+			continue;
+		for (k = 0; k < nr_bm_tids; k++)
+			ours |= f[i].tid[0] == bm_tids[k];
+		EXPECT_TRUE(ours);
+		c++;
+	}
+	return c;
+}
+
+/*
+ * The barging mutex starves: some waits last N_FACTOR times the median
+ * wait while K_HANDS other waiters are woken. The program counts those
+ * waits itself; lockmon must make a starvation finding for the lock,
+ * naming one of its threads, no longer than the longest wait it saw.
+ */
+TEST(barging_mutex_starvation_finding)
+{
+	static uint64_t ns[BM_WAITS];
+	static struct lm_finding_rec f[64];
+	unsigned int i, n, starved = 0;
+	uint64_t median, longest = 0;
+	int found, j;
+
+	ASSERT_EQ(0, lm_fresh());
+	ASSERT_EQ(0, set_starve_hands(K_HANDS));
+	ASSERT_EQ(0, set_param(STARVE_FACTOR, N_FACTOR));
+	memset(&bm, 0, sizeof(bm));
+	nr_bwaits = 0;
+	nr_bm_tids = 0;
+	ASSERT_EQ(0, run(bm_worker, NTHREADS));
+	EXPECT_EQ(0, set_starve_hands(8));
+	EXPECT_EQ(0, set_param(STARVE_FACTOR, 8));
+
+	n = nr_bwaits < BM_WAITS ? nr_bwaits : BM_WAITS;
+	ASSERT_LT(20, n);
+	for (i = 0; i < n; i++) {
+		ns[i] = bwaits[i].ns;
+		if (bwaits[i].ns > longest)
+			longest = bwaits[i].ns;
+	}
+	qsort(ns, n, sizeof(ns[0]), cmp_u64);
+	median = ns[n / 2];
+	for (i = 0; i < n; i++)
+		if (bwaits[i].hands >= K_HANDS &&
+		    bwaits[i].ns >= N_FACTOR * median)
+			starved++;
+	ksft_print_msg("self-counted: %u waits, median %llu ns, longest %llu ns, %u of %u+ hands and %ux the median\n",
+		       n, (unsigned long long)median,
+		       (unsigned long long)longest, starved, K_HANDS, N_FACTOR);
+	/* the workload must starve someone, or this test shows nothing */
+	ASSERT_LT(0, starved);
+	found = starvation_findings(_metadata, &bm.word);
+	ksft_print_msg("lockmon: %d starvation findings\n", found);
+	EXPECT_LT(0, found);
+	n = lm_findings(f, 64);
+	for (j = 0; j < (int)n; j++) {
+		if (strcmp(f[j].kind, "starvation"))
+			continue;
+		/* the finding's wait was one of ours: no longer than ours */
+		EXPECT_GE(longest + longest / 10 + 1000000, f[j].latency_ns);
+	}
+}
+
+/* The ticket lock serves waiters in turn: no starvation finding. */
+TEST(fair_ticket_lock_no_starvation_finding)
+{
+	ASSERT_EQ(0, lm_fresh());
+	ASSERT_EQ(0, set_starve_hands(K_HANDS));
+	ASSERT_EQ(0, set_param(STARVE_FACTOR, N_FACTOR));
+	memset(&tl, 0, sizeof(tl));
+	ASSERT_EQ(0, run(tl_worker, TL_THREADS));
+	EXPECT_EQ(0, set_starve_hands(8));
+	EXPECT_EQ(0, set_param(STARVE_FACTOR, 8));
+	ASSERT_LT(20, tl.blocked);
+	/* every wait has ended: a finding would be in the file already */
+	EXPECT_EQ(0, lm_count_findings("starvation", getpid()));
 }
 
 TEST_HARNESS_MAIN

@@ -119,6 +119,28 @@ static void deadlocks_abi_1_3(void)
 	lmr_state_free(&st);
 }
 
+/* ABI 1.6: a starvation finding's wait, median and hand changes. */
+static void deadlocks_abi_1_6(void)
+{
+	static const char text[] =
+		"# lockmon abi 1.6\n"
+		"finding 1 kind=starvation tasks=1 time_ns=5577317165 latency_ns=2330360 waited_ns=2147260 median_ns=917504 hands=4\n"
+		"  task 0 tid=144 tgid=141 comm=fair_test futex=684d3150c63d9103 uaddr=0x56224e50cc40 owner=143 how=inferred timed=0 stack=7\n"
+		"finding 2 kind=starvation tasks=1 time_ns=1 latency_ns=1 waited_ns=1 median_ns=1 hands=4294967296\n";
+	struct lmr_state st = { 0 };
+	const struct lmr_finding *f;
+
+	CHECK(lmr_parse_deadlocks(text, &st) != 0);	/* finding 2: hands */
+	CHECK(st.nr_findings == 1);
+	f = &st.findings[0];
+	CHECK(!strcmp(f->kind, "starvation") && f->nr == 1);
+	CHECK(f->waited_ns == 2147260 && f->median_ns == 917504);
+	CHECK(f->hands == 4 && f->t[0].tid == 144 && !f->stall_threads);
+	CHECK(lmr_kind_code("starvation") == LOCKMON_FINDING_STARVATION);
+	CHECK(!strcmp(lmr_kind_name(LOCKMON_FINDING_STARVATION), "starvation"));
+	lmr_state_free(&st);
+}
+
 static void stacks_and_stats(void)
 {
 	struct lmr_state st = { 0 };
@@ -1019,6 +1041,7 @@ int main(void)
 	RUN(tasks_and_graph);
 	RUN(deadlocks_file);
 	RUN(deadlocks_abi_1_3);
+	RUN(deadlocks_abi_1_6);
 	RUN(stacks_and_stats);
 	RUN(bad_tables);
 	RUN(column_order);

@@ -66,6 +66,7 @@ enum lockmon_finding_kind {
 	LOCKMON_FINDING_ORPHAN		= 3,
 	LOCKMON_FINDING_STALL		= 4,
 	LOCKMON_FINDING_TRANSIENT	= 5,
+	LOCKMON_FINDING_STARVATION	= 6,	/* ABI 1.6 */
 };
 
 /* Longest chain lockmon follows and reports. */
