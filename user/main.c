@@ -166,7 +166,9 @@ int main(int argc, char **argv)
 	else if (!strcmp(cli.cmd, "report"))
 		ret = lmr_cmd_report(&o, cli.file);
 	else
-		ret = live_view(&o, cli.cmd, cli.files);
+		/* a profile needs the waits under way and their stacks */
+		ret = live_view(&o, cli.cmd, cli.files | (o.pprof ?
+				LMR_F_TASKS | LMR_F_STACKS | LMR_F_LOCKS : 0));
 	if (check_stdout())
 		ret = -EIO;
 	if (!ret)

@@ -12,8 +12,9 @@
  *                 A recording's waits on lock-class futexes that a wake
  *                 ended, charged to the waker's user stack at that wake:
  *                 the task that released the lock. The module samples the
- *                 wait at the wake by Go's rate rule (stack_ns, capture),
- *                 and a sample stands for the wait time it weighs. With
+ *                 wait at the wake by Go's rate rule (stack_ns, capture);
+ *                 the delay is the waiter's whole wait, to its return
+ *                 (handoff included), scaled by the sample's weight. With
  *                 LMR_BY_WAITER (--by waiter) the waiter's stack instead.
  *   block         contentions/count, delay/nanoseconds: every finished
  *                 wait, lock or event class (--class narrows it), by the
@@ -385,6 +386,20 @@ oom:
 }
 
 /*
+ * A function is its symbol: "name+0x1c" is name, the offset is the
+ * location's (its address and line). An address without a symbol stays.
+ */
+static const char *function_name(char *sym)
+{
+	char *plus = strrchr(sym, '+');
+
+	if (plus && plus != sym && !strncmp(plus, "+0x", 3) &&
+	    plus[3 + strspn(plus + 3, "0123456789abcdef")] == 0)
+		*plus = 0;
+	return sym;
+}
+
+/*
  * The location of frame @k of a stack of @tgid at @ip (@tgid 0: a pseudo
  * frame named @name, at @ip); its id.
  */
@@ -429,8 +444,8 @@ static u64 location(struct builder *b, pid_t tgid, u64 ip, bool ret,
 	l->mapping = 0;
 	if (tgid) {
 		file = lmr_sym_line(b->c->syms, tgid, ip, ret, &line);
-		fname = intern(&b->st, lmr_sym_code(b->c->syms, tgid, ip, ret,
-						    sym, sizeof(sym)));
+		lmr_sym_code(b->c->syms, tgid, ip, ret, sym, sizeof(sym));
+		fname = intern(&b->st, function_name(sym));
 		l->function = function(b, fname,
 				       file ? intern(&b->st, file) : 0);
 		l->mapping = mapping_of(&b->maps, &b->st, b->c->syms, tgid,
@@ -609,10 +624,18 @@ static void collect(struct lmr_ctx *c, enum lmr_profile kind,
 		const struct lmr_wait *w = &st->waits[i];
 		u64 weight = waker ? w->waker_weight_ns : w->weight_ns;
 		u64 wait = waker ? w->waker_wait_ns : w->wait_ns;
+		u64 delay = weight;
 
 		/* not sampled: the sampled waits stand for it */
 		if (!weight)
 			continue;
+		/*
+		 * The wake sampled the wait so far; the delay is the waiter's
+		 * whole wait (its handoff included), scaled as the sample is.
+		 */
+		if (waker && wait)
+			delay = (u64)((unsigned __int128)w->wait_ns * weight /
+				      wait);
 		if (!lmr_class_wants(klass, lmr_futex_class(st, w->futex_id)))
 			continue;
 		memset(&k, 0, sizeof(k));
@@ -624,7 +647,7 @@ static void collect(struct lmr_ctx *c, enum lmr_profile kind,
 		k.uaddr = w->uaddr;
 		k.owner = w->owner;
 		k.waker = waker ? w->waker : 0;
-		sample_add(s, &k, weight_count(wait, weight), weight);
+		sample_add(s, &k, weight_count(wait, weight), delay);
 	}
 }
 

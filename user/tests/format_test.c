@@ -956,6 +956,210 @@ static void pprof_roundtrip(void)
 	lmr_state_free(&st);
 }
 
+/*
+ * The four profiles of a recorded state, read back by go tool pprof: no
+ * line on stderr from -raw, -top and -traces, and the figures by site.
+ * The stacks are addresses of functions of this program, so its maps give
+ * the mapping table (file offset, build id) and the names.
+ */
+volatile int prof_sink;
+__attribute__((noinline)) void prof_waiter_site(void) { prof_sink++; prof_sink++; }
+__attribute__((noinline)) void prof_release_x(void) { prof_sink++; prof_sink++; }
+__attribute__((noinline)) void prof_release_y(void) { prof_sink++; prof_sink++; }
+__attribute__((noinline)) void prof_create_a(void) { prof_sink++; prof_sink++; }
+__attribute__((noinline)) void prof_create_b(void) { prof_sink++; prof_sink++; }
+
+#define PROF_TMP "/tmp/lmr_format_prof"
+
+/* go tool pprof ARGS FILE: 0 if it ran with an empty stderr; out in @out */
+static int go_pprof(const char *args, const char *file, char *out, size_t len)
+{
+	char cmd[512];
+	size_t n;
+	FILE *f;
+	int rc;
+
+	snprintf(cmd, sizeof(cmd),
+		 "HOME=/tmp GOCACHE=/tmp/gocache GOFLAGS=-mod=mod go tool pprof %s %s 2>"
+		 PROF_TMP ".err", args, file);
+	f = popen(cmd, "r");
+	if (!f)
+		return -1;
+	n = fread(out, 1, len - 1, f);
+	out[n] = 0;
+	rc = pclose(f);
+	f = fopen(PROF_TMP ".err", "r");
+	if (f) {
+		char e[256];
+
+		n = fread(e, 1, sizeof(e) - 1, f);
+		e[n] = 0;
+		fclose(f);
+		if (n) {
+			printf("#  go tool pprof %s %s: %s\n", args, file, e);
+			return -1;
+		}
+	}
+	return rc ? -1 : 0;
+}
+
+/* the cumulative figure of function @fn in -top -cum output, or -1 */
+static long long cum_of(const char *top, const char *fn)
+{
+	const char *line;
+
+	for (line = top; line && *line; line = strchr(line, '\n'),
+	     line = line ? line + 1 : NULL) {
+		char t[6][128];
+
+		/* flat flat% sum% cum cum% name */
+		if (sscanf(line, "%127s %127s %127s %127s %127s %127s", t[0],
+			   t[1], t[2], t[3], t[4], t[5]) == 6 &&
+		    !strcmp(t[5], fn) && strchr(t[4], '%'))
+			return (long long)strtod(t[3], NULL);
+	}
+	return -1;
+}
+
+static void prof_state(struct lmr_state *st)
+{
+	pid_t me = getpid();
+	static const struct {
+		pid_t tid;
+		u64 futex, ns;
+		u32 waker_stack;
+	} w[] = {
+		{ 101, 1, 1000, 2 }, { 102, 1, 3000, 3 }, { 101, 1, 2000, 2 },
+		{ 103, 2, 500, 2 },
+	};
+	u64 base[] = {
+		(u64)(uintptr_t)prof_waiter_site, (u64)(uintptr_t)prof_release_x,
+		(u64)(uintptr_t)prof_release_y, (u64)(uintptr_t)prof_create_a,
+		(u64)(uintptr_t)prof_create_b,
+	};
+	size_t i;
+
+	memset(st, 0, sizeof(*st));
+	st->source = "record";
+	st->recorded = true;
+	st->duration_ns = 1000000000ull;
+	st->waits = calloc(4, sizeof(*st->waits));
+	for (i = 0; i < 4; i++) {
+		struct lmr_wait *x = &st->waits[i];
+
+		x->tid = w[i].tid;
+		x->tgid = me;
+		strcpy(x->comm, "app");
+		x->futex_id = w[i].futex;
+		x->uaddr = 0x7000 + w[i].futex;
+		x->wait_ns = x->weight_ns = w[i].ns;
+		x->stack_id = 1;
+		x->owner = 104;
+		x->waker = 104;
+		x->waker_tgid = me;
+		x->waker_stack = w[i].waker_stack;
+		x->waker_wait_ns = x->waker_weight_ns = w[i].ns;
+	}
+	st->nr_waits = 4;
+	st->stacks = calloc(5, sizeof(*st->stacks));
+	for (i = 0; i < 5; i++)
+		st->stacks[i] = (struct lmr_stack){ .id = (u32)i + 1,
+			.tgid = me, .nr = 1, .ip = { base[i] + 1 } };
+	st->nr_stacks = 5;
+	st->locks = calloc(2, sizeof(*st->locks));
+	for (i = 0; i < 2; i++) {
+		st->locks[i].id = i + 1;
+		st->locks[i].tgid = me;
+		strcpy(st->locks[i].klass, i ? "event" : "lock");
+	}
+	st->nr_locks = 2;
+	/* two threads blocked at the end, on the lock */
+	st->tasks = calloc(2, sizeof(*st->tasks));
+	for (i = 0; i < 2; i++) {
+		st->tasks[i] = (struct lmr_task){ .tid = 105 + (pid_t)i,
+			.tgid = me, .futex_id = 1, .uaddr = 0x7001,
+			.owner = 104, .stack_id = 1, .waiting = true };
+		strcpy(st->tasks[i].comm, "app");
+	}
+	st->nr_tasks = 2;
+	/* three threads created at site a, two at site b */
+	st->creates = calloc(5, sizeof(*st->creates));
+	for (i = 0; i < 5; i++) {
+		st->creates[i] = (struct lmr_create){ .tid = 104, .tgid = me,
+			.child = 200 + (pid_t)i, .stack_id = i < 3 ? 4 : 5 };
+		strcpy(st->creates[i].comm, "app");
+	}
+	st->nr_creates = 5;
+}
+
+static void pprof_profiles_go(void)
+{
+	static const struct {
+		enum lmr_profile kind;
+		enum lmr_profile_by by;
+		const char *index, *fn[2];
+		long long cum[2];
+	} p[] = {
+		/* delay charged to the releasing site: x 1000 + 2000, y 3000 */
+		{ LMR_PROFILE_MUTEX, LMR_BY_DEFAULT, "delay",
+		  { "prof_release_x", "prof_release_y" }, { 3000, 3000 } },
+		{ LMR_PROFILE_MUTEX, LMR_BY_DEFAULT, "contentions",
+		  { "prof_release_x", "prof_release_y" }, { 2, 1 } },
+		{ LMR_PROFILE_MUTEX, LMR_BY_WAITER, "delay",
+		  { "prof_waiter_site", "prof_release_x" }, { 6000, -1 } },
+		/* block: the event futex's wait too */
+		{ LMR_PROFILE_BLOCK, LMR_BY_DEFAULT, "delay",
+		  { "prof_waiter_site", "prof_release_x" }, { 6500, -1 } },
+		{ LMR_PROFILE_THREADS, LMR_BY_DEFAULT, "goroutine",
+		  { "prof_waiter_site", "prof_release_x" }, { 2, -1 } },
+		{ LMR_PROFILE_THREADCREATE, LMR_BY_DEFAULT, "threadcreate",
+		  { "prof_create_a", "prof_create_b" }, { 3, 2 } },
+	};
+	static char out[65536];
+	struct lmr_opts o = { 0 };
+	struct lmr_state st;
+	struct lmr_ctx c = { .st = &st, .o = &o };
+	char file[64], args[128];
+	size_t i;
+	FILE *f;
+	int k;
+
+	if (system("go version >/dev/null 2>&1")) {
+		printf("# SKIP no go tool pprof\n");
+		return;
+	}
+	prof_state(&st);
+	c.syms = lmr_syms_new(&st, true);
+	CHECK(c.syms);
+	for (i = 0; c.syms && i < sizeof(p) / sizeof(p[0]); i++) {
+		snprintf(file, sizeof(file), PROF_TMP "%zu.pb.gz", i);
+		f = fopen(file, "w");
+		CHECK(f);
+		if (!f)
+			continue;
+		CHECK(lmr_pprof_write_profile(&c, p[i].kind, p[i].by, f) == 0);
+		fclose(f);
+		CHECK(go_pprof("-raw", file, out, sizeof(out)) == 0);
+		/* the mapping table: this program, with its build id */
+		CHECK(strstr(out, "format_test") != NULL);
+		CHECK(go_pprof("-traces", file, out, sizeof(out)) == 0);
+		snprintf(args, sizeof(args),
+			 "-top -cum -unit=ns -nodefraction=0 -nodecount=100 -sample_index=%s",
+			 p[i].index);
+		CHECK(go_pprof(args, file, out, sizeof(out)) == 0);
+		for (k = 0; k < 2; k++)
+			if (cum_of(out, p[i].fn[k]) != p[i].cum[k]) {
+				printf("#  %s %s: %s %lld, want %lld\n%s",
+				       lmr_profile_name(p[i].kind), p[i].index,
+				       p[i].fn[k], cum_of(out, p[i].fn[k]),
+				       p[i].cum[k], out);
+				t_failed = 1;
+			}
+	}
+	lmr_syms_free(c.syms);
+	lmr_state_free(&st);
+}
+
 static void varints(void)
 {
 	struct lmr_pb pb = { 0 };
@@ -1239,6 +1443,7 @@ int main(void)
 	RUN(graph_consistent);
 	RUN(varints);
 	RUN(pprof_roundtrip);
+	RUN(pprof_profiles_go);
 	RUN(text_views);
 	RUN(recorded_owner_and_stall);
 	RUN(abi_1_3_views);
