@@ -318,23 +318,30 @@ static int lm_locks_open(struct inode *inode, struct file *file)
 static int lm_tasks_fill(struct lm_snap *s)
 {
 	unsigned int nb = lm_waits_nr_chunks(), b, i, n;
-	struct lm_task buf[LM_CHUNK], *rows;
+	struct lm_task *buf, *rows;
 	size_t cap = 0;
 
+	/* a chunk's copy is 1.5 KiB: not on the stack, more so under KASAN */
+	buf = kmalloc_array(LM_CHUNK, sizeof(*buf), GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
 	for (b = 0; b < nb; b++) {
 		n = lm_waits_copy_chunk(b, buf);
 		for (i = 0; i < n; i++)
 			cap += buf[i].state == LM_T_WAITING;
 	}
 	rows = kvmalloc_array(cap + 1, sizeof(*rows), GFP_KERNEL);
-	if (!rows)
+	if (!rows) {
+		kfree(buf);
 		return -ENOMEM;
+	}
 	for (b = 0; b < nb; b++) {
 		n = lm_waits_copy_chunk(b, buf);
 		for (i = 0; i < n && s->n < cap; i++)
 			if (buf[i].state == LM_T_WAITING)
 				rows[s->n++] = buf[i];
 	}
+	kfree(buf);
 	s->rows = rows;
 	return 0;
 }
