@@ -425,6 +425,16 @@ const char *lmr_sym_code(struct lmr_syms *s, pid_t tgid, u64 ip, bool ret,
 /* source file (NULL: unknown) and *line of a code address */
 const char *lmr_sym_line(struct lmr_syms *s, pid_t tgid, u64 ip, bool ret,
 			 int *line);
+/* one frame as gdb shows it: an inlined function, or the physical one */
+#define LMR_MAX_INLINE	16
+struct lmr_src_frame {
+	char name[LMR_NAME_LEN];
+	const char *file;	/* NULL: no line information */
+	int line;
+	bool inlined;
+};
+int lmr_sym_frames(struct lmr_syms *s, pid_t tgid, u64 ip, bool ret,
+		   struct lmr_src_frame *out, int max);
 /* a blocked thread's stack by CFI from /proc, without stopping it */
 int lmr_live_stack(struct lmr_syms *s, pid_t tgid, pid_t tid,
 		   const u64 *seen, unsigned int nseen, u64 *ips,

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <elfutils/libdwfl.h>
+#include <dwarf.h>
 #include "lockmon-report.h"
 
 /* libstdc++'s demangler (the C++ ABI's entry point; C++ and legacy Rust) */
@@ -400,6 +401,108 @@ const char *lmr_sym_line(struct lmr_syms *s, pid_t tgid, u64 ip, bool ret,
 		return NULL;
 	}
 	return file;
+}
+
+/* An inlined function's name: its linkage name demangled, else its name. */
+static const char *inline_name(Dwarf_Die *die, char *out, size_t len)
+{
+	Dwarf_Attribute a;
+	const char *name;
+
+	name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name,
+						     &a));
+	if (!name)
+		name = dwarf_formstring(dwarf_attr_integrate(die,
+							     DW_AT_MIPS_linkage_name,
+							     &a));
+	if (name)
+		return demangle(name, out, len);
+	name = dwarf_diename(die);
+	snprintf(out, len, "%s", name ? name : "??");
+	return out;
+}
+
+/* The file and line an inlined call was made from: DW_AT_call_file/line. */
+static const char *call_site(Dwarf_Die *cu, Dwarf_Die *die, int *line)
+{
+	Dwarf_Attribute a;
+	Dwarf_Word idx, ln;
+	Dwarf_Files *files;
+	size_t nfiles;
+	const char *file;
+
+	*line = 0;
+	if (dwarf_formudata(dwarf_attr(die, DW_AT_call_file, &a), &idx) ||
+	    dwarf_formudata(dwarf_attr(die, DW_AT_call_line, &a), &ln) ||
+	    dwarf_getsrcfiles(cu, &files, &nfiles) || idx >= nfiles)
+		return NULL;
+	file = dwarf_filesrc(files, idx, NULL, NULL);
+	if (!file || !ln)
+		return NULL;
+	*line = (int)ln;
+	return file;
+}
+
+/*
+ * The frames gdb shows for one code address: the functions inlined at it,
+ * innermost first, then the function the symbol table has. The inline
+ * chain is the DW_TAG_inlined_subroutine scopes around the address in
+ * its compile unit (libdw's dwarf_getscopes(), as perf report --inline
+ * reads it); the innermost frame has the line table's line, each outer one
+ * the call site (DW_AT_call_file/line) of the one inlined into it. Without
+ * debug information the one physical frame. Returns how many, at least 1.
+ */
+int lmr_sym_frames(struct lmr_syms *s, pid_t tgid, u64 ip, bool ret,
+		   struct lmr_src_frame *out, int max)
+{
+	struct lmr_proc *p = s ? proc_of(s, tgid) : NULL;
+	u64 look = ret && ip ? ip - 1 : ip;
+	Dwarf_Die *cu = NULL, *scopes = NULL;
+	Dwfl_Module *m = NULL;
+	Dwarf_Addr bias = 0;
+	const char *file;
+	int n = 0, nsc, i, line;
+
+	file = lmr_sym_line(s, tgid, ip, ret, &line);
+	if (p && p->dwfl && !is_bad(p, look))
+		m = dwfl_addrmodule(p->dwfl, look);
+	if (m)
+		cu = dwfl_module_addrdie(m, look, &bias);
+	/*
+	 * dwarf_getscopes() goes on from an inlined function into its
+	 * abstract definition; the concrete nesting, inlined call in inlined
+	 * call up to the subprogram, is dwarf_getscopes_die() of the
+	 * innermost scope, as eu-addr2line -i reads it
+	 */
+	nsc = cu ? dwarf_getscopes(cu, look - bias, &scopes) : 0;
+	if (nsc > 0) {
+		Dwarf_Die in = scopes[0];
+
+		free(scopes);
+		scopes = NULL;
+		nsc = dwarf_getscopes_die(&in, &scopes);
+	}
+	for (i = 0; i < nsc && n < max - 1; i++) {
+		int tag = dwarf_tag(&scopes[i]);
+
+		if (tag == DW_TAG_subprogram)
+			break;
+		if (tag != DW_TAG_inlined_subroutine)
+			continue;
+		out[n].inlined = true;
+		inline_name(&scopes[i], out[n].name, sizeof(out[n].name));
+		out[n].file = file;
+		out[n].line = file ? line : 0;
+		n++;
+		/* the next frame out is at this one's call site */
+		file = call_site(cu, &scopes[i], &line);
+	}
+	free(scopes);
+	out[n].inlined = false;
+	lmr_sym_code(s, tgid, ip, ret, out[n].name, sizeof(out[n].name));
+	out[n].file = file;
+	out[n].line = file ? line : 0;
+	return n + 1;
 }
 
 /* A data address: "symbol+0xoff" only when a data symbol covers it. */

@@ -67,23 +67,29 @@ const char *lmr_owner_name(char *buf, size_t len, struct lmr_ctx *c,
 	return buf;
 }
 
-/* One stack, innermost frame first, one line per frame. */
+/*
+ * One stack, innermost frame first, one line per frame as gdb shows them:
+ * a function inlined at an address has a line of its own, marked
+ * "(inlined)", above the function it was inlined into.
+ */
 static void print_ips(struct lmr_ctx *c, pid_t tgid, const u64 *ip,
 		      unsigned int nr, const char *indent)
 {
-	char sym[LMR_NAME_LEN];
-	const char *file;
+	struct lmr_src_frame f[LMR_MAX_INLINE];
 	unsigned int i;
-	int line;
+	int k, nf;
 
 	for (i = 0; i < nr; i++) {
-		fprintf(c->out, "%s%s", indent,
-			lmr_sym_code(c->syms, tgid, ip[i], i > 0, sym,
-				     sizeof(sym)));
-		file = lmr_sym_line(c->syms, tgid, ip[i], i > 0, &line);
-		if (file)
-			fprintf(c->out, " at %s:%d", file, line);
-		fputc('\n', c->out);
+		nf = lmr_sym_frames(c->syms, tgid, ip[i], i > 0, f,
+				    LMR_MAX_INLINE);
+		for (k = 0; k < nf; k++) {
+			fprintf(c->out, "%s%s%s", indent, f[k].name,
+				f[k].inlined ? " (inlined)" : "");
+			if (f[k].file)
+				fprintf(c->out, " at %s:%d", f[k].file,
+					f[k].line);
+			fputc('\n', c->out);
+		}
 	}
 }
 

@@ -6,8 +6,11 @@
  * reporter prints for the wait must name the same functions in the same
  * order, frame for frame from the futex call up to start_thread, with the
  * same return addresses and, where gdb gives one, the same file:line.
- * Two workloads: C++ with frame pointers (names to demangle) and C built
- * like distribution code, -O2 -fomit-frame-pointer.
+ * Functions inlined at an address are frames of their own in both, with
+ * glibc's debug information (libc6-dbg) and the program's own -g.
+ * Three workloads: C++ with frame pointers (names to demangle), C built
+ * like distribution code, -O2 -fomit-frame-pointer, and C whose lock call
+ * is in a function inlined into another inlined one.
  */
 #include "lockmon_util.h"
 #include "kselftest_harness.h"
@@ -86,11 +89,10 @@ static void norm(char *s)
 }
 
 /*
- * The physical frames of thread @tid in gdb's "thread apply all bt": a
- * frame after #0 that has no "0x... in" is the caller an inlined function
- * was inlined into, at the same pc, so it names the frame of the line
- * above; the name kept is the outermost, the function the symbol table
- * has. Up to and including start_thread (main for the main thread).
+ * The frames of thread @tid in gdb's "thread apply all bt", inlined
+ * functions' frames included: a frame without "0x... in" shares the pc of
+ * the frame before it (pc 0 here). Up to and including start_thread (main
+ * for the main thread).
  */
 static int gdb_frames(const char *bt, pid_t tid, struct frame *f)
 {
@@ -119,22 +121,15 @@ static int gdb_frames(const char *bt, pid_t tid, struct frame *f)
 				return -1;
 			q += 4;
 		}
-		if (n && !pc) {
-			x = &f[n - 1];	/* the caller of an inlined frame */
-		} else {
-			x = &f[n++];
-			memset(x, 0, sizeof(*x));
-			x->pc = pc;
-		}
+		x = &f[n++];
+		memset(x, 0, sizeof(*x));
+		x->pc = pc;
 		len = (int)strcspn(q, " \n");
 		snprintf(x->name, sizeof(x->name), "%.*s", len, q);
 		norm(x->name);
-		/*
-		 * " at FILE:LINE" ends a frame with debug information; the
-		 * line table's line for the pc is the innermost inlined one's
-		 */
+		/* " at FILE:LINE" ends a frame with debug information */
 		at = strstr(q, ") at ");
-		if (at && at < end && !x->line) {
+		if (at && at < end) {
 			const char *colon = memrchr(at, ':', (size_t)(end - at));
 
 			if (colon && colon > at + 5) {
@@ -301,7 +296,7 @@ static void against_gdb(struct __test_metadata *_metadata, const char *prog)
 		if (g[i].pc)
 			EXPECT_EQ(g[i].pc, r[i].pc) TH_LOG("frame #%d", i);
 		/* gdb's file is the compile unit's name, ours the full path */
-		if (g[i].line && i > 0) {
+		if (g[i].line) {
 			size_t a = strlen(r[i].file), b = strlen(g[i].file);
 
 			EXPECT_EQ(g[i].line, r[i].line) TH_LOG("frame #%d", i);
@@ -327,6 +322,11 @@ TEST(cxx_frame_pointers)
 TEST(c_omit_frame_pointer)
 {
 	against_gdb(_metadata, "truth_nofp");
+}
+
+TEST(c_inlined_lock_call)
+{
+	against_gdb(_metadata, "truth_inline");
 }
 
 TEST_HARNESS_MAIN
