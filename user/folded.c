@@ -186,8 +186,8 @@ void lmr_folded(struct lmr_ctx *c)
 			fputs(";[no_stack]", c->out);
 		}
 		fputs(";[lock]_", c->out);
-		frame(c->out, lmr_sym_data(c->syms, x->tgid, x->uaddr, sym,
-					   sizeof(sym)));
+		frame(c->out, lmr_uaddr_name(c, x->tgid, x->uaddr, sym,
+					     sizeof(sym)));
 		fprintf(c->out, " %llu\n", (unsigned long long)x->ns);
 	}
 	free(s.v);

@@ -435,6 +435,9 @@ struct lmr_src_frame {
 };
 int lmr_sym_frames(struct lmr_syms *s, pid_t tgid, u64 ip, bool ret,
 		   struct lmr_src_frame *out, int max);
+/* "mutex@append_log_line": where a lock is taken, from a waiter's stack */
+bool lmr_sym_site(struct lmr_syms *s, const struct lmr_stack *stk, char *out,
+		  size_t len);
 /* a blocked thread's stack by CFI from /proc, without stopping it */
 int lmr_live_stack(struct lmr_syms *s, pid_t tgid, pid_t tid,
 		   const u64 *seen, unsigned int nseen, u64 *ips,

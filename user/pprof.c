@@ -188,8 +188,8 @@ int lmr_pprof_encode(struct lmr_ctx *c, struct lmr_pb *out)
 		const struct lmr_stack *stk = lmr_find_stack(c->st, x->stack_id);
 
 		snprintf(lock, sizeof(lock), "[lock] %s",
-			 lmr_sym_data(c->syms, x->tgid, x->uaddr, sym,
-				      sizeof(sym)));
+			 lmr_uaddr_name(c, x->tgid, x->uaddr, sym,
+					sizeof(sym)));
 		/* innermost first: the lock, then the stack from its leaf */
 		lmr_pb_varint(&ids, location(&fr, intern(&st, lock), 0, 0,
 					     x->uaddr));

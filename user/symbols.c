@@ -23,6 +23,7 @@ extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len,
 			    int *status);
 
 #define LMR_MAPS_MAX	(16 << 20)
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 struct lmr_badmod {
 	u64 start, end;
@@ -503,6 +504,143 @@ int lmr_sym_frames(struct lmr_syms *s, pid_t tgid, u64 ip, bool ret,
 	out[n].file = file;
 	out[n].line = file ? line : 0;
 	return n + 1;
+}
+
+/* The libraries a lock call goes through before it reaches the futex. */
+static const char *const lock_libs[] = {
+	"libc.so", "libc-", "libpthread", "ld-linux", "libstdc++",
+	"libgcc_s", "libjvm.so", "libatomic",
+};
+
+/* Function names of lock code that is inlined or linked into a program. */
+static const char *const lock_fns[] = {
+	"std::", "__gthread", "__gnu_cxx::", "core::", "parking_lot",
+	"sync.", "runtime.", "internal/sync.", "pthread_", "__pthread",
+	"___pthread", "__lll_", "__GI_", "lll_", "futex_", "__futex",
+};
+
+static bool has_prefix(const char *s, const char *const *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strncmp(s, v[i], strlen(v[i])))
+			return true;
+	return false;
+}
+
+/* A function name for a lock's name: no offset, version, clone or types. */
+static void short_name(const char *name, char *out, size_t len)
+{
+	char *p;
+	int depth = 0;
+	size_t n = strnlen(name, len - 1);
+
+	memcpy(out, name, n);
+	out[n] = 0;
+	p = strstr(out, "+0x");
+	if (p)
+		*p = 0;
+	p = strchr(out, '@');
+	if (p)
+		*p = 0;
+	p = strstr(out, " [clone");
+	if (p)
+		*p = 0;
+	for (p = out; *p; p++) {
+		if (*p == '<')
+			depth++;
+		else if (*p == '>')
+			depth--;
+		else if (*p == '(' && !depth && p > out &&
+			 strncmp(p - 1, ".(", 2)) {
+			/* a parameter list; Go's "sync.(*Mutex)" is a name */
+			*p = 0;
+			break;
+		}
+	}
+	/* a function template's demangled name starts with its return type */
+	for (p = out + strlen(out), depth = 0; p > out; p--) {
+		if (p[-1] == '>')
+			depth++;
+		else if (p[-1] == '<')
+			depth--;
+		else if (p[-1] == ' ' && !depth)
+			break;
+	}
+	memmove(out, p, strlen(p) + 1);
+}
+
+/* What kind of lock the outermost lock-library function takes. */
+static const char *lock_kind(const char *fn)
+{
+	char low[LMR_NAME_LEN];
+	size_t i;
+
+	for (i = 0; fn[i] && i < sizeof(low) - 1; i++)
+		low[i] = (char)(fn[i] >= 'A' && fn[i] <= 'Z' ? fn[i] + 32 :
+				fn[i]);
+	low[i] = 0;
+	if (strstr(low, "rwlock") || strstr(low, "rwmutex"))
+		return "rwlock";
+	if (strstr(low, "mutex"))
+		return "mutex";
+	if (strstr(low, "cond"))
+		return "cond";
+	if (strstr(low, "sem_") || strstr(low, "semaphore"))
+		return "sem";
+	if (strstr(low, "barrier"))
+		return "barrier";
+	if (strstr(low, "join"))
+		return "join";
+	return "lock";
+}
+
+/*
+ * Where a lock is taken, from a stack that waited on it: "KIND@FUNCTION",
+ * FUNCTION the innermost frame (inlined ones included) outside the lock
+ * library (glibc, libstdc++, the JVM; std::, sync., runtime. functions in
+ * the program itself), KIND from the outermost function inside it
+ * (pthread_mutex_lock: mutex). False when no frame has a name outside it.
+ */
+bool lmr_sym_site(struct lmr_syms *s, const struct lmr_stack *stk, char *out,
+		  size_t len)
+{
+	struct lmr_proc *p = s && stk ? proc_of(s, stk->tgid) : NULL;
+	struct lmr_src_frame f[LMR_MAX_INLINE];
+	char api[LMR_NAME_LEN] = "", fn[LMR_NAME_LEN];
+	unsigned int i;
+	int k, nf;
+
+	if (!p || !p->dwfl)
+		return false;
+	for (i = 0; i < stk->nr; i++) {
+		u64 look = i && stk->ip[i] ? stk->ip[i] - 1 : stk->ip[i];
+		Dwfl_Module *m = dwfl_addrmodule(p->dwfl, look);
+		const char *mname = m ? dwfl_module_info(m, NULL, NULL, NULL,
+							 NULL, NULL, NULL,
+							 NULL) : NULL;
+		bool lib = mname && has_prefix(base(mname), lock_libs,
+					       ARRAY_SIZE(lock_libs));
+
+		nf = lmr_sym_frames(s, stk->tgid, stk->ip[i], i > 0, f,
+				    LMR_MAX_INLINE);
+		for (k = 0; k < nf; k++) {
+			/* no symbol: nothing to name it by */
+			if (!strncmp(f[k].name, "0x", 2))
+				return false;
+			short_name(f[k].name, fn, sizeof(fn));
+			if (lib || has_prefix(fn, lock_fns, ARRAY_SIZE(lock_fns))) {
+				snprintf(api, sizeof(api), "%s", fn);
+				continue;
+			}
+			if (!api[0] || !fn[0])
+				return false;
+			snprintf(out, len, "%s@%s", lock_kind(api), fn);
+			return true;
+		}
+	}
+	return false;
 }
 
 /* A data address: "symbol+0xoff" only when a data symbol covers it. */

@@ -12,16 +12,67 @@
 
 #define TOP_STACK_LOCKS	3
 
+/*
+ * The stack of the first wait on the futex at @uaddr of @tgid the state
+ * has: in a recording the first such wait; live, the oldest wait now
+ * going on, else a finding's. 0 when none has a stack.
+ */
+static u32 first_stack(const struct lmr_state *st, pid_t tgid, u64 uaddr)
+{
+	const struct lmr_task *best = NULL;
+	size_t i;
+	unsigned int k;
+
+	for (i = 0; i < st->nr_waits; i++)
+		if (st->waits[i].tgid == tgid && st->waits[i].uaddr == uaddr &&
+		    st->waits[i].stack_id)
+			return st->waits[i].stack_id;
+	for (i = 0; i < st->nr_tasks; i++) {
+		const struct lmr_task *t = &st->tasks[i];
+
+		if (t->tgid != tgid || t->uaddr != uaddr || !t->stack_id)
+			continue;
+		if (!best || t->wait_ns > best->wait_ns ||
+		    (t->wait_ns == best->wait_ns && t->tid < best->tid))
+			best = t;
+	}
+	if (best)
+		return best->stack_id;
+	for (i = 0; i < st->nr_findings; i++)
+		for (k = 0; k < st->findings[i].nr; k++) {
+			const struct lmr_finding_task *t = &st->findings[i].t[k];
+
+			if (t->tgid == tgid && t->uaddr == uaddr && t->stack_id)
+				return t->stack_id;
+		}
+	return 0;
+}
+
+/*
+ * The one name of a lock in every view: the data symbol holding its futex
+ * word; else where it is taken, "mutex@append_log_line 0x55d0c2a4b2a0"
+ * (lmr_sym_site() of the first stack that waited on it), with its address;
+ * else the address.
+ */
 const char *lmr_uaddr_name(struct lmr_ctx *c, pid_t tgid, u64 uaddr,
 			   char *buf, size_t len)
 {
-	return lmr_sym_data(c->syms, tgid, uaddr, buf, len);
+	const struct lmr_stack *s;
+	char site[LMR_NAME_LEN];
+
+	lmr_sym_data(c->syms, tgid, uaddr, buf, len);
+	if (strncmp(buf, "0x", 2))
+		return buf;
+	s = lmr_find_stack(c->st, first_stack(c->st, tgid, uaddr));
+	if (s && lmr_sym_site(c->syms, s, site, sizeof(site)))
+		snprintf(buf, len, "%s 0x%llx", site, (unsigned long long)uaddr);
+	return buf;
 }
 
 const char *lmr_lock_name(struct lmr_ctx *c, const struct lmr_lock *l,
 			  char *buf, size_t len)
 {
-	return lmr_sym_data(c->syms, l->tgid, l->uaddr, buf, len);
+	return lmr_uaddr_name(c, l->tgid, l->uaddr, buf, len);
 }
 
 /*

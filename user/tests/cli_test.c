@@ -538,7 +538,7 @@ static void good_lines(void)
 	parse(&p, "locks -k wait_max -F name,waits=N -t 135 -p 132 --comm abba --min-wait 2ms");
 	CHECK(p.ret == LMR_CLI_RUN && !*p.err && !*p.out);
 	CHECK(!strcmp(p.cli.cmd, "locks") && !p.cli.file);
-	CHECK(p.cli.files == (LMR_F_LOCKS | LMR_F_TASKS));
+	CHECK(p.cli.files == (LMR_F_LOCKS | LMR_F_TASKS | LMR_F_STACKS));
 	CHECK(!strcmp(p.o.sort_key->name, "wait_max"));
 	CHECK(p.o.fields.nr == 2 && !strcmp(p.o.fields.header[1], "N"));
 	CHECK(p.o.tid == 135 && p.o.pid == 132 && !strcmp(p.o.comm, "abba"));
