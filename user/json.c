@@ -284,7 +284,7 @@ static void tasks(struct jw *w, struct lmr_ctx *c)
 
 static void findings(struct jw *w, struct lmr_ctx *c)
 {
-	char name[LMR_NAME_LEN];
+	char name[LMR_NAME_LEN], line[2048];
 	size_t i;
 	unsigned int k;
 
@@ -330,6 +330,9 @@ static void findings(struct jw *w, struct lmr_ctx *c)
 			close_(w, '}');
 		}
 		close_(w, ']');
+		/* the text views' first line for it */
+		str(w, "headline", lmr_finding_headline(c, f, line,
+							sizeof(line)));
 		close_(w, '}');
 	}
 	close_(w, ']');

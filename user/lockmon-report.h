@@ -473,6 +473,10 @@ const char *lmr_lock_name(struct lmr_ctx *c, const struct lmr_lock *l,
 const char *lmr_futex_name(struct lmr_ctx *c, u64 id, char *buf, size_t len);
 const char *lmr_uaddr_name(struct lmr_ctx *c, pid_t tgid, u64 uaddr,
 			   char *buf, size_t len);
+const char *lmr_finding_headline(struct lmr_ctx *c,
+				 const struct lmr_finding *f, char *buf,
+				 size_t len);
+void lmr_finding_headlines(struct lmr_ctx *c);
 void lmr_view_locks(struct lmr_ctx *c);
 void lmr_view_tasks(struct lmr_ctx *c);
 void lmr_view_graph(struct lmr_ctx *c);
