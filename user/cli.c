@@ -132,7 +132,7 @@ static const struct cli_cmd cli_cmds[] = {
 	  "  lockmon-report locks -p 1234 --min-wait 1ms\n"
 	  "  lockmon-report locks -k wait_max -F name,waits,wait_max,owner=HOLDER\n"
 	  "  lockmon-report locks -t 1240 --json\n",
-	  LMR_F_LOCKS | LMR_F_TASKS },
+	  LMR_F_LOCKS | LMR_F_TASKS | LMR_F_STACKS },
 	{ "tasks", "[OPTIONS]", "tasks blocked on a futex now, with their stacks",
 	  "Tasks blocked on a futex now, with their owner and user stacks.\n" LIVE,
 	  tasks_opts,

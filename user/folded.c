@@ -155,10 +155,11 @@ static void frame(FILE *f, const char *s)
 
 void lmr_folded(struct lmr_ctx *c)
 {
+	struct lmr_src_frame f[LMR_MAX_INLINE];
 	char sym[LMR_NAME_LEN];
 	struct lmr_samples s;
 	size_t i;
-	int k;
+	int k, nf;
 
 	if (lmr_samples(c, &s)) {
 		lmr_err("out of memory");
@@ -172,17 +173,21 @@ void lmr_folded(struct lmr_ctx *c)
 		if (stk) {
 			/* folded stacks go outermost first */
 			for (k = (int)stk->nr - 1; k >= 0; k--) {
-				fputc(';', c->out);
-				frame(c->out, lmr_sym_code(c->syms, stk->tgid,
-							   stk->ip[k], k > 0,
-							   sym, sizeof(sym)));
+				nf = lmr_sym_frames(c->syms, stk->tgid,
+						    stk->ip[k], k > 0, f,
+						    LMR_MAX_INLINE);
+				/* the inlined functions after their caller */
+				while (nf--) {
+					fputc(';', c->out);
+					frame(c->out, f[nf].name);
+				}
 			}
 		} else {
 			fputs(";[no_stack]", c->out);
 		}
 		fputs(";[lock]_", c->out);
-		frame(c->out, lmr_sym_data(c->syms, x->tgid, x->uaddr, sym,
-					   sizeof(sym)));
+		frame(c->out, lmr_uaddr_name(c, x->tgid, x->uaddr, sym,
+					     sizeof(sym)));
 		fprintf(c->out, " %llu\n", (unsigned long long)x->ns);
 	}
 	free(s.v);

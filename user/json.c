@@ -176,13 +176,17 @@ static inline void j_hist(struct jw *w, const char *k, const unsigned int *v,
 #define J_ARG_procs(v)		(&(v))
 #define J_ARG_hist(v)		(v), l->max_ns
 
+/*
+ * A stack, innermost frame first, as gdb shows it: a function inlined at
+ * an address is a frame of its own, with that address and "inlined":true,
+ * before the frame of the function it was inlined into.
+ */
 static void stack(struct jw *w, struct lmr_ctx *c, u32 id)
 {
 	const struct lmr_stack *s = lmr_find_stack(c->st, id);
-	char sym[LMR_NAME_LEN];
-	const char *file;
+	struct lmr_src_frame f[LMR_MAX_INLINE];
 	unsigned int i;
-	int line;
+	int k, nf;
 
 	if (!s) {
 		key(w, "stack");
@@ -191,16 +195,20 @@ static void stack(struct jw *w, struct lmr_ctx *c, u32 id)
 	}
 	open_(w, "stack", '[');
 	for (i = 0; i < s->nr; i++) {
-		open_(w, NULL, '{');
-		hexv(w, "ip", s->ip[i], false);
-		str(w, "symbol", lmr_sym_code(c->syms, s->tgid, s->ip[i], i > 0,
-					      sym, sizeof(sym)));
-		file = lmr_sym_line(c->syms, s->tgid, s->ip[i], i > 0, &line);
-		if (file) {
-			str(w, "file", file);
-			intv(w, "line", line);
+		nf = lmr_sym_frames(c->syms, s->tgid, s->ip[i], i > 0, f,
+				    LMR_MAX_INLINE);
+		for (k = 0; k < nf; k++) {
+			open_(w, NULL, '{');
+			hexv(w, "ip", s->ip[i], false);
+			str(w, "symbol", f[k].name);
+			if (f[k].file) {
+				str(w, "file", f[k].file);
+				intv(w, "line", f[k].line);
+			}
+			if (f[k].inlined)
+				boolv(w, "inlined", true);
+			close_(w, '}');
 		}
-		close_(w, '}');
 	}
 	close_(w, ']');
 }
@@ -276,7 +284,7 @@ static void tasks(struct jw *w, struct lmr_ctx *c)
 
 static void findings(struct jw *w, struct lmr_ctx *c)
 {
-	char name[LMR_NAME_LEN];
+	char name[LMR_NAME_LEN], line[2048];
 	size_t i;
 	unsigned int k;
 
@@ -329,6 +337,9 @@ static void findings(struct jw *w, struct lmr_ctx *c)
 			close_(w, '}');
 		}
 		close_(w, ']');
+		/* the text views' first line for it */
+		str(w, "headline", lmr_finding_headline(c, f, line,
+							sizeof(line)));
 		close_(w, '}');
 	}
 	close_(w, ']');

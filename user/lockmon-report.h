@@ -460,6 +460,19 @@ const char *lmr_sym_code(struct lmr_syms *s, pid_t tgid, u64 ip, bool ret,
 /* source file (NULL: unknown) and *line of a code address */
 const char *lmr_sym_line(struct lmr_syms *s, pid_t tgid, u64 ip, bool ret,
 			 int *line);
+/* one frame as gdb shows it: an inlined function, or the physical one */
+#define LMR_MAX_INLINE	16
+struct lmr_src_frame {
+	char name[LMR_NAME_LEN];
+	const char *file;	/* NULL: no line information */
+	int line;
+	bool inlined;
+};
+int lmr_sym_frames(struct lmr_syms *s, pid_t tgid, u64 ip, bool ret,
+		   struct lmr_src_frame *out, int max);
+/* "mutex@append_log_line": where a lock is taken, from a waiter's stack */
+bool lmr_sym_site(struct lmr_syms *s, const struct lmr_stack *stk, char *out,
+		  size_t len);
 /* a blocked thread's stack by CFI from /proc, without stopping it */
 int lmr_live_stack(struct lmr_syms *s, pid_t tgid, pid_t tid,
 		   const u64 *seen, unsigned int nseen, u64 *ips,
@@ -497,6 +510,10 @@ const char *lmr_lock_name(struct lmr_ctx *c, const struct lmr_lock *l,
 const char *lmr_futex_name(struct lmr_ctx *c, u64 id, char *buf, size_t len);
 const char *lmr_uaddr_name(struct lmr_ctx *c, pid_t tgid, u64 uaddr,
 			   char *buf, size_t len);
+const char *lmr_finding_headline(struct lmr_ctx *c,
+				 const struct lmr_finding *f, char *buf,
+				 size_t len);
+void lmr_finding_headlines(struct lmr_ctx *c);
 void lmr_view_locks(struct lmr_ctx *c);
 void lmr_view_tasks(struct lmr_ctx *c);
 void lmr_view_graph(struct lmr_ctx *c);

@@ -729,8 +729,8 @@ static void encode_samples(struct builder *b, const struct psamples *s,
 		/* innermost first: the lock, then the stack from its leaf */
 		if (kind != LMR_PROFILE_THREADCREATE) {
 			snprintf(lock, sizeof(lock), "[lock] %s",
-				 lmr_sym_data(c->syms, x->tgid, x->uaddr, sym,
-					      sizeof(sym)));
+				 lmr_uaddr_name(c, x->tgid, x->uaddr, sym,
+						sizeof(sym)));
 			lmr_pb_varint(&ids, location(b, 0, x->uaddr, false,
 						     lock));
 		}

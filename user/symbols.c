@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <elfutils/libdwfl.h>
+#include <dwarf.h>
 #include "lockmon-report.h"
 
 /* libstdc++'s demangler (the C++ ABI's entry point; C++ and legacy Rust) */
@@ -22,6 +23,7 @@ extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len,
 			    int *status);
 
 #define LMR_MAPS_MAX	(16 << 20)
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 struct lmr_badmod {
 	u64 start, end;
@@ -405,6 +407,245 @@ const char *lmr_sym_line(struct lmr_syms *s, pid_t tgid, u64 ip, bool ret,
 		return NULL;
 	}
 	return file;
+}
+
+/* An inlined function's name: its linkage name demangled, else its name. */
+static const char *inline_name(Dwarf_Die *die, char *out, size_t len)
+{
+	Dwarf_Attribute a;
+	const char *name;
+
+	name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name,
+						     &a));
+	if (!name)
+		name = dwarf_formstring(dwarf_attr_integrate(die,
+							     DW_AT_MIPS_linkage_name,
+							     &a));
+	if (name)
+		return demangle(name, out, len);
+	name = dwarf_diename(die);
+	snprintf(out, len, "%s", name ? name : "??");
+	return out;
+}
+
+/* The file and line an inlined call was made from: DW_AT_call_file/line. */
+static const char *call_site(Dwarf_Die *cu, Dwarf_Die *die, int *line)
+{
+	Dwarf_Attribute a;
+	Dwarf_Word idx, ln;
+	Dwarf_Files *files;
+	size_t nfiles;
+	const char *file;
+
+	*line = 0;
+	if (dwarf_formudata(dwarf_attr(die, DW_AT_call_file, &a), &idx) ||
+	    dwarf_formudata(dwarf_attr(die, DW_AT_call_line, &a), &ln) ||
+	    dwarf_getsrcfiles(cu, &files, &nfiles) || idx >= nfiles)
+		return NULL;
+	file = dwarf_filesrc(files, idx, NULL, NULL);
+	if (!file || !ln)
+		return NULL;
+	*line = (int)ln;
+	return file;
+}
+
+/*
+ * The frames gdb shows for one code address: the functions inlined at it,
+ * innermost first, then the function the symbol table has. The inline
+ * chain is the DW_TAG_inlined_subroutine scopes around the address in
+ * its compile unit (libdw's dwarf_getscopes(), as perf report --inline
+ * reads it); the innermost frame has the line table's line, each outer one
+ * the call site (DW_AT_call_file/line) of the one inlined into it. Without
+ * debug information the one physical frame. Returns how many, at least 1.
+ */
+int lmr_sym_frames(struct lmr_syms *s, pid_t tgid, u64 ip, bool ret,
+		   struct lmr_src_frame *out, int max)
+{
+	struct lmr_proc *p = s ? proc_of(s, tgid) : NULL;
+	u64 look = ret && ip ? ip - 1 : ip;
+	Dwarf_Die *cu = NULL, *scopes = NULL;
+	Dwfl_Module *m = NULL;
+	Dwarf_Addr bias = 0;
+	const char *file;
+	int n = 0, nsc, i, line;
+
+	file = lmr_sym_line(s, tgid, ip, ret, &line);
+	if (p && p->dwfl && !is_bad(p, look))
+		m = dwfl_addrmodule(p->dwfl, look);
+	if (m)
+		cu = dwfl_module_addrdie(m, look, &bias);
+	/*
+	 * dwarf_getscopes() goes on from an inlined function into its
+	 * abstract definition; the concrete nesting, inlined call in inlined
+	 * call up to the subprogram, is dwarf_getscopes_die() of the
+	 * innermost scope, as eu-addr2line -i reads it
+	 */
+	nsc = cu ? dwarf_getscopes(cu, look - bias, &scopes) : 0;
+	if (nsc > 0) {
+		Dwarf_Die in = scopes[0];
+
+		free(scopes);
+		scopes = NULL;
+		nsc = dwarf_getscopes_die(&in, &scopes);
+	}
+	for (i = 0; i < nsc && n < max - 1; i++) {
+		int tag = dwarf_tag(&scopes[i]);
+
+		if (tag == DW_TAG_subprogram)
+			break;
+		if (tag != DW_TAG_inlined_subroutine)
+			continue;
+		out[n].inlined = true;
+		inline_name(&scopes[i], out[n].name, sizeof(out[n].name));
+		out[n].file = file;
+		out[n].line = file ? line : 0;
+		n++;
+		/* the next frame out is at this one's call site */
+		file = call_site(cu, &scopes[i], &line);
+	}
+	free(scopes);
+	out[n].inlined = false;
+	lmr_sym_code(s, tgid, ip, ret, out[n].name, sizeof(out[n].name));
+	out[n].file = file;
+	out[n].line = file ? line : 0;
+	return n + 1;
+}
+
+/* The libraries a lock call goes through before it reaches the futex. */
+static const char *const lock_libs[] = {
+	"libc.so", "libc-", "libpthread", "ld-linux", "libstdc++",
+	"libgcc_s", "libjvm.so", "libatomic",
+};
+
+/* Function names of lock code that is inlined or linked into a program. */
+static const char *const lock_fns[] = {
+	"std::", "__gthread", "__gnu_cxx::", "core::", "parking_lot",
+	"sync.", "runtime.", "internal/sync.", "pthread_", "__pthread",
+	"___pthread", "__lll_", "__GI_", "lll_", "futex_", "__futex",
+};
+
+static bool has_prefix(const char *s, const char *const *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strncmp(s, v[i], strlen(v[i])))
+			return true;
+	return false;
+}
+
+/* A function name for a lock's name: no offset, version, clone or types. */
+static void short_name(const char *name, char *out, size_t len)
+{
+	char *p;
+	int depth = 0;
+	size_t n = strnlen(name, len - 1);
+
+	memcpy(out, name, n);
+	out[n] = 0;
+	p = strstr(out, "+0x");
+	if (p)
+		*p = 0;
+	p = strchr(out, '@');
+	if (p)
+		*p = 0;
+	p = strstr(out, " [clone");
+	if (p)
+		*p = 0;
+	for (p = out; *p; p++) {
+		if (*p == '<')
+			depth++;
+		else if (*p == '>')
+			depth--;
+		else if (*p == '(' && !depth && p > out &&
+			 strncmp(p - 1, ".(", 2)) {
+			/* a parameter list; Go's "sync.(*Mutex)" is a name */
+			*p = 0;
+			break;
+		}
+	}
+	/* a function template's demangled name starts with its return type */
+	for (p = out + strlen(out), depth = 0; p > out; p--) {
+		if (p[-1] == '>')
+			depth++;
+		else if (p[-1] == '<')
+			depth--;
+		else if (p[-1] == ' ' && !depth)
+			break;
+	}
+	memmove(out, p, strlen(p) + 1);
+}
+
+/* What kind of lock the outermost lock-library function takes. */
+static const char *lock_kind(const char *fn)
+{
+	char low[LMR_NAME_LEN];
+	size_t i;
+
+	for (i = 0; fn[i] && i < sizeof(low) - 1; i++)
+		low[i] = (char)(fn[i] >= 'A' && fn[i] <= 'Z' ? fn[i] + 32 :
+				fn[i]);
+	low[i] = 0;
+	if (strstr(low, "rwlock") || strstr(low, "rwmutex"))
+		return "rwlock";
+	if (strstr(low, "mutex"))
+		return "mutex";
+	if (strstr(low, "cond"))
+		return "cond";
+	if (strstr(low, "sem_") || strstr(low, "semaphore"))
+		return "sem";
+	if (strstr(low, "barrier"))
+		return "barrier";
+	if (strstr(low, "join"))
+		return "join";
+	return "lock";
+}
+
+/*
+ * Where a lock is taken, from a stack that waited on it: "KIND@FUNCTION",
+ * FUNCTION the innermost frame (inlined ones included) outside the lock
+ * library (glibc, libstdc++, the JVM; std::, sync., runtime. functions in
+ * the program itself), KIND from the outermost function inside it
+ * (pthread_mutex_lock: mutex). False when no frame has a name outside it.
+ */
+bool lmr_sym_site(struct lmr_syms *s, const struct lmr_stack *stk, char *out,
+		  size_t len)
+{
+	struct lmr_proc *p = s && stk ? proc_of(s, stk->tgid) : NULL;
+	struct lmr_src_frame f[LMR_MAX_INLINE];
+	char api[LMR_NAME_LEN] = "", fn[LMR_NAME_LEN];
+	unsigned int i;
+	int k, nf;
+
+	if (!p || !p->dwfl)
+		return false;
+	for (i = 0; i < stk->nr; i++) {
+		u64 look = i && stk->ip[i] ? stk->ip[i] - 1 : stk->ip[i];
+		Dwfl_Module *m = dwfl_addrmodule(p->dwfl, look);
+		const char *mname = m ? dwfl_module_info(m, NULL, NULL, NULL,
+							 NULL, NULL, NULL,
+							 NULL) : NULL;
+		bool lib = mname && has_prefix(base(mname), lock_libs,
+					       ARRAY_SIZE(lock_libs));
+
+		nf = lmr_sym_frames(s, stk->tgid, stk->ip[i], i > 0, f,
+				    LMR_MAX_INLINE);
+		for (k = 0; k < nf; k++) {
+			/* no symbol: nothing to name it by */
+			if (!strncmp(f[k].name, "0x", 2))
+				return false;
+			short_name(f[k].name, fn, sizeof(fn));
+			if (lib || has_prefix(fn, lock_fns, ARRAY_SIZE(lock_fns))) {
+				snprintf(api, sizeof(api), "%s", fn);
+				continue;
+			}
+			if (!api[0] || !fn[0])
+				return false;
+			snprintf(out, len, "%s@%s", lock_kind(api), fn);
+			return true;
+		}
+	}
+	return false;
 }
 
 /* A data address: "symbol+0xoff" only when a data symbol covers it. */

@@ -5,6 +5,7 @@
  * word when there is one, stacks by function+offset and, where there is
  * debug information, file:line.
  */
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -12,16 +13,67 @@
 
 #define TOP_STACK_LOCKS	3
 
+/*
+ * The stack of the first wait on the futex at @uaddr of @tgid the state
+ * has: in a recording the first such wait; live, the oldest wait now
+ * going on, else a finding's. 0 when none has a stack.
+ */
+static u32 first_stack(const struct lmr_state *st, pid_t tgid, u64 uaddr)
+{
+	const struct lmr_task *best = NULL;
+	size_t i;
+	unsigned int k;
+
+	for (i = 0; i < st->nr_waits; i++)
+		if (st->waits[i].tgid == tgid && st->waits[i].uaddr == uaddr &&
+		    st->waits[i].stack_id)
+			return st->waits[i].stack_id;
+	for (i = 0; i < st->nr_tasks; i++) {
+		const struct lmr_task *t = &st->tasks[i];
+
+		if (t->tgid != tgid || t->uaddr != uaddr || !t->stack_id)
+			continue;
+		if (!best || t->wait_ns > best->wait_ns ||
+		    (t->wait_ns == best->wait_ns && t->tid < best->tid))
+			best = t;
+	}
+	if (best)
+		return best->stack_id;
+	for (i = 0; i < st->nr_findings; i++)
+		for (k = 0; k < st->findings[i].nr; k++) {
+			const struct lmr_finding_task *t = &st->findings[i].t[k];
+
+			if (t->tgid == tgid && t->uaddr == uaddr && t->stack_id)
+				return t->stack_id;
+		}
+	return 0;
+}
+
+/*
+ * The one name of a lock in every view: the data symbol holding its futex
+ * word; else where it is taken, "mutex@append_log_line 0x55d0c2a4b2a0"
+ * (lmr_sym_site() of the first stack that waited on it), with its address;
+ * else the address.
+ */
 const char *lmr_uaddr_name(struct lmr_ctx *c, pid_t tgid, u64 uaddr,
 			   char *buf, size_t len)
 {
-	return lmr_sym_data(c->syms, tgid, uaddr, buf, len);
+	const struct lmr_stack *s;
+	char site[LMR_NAME_LEN];
+
+	lmr_sym_data(c->syms, tgid, uaddr, buf, len);
+	if (strncmp(buf, "0x", 2))
+		return buf;
+	s = lmr_find_stack(c->st, first_stack(c->st, tgid, uaddr));
+	if (s && lmr_sym_site(c->syms, s, site, sizeof(site)))
+		snprintf(buf, len, "%s 0x%llx", site, (unsigned long long)uaddr);
+	return buf;
 }
 
 const char *lmr_lock_name(struct lmr_ctx *c, const struct lmr_lock *l,
 			  char *buf, size_t len)
 {
-	return lmr_sym_data(c->syms, l->tgid, l->uaddr, buf, len);
+	return lmr_uaddr_name(c, l->tgid, l->uaddr, buf, len);
 }
 
 /*
@@ -67,23 +119,29 @@ const char *lmr_owner_name(char *buf, size_t len, struct lmr_ctx *c,
 	return buf;
 }
 
-/* One stack, innermost frame first, one line per frame. */
+/*
+ * One stack, innermost frame first, one line per frame as gdb shows them:
+ * a function inlined at an address has a line of its own, marked
+ * "(inlined)", above the function it was inlined into.
+ */
 static void print_ips(struct lmr_ctx *c, pid_t tgid, const u64 *ip,
 		      unsigned int nr, const char *indent)
 {
-	char sym[LMR_NAME_LEN];
-	const char *file;
+	struct lmr_src_frame f[LMR_MAX_INLINE];
 	unsigned int i;
-	int line;
+	int k, nf;
 
 	for (i = 0; i < nr; i++) {
-		fprintf(c->out, "%s%s", indent,
-			lmr_sym_code(c->syms, tgid, ip[i], i > 0, sym,
-				     sizeof(sym)));
-		file = lmr_sym_line(c->syms, tgid, ip[i], i > 0, &line);
-		if (file)
-			fprintf(c->out, " at %s:%d", file, line);
-		fputc('\n', c->out);
+		nf = lmr_sym_frames(c->syms, tgid, ip[i], i > 0, f,
+				    LMR_MAX_INLINE);
+		for (k = 0; k < nf; k++) {
+			fprintf(c->out, "%s%s%s", indent, f[k].name,
+				f[k].inlined ? " (inlined)" : "");
+			if (f[k].file)
+				fprintf(c->out, " at %s:%d", f[k].file,
+					f[k].line);
+			fputc('\n', c->out);
+		}
 	}
 }
 
@@ -229,7 +287,109 @@ void lmr_view_graph(struct lmr_ctx *c)
 	lmr_graph_free(&g);
 }
 
-void lmr_view_deadlocks(struct lmr_ctx *c)
+/* Append to @buf, within @len. */
+static void cat(char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void cat(char *buf, size_t len, const char *fmt, ...)
+{
+	size_t n = strlen(buf);
+	va_list ap;
+
+	if (n + 1 >= len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf + n, len - n, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * One line for a finding that a person can paste into a ticket:
+ * "DEADLOCK pid 214 (cxx_abba): checking ↔ savings, threads 216, 217".
+ * The locks are named as every view names them (lmr_uaddr_name()), each
+ * once, in the order of the chain; a cycle's are joined by ↔.
+ */
+const char *lmr_finding_headline(struct lmr_ctx *c,
+				 const struct lmr_finding *f, char *buf,
+				 size_t len)
+{
+	bool cycle = !strcmp(f->kind, "cycle") ||
+		     !strcmp(f->kind, "pi-edeadlk");
+	char name[LMR_NAME_LEN], names[LOCKMON_MAX_CHAIN][LMR_NAME_LEN];
+	const char *comm = NULL;
+	unsigned int k, j, nn = 0;
+	bool one_proc = true;
+	size_t i;
+
+	buf[0] = 0;
+	for (i = 0; f->kind[i] && i < sizeof(name) - 1; i++)
+		name[i] = (char)(f->kind[i] >= 'a' && f->kind[i] <= 'z' ?
+				 f->kind[i] - 32 : f->kind[i]);
+	name[i] = 0;
+	cat(buf, len, "%s", cycle ? "DEADLOCK" : name);
+	if (!f->nr)
+		return buf;
+	for (k = 0; k < f->nr; k++) {
+		if (f->t[k].tgid != f->t[0].tgid)
+			one_proc = false;
+		if (f->t[k].tid == f->t[0].tgid)
+			comm = f->t[k].comm;
+	}
+	if (one_proc) {
+		if (!comm)
+			comm = lmr_tgid_comm(c->st, f->t[0].tgid);
+		if (!comm || !comm[0] || !strcmp(comm, "-"))
+			comm = f->t[0].comm;
+		cat(buf, len, " pid %d (%s):", f->t[0].tgid, comm);
+	} else {
+		cat(buf, len, " pids");
+		for (k = 0; k < f->nr; k++) {
+			for (j = 0; j < k && f->t[j].tgid != f->t[k].tgid; j++)
+				;
+			if (j == k)
+				cat(buf, len, "%s %d (%s)", k ? "," : "",
+				    f->t[k].tgid, f->t[k].comm);
+		}
+		cat(buf, len, ":");
+	}
+	for (k = 0; k < f->nr && nn < LOCKMON_MAX_CHAIN; k++) {
+		lmr_uaddr_name(c, f->t[k].tgid, f->t[k].uaddr, name,
+			       sizeof(name));
+		for (j = 0; j < nn && strcmp(names[j], name); j++)
+			;
+		if (j < nn)
+			continue;
+		memcpy(names[nn], name, sizeof(name));
+		cat(buf, len, "%s %s", nn ? (cycle ? " \u2194" : ",") : "",
+		    names[nn]);
+		nn++;
+	}
+	if (!strcmp(f->kind, "orphan") && f->t[0].owner > 0)
+		cat(buf, len, " held by %d (%s), exited", f->t[0].owner,
+		    f->owner_comm[0] ? f->owner_comm : "?");
+	cat(buf, len, ", thread%s", f->nr == 1 ? "" : "s");
+	for (k = 0; k < f->nr; k++)
+		cat(buf, len, "%s %d", k ? "," : "", f->t[k].tid);
+	if (cycle && f->stall_threads)
+		cat(buf, len, "; the whole process is now blocked");
+	return buf;
+}
+
+/* The headlines of the findings shown, one line each, then a blank line. */
+void lmr_finding_headlines(struct lmr_ctx *c)
+{
+	char line[2048];
+	size_t i;
+
+	for (i = 0; i < c->st->nr_findings; i++)
+		fprintf(c->out, "%s\n",
+			lmr_finding_headline(c, &c->st->findings[i], line,
+					     sizeof(line)));
+	if (c->st->nr_findings)
+		fputc('\n', c->out);
+}
+
+/* The findings in the shape of a lockdep report. */
+static void deadlocks_body(struct lmr_ctx *c)
 {
 	struct lmr_state *st = c->st;
 	char name[LMR_NAME_LEN], a[16], b[16];
@@ -300,6 +460,13 @@ void lmr_view_deadlocks(struct lmr_ctx *c)
 	if (!st->nr_findings)
 		none_shown(c, st->all_findings, "finding", "findings",
 			   "no findings");
+}
+
+/* deadlocks: the findings' headlines, then each in full */
+void lmr_view_deadlocks(struct lmr_ctx *c)
+{
+	lmr_finding_headlines(c);
+	deadlocks_body(c);
 }
 
 /* Counters that mean something was not seen: a reader must not miss them. */
@@ -440,6 +607,7 @@ void lmr_view_top(struct lmr_ctx *c, const struct lmr_state *prev)
 	time_t now = time(NULL);
 	unsigned int waiting = 0;
 
+	lmr_finding_headlines(c);
 	for (i = 0; i < st->nr_locks; i++)
 		waiting += st->locks[i].waiters;
 	strftime(tbuf, sizeof(tbuf), "%H:%M:%S", localtime(&now));
@@ -489,5 +657,5 @@ void lmr_view_report(struct lmr_ctx *c)
 	fprintf(c->out, "\nTasks\n");
 	lmr_view_tasks(c);
 	fprintf(c->out, "\nFindings\n");
-	lmr_view_deadlocks(c);
+	deadlocks_body(c);
 }

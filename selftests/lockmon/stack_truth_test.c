@@ -6,8 +6,11 @@
  * reporter prints for the wait must name the same functions in the same
  * order, frame for frame from the futex call up to start_thread, with the
  * same return addresses and, where gdb gives one, the same file:line.
- * Two workloads: C++ with frame pointers (names to demangle) and C built
- * like distribution code, -O2 -fomit-frame-pointer.
+ * Functions inlined at an address are frames of their own in both, with
+ * glibc's debug information (libc6-dbg) and the program's own -g.
+ * Three workloads: C++ with frame pointers (names to demangle), C built
+ * like distribution code, -O2 -fomit-frame-pointer, and C whose lock call
+ * is in a function inlined into another inlined one.
  */
 #include "lockmon_util.h"
 #include "kselftest_harness.h"
@@ -86,11 +89,10 @@ static void norm(char *s)
 }
 
 /*
- * The physical frames of thread @tid in gdb's "thread apply all bt": a
- * frame after #0 that has no "0x... in" is the caller an inlined function
- * was inlined into, at the same pc, so it names the frame of the line
- * above; the name kept is the outermost, the function the symbol table
- * has. Up to and including start_thread (main for the main thread).
+ * The frames of thread @tid in gdb's "thread apply all bt", inlined
+ * functions' frames included: a frame without "0x... in" shares the pc of
+ * the frame before it (pc 0 here). Up to and including start_thread (main
+ * for the main thread).
  */
 static int gdb_frames(const char *bt, pid_t tid, struct frame *f)
 {
@@ -119,22 +121,15 @@ static int gdb_frames(const char *bt, pid_t tid, struct frame *f)
 				return -1;
 			q += 4;
 		}
-		if (n && !pc) {
-			x = &f[n - 1];	/* the caller of an inlined frame */
-		} else {
-			x = &f[n++];
-			memset(x, 0, sizeof(*x));
-			x->pc = pc;
-		}
+		x = &f[n++];
+		memset(x, 0, sizeof(*x));
+		x->pc = pc;
 		len = (int)strcspn(q, " \n");
 		snprintf(x->name, sizeof(x->name), "%.*s", len, q);
 		norm(x->name);
-		/*
-		 * " at FILE:LINE" ends a frame with debug information; the
-		 * line table's line for the pc is the innermost inlined one's
-		 */
+		/* " at FILE:LINE" ends a frame with debug information */
 		at = strstr(q, ") at ");
-		if (at && at < end && !x->line) {
+		if (at && at < end) {
 			const char *colon = memrchr(at, ':', (size_t)(end - at));
 
 			if (colon && colon > at + 5) {
@@ -166,6 +161,34 @@ static const char *json_str(const char *p, const char *end, const char *key,
 	return e;
 }
 
+/*
+ * The end of the JSON value starting at @p (an object or array): its
+ * closing bracket, brackets inside strings skipped (a symbol such as
+ * "take(int) [clone .isra.0]" has them). NULL if it does not end.
+ */
+static const char *json_end(const char *p)
+{
+	int depth = 0;
+	bool str = false;
+
+	for (; *p; p++) {
+		if (str) {
+			if (*p == '\\' && p[1])
+				p++;
+			else if (*p == '"')
+				str = false;
+		} else if (*p == '"') {
+			str = true;
+		} else if (*p == '[' || *p == '{') {
+			depth++;
+		} else if (*p == ']' || *p == '}') {
+			if (!--depth)
+				return p;
+		}
+	}
+	return NULL;
+}
+
 /* The stack of task @tid in `lockmon-report tasks --json`. */
 static int report_frames(const char *json, pid_t tid, struct frame *f)
 {
@@ -176,7 +199,7 @@ static int report_frames(const char *json, pid_t tid, struct frame *f)
 	snprintf(key, sizeof(key), "\"tid\":%d,", tid);
 	p = json ? strstr(json, key) : NULL;
 	p = p ? strstr(p, "\"stack\":[") : NULL;
-	end = p ? strchr(p, ']') : NULL;
+	end = p ? json_end(p + 8) : NULL;
 	if (!end)
 		return -1;
 	while (n < MAXF) {
@@ -184,7 +207,9 @@ static int report_frames(const char *json, pid_t tid, struct frame *f)
 
 		if (!obj || obj > end)
 			break;
-		oend = strchr(obj, '}');
+		oend = json_end(obj);
+		if (!oend)
+			break;
 		memset(&f[n], 0, sizeof(f[n]));
 		if (json_str(obj, oend, "\"ip\":\"", v, sizeof(v)))
 			f[n].pc = strtoull(v, NULL, 16);
@@ -271,7 +296,7 @@ static void against_gdb(struct __test_metadata *_metadata, const char *prog)
 		if (g[i].pc)
 			EXPECT_EQ(g[i].pc, r[i].pc) TH_LOG("frame #%d", i);
 		/* gdb's file is the compile unit's name, ours the full path */
-		if (g[i].line && i > 0) {
+		if (g[i].line) {
 			size_t a = strlen(r[i].file), b = strlen(g[i].file);
 
 			EXPECT_EQ(g[i].line, r[i].line) TH_LOG("frame #%d", i);
@@ -289,24 +314,19 @@ static void against_gdb(struct __test_metadata *_metadata, const char *prog)
 	free(bt);
 }
 
-/*
- * A known failure, skipped unless LOCKMON_TRUTH_CXX=1 asks for it: in the
- * VM the reporter's unwind of this thread stops after Shelf<int>::take
- * (3 of gdb's 6 frames), though the same unwind on the host gets all six.
- * Documentation/testing.rst says what is known of it.
- */
 TEST(cxx_frame_pointers)
 {
-	const char *on = getenv("LOCKMON_TRUTH_CXX");
-
-	if (!on || strcmp(on, "1"))
-		SKIP(return, "known failure (3 of gdb's 6 frames in the VM); LOCKMON_TRUTH_CXX=1 runs it");
 	against_gdb(_metadata, "truth_cxx");
 }
 
 TEST(c_omit_frame_pointer)
 {
 	against_gdb(_metadata, "truth_nofp");
+}
+
+TEST(c_inlined_lock_call)
+{
+	against_gdb(_metadata, "truth_inline");
 }
 
 TEST_HARNESS_MAIN

@@ -1192,11 +1192,17 @@ static void abi_1_3_views(void)
 	struct lmr_opts o = { 0 };
 	struct lmr_state st = { 0 };
 	struct lmr_ctx c = { .st = &st, .o = &o };
+	static const char heads[] =
+		"DEADLOCK pid 139 (demo): 0x1a0 \u2194 0x160, threads 142, 141; the whole process is now blocked\n"
+		"ORPHAN pid 138 (demo): 0x1a0 held by 144 (worker), exited, thread 138\n"
+		"\n=====";
 	char *out;
 
 	CHECK(lmr_parse_deadlocks(text, &st) == 0);
 	st.recorded = true;
 	out = capture(lmr_view_deadlocks, &c);
+	/* the headlines open it, one line per finding, a blank line after */
+	CHECK(!strncmp(out, heads, strlen(heads)));
 	CHECK(strstr(out, "Chain exists of:\n"));
 	CHECK(strstr(out, "And the whole process is now blocked: every thread of process 139 (3 threads), the longest for 2.5s."));
 	CHECK(strstr(out, "The owner, worker/144 (pid 138), has exited holding the lock:\n"));
@@ -1205,6 +1211,7 @@ static void abi_1_3_views(void)
 	out = capture(json_fn, &c);
 	CHECK(strstr(out, "\"stall\":{\"tgid\":139,\"threads\":3,\"blocked_ns\":2500000000}"));
 	CHECK(strstr(out, "\"owner\":{\"tgid\":138,\"comm\":\"worker\"}"));
+	CHECK(strstr(out, "\"headline\":\"ORPHAN pid 138 (demo): 0x1a0 held by 144 (worker), exited, thread 138\""));
 	free(out);
 	lmr_state_free(&st);
 }

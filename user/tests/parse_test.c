@@ -1034,9 +1034,115 @@ static void live_unwind(void)
 	lmr_state_free(&st);
 }
 
+/*
+ * A heap mutex a thread waits on through append_log_line() with log_lock()
+ * inlined into it: the lock is named where it is taken, and the stack has
+ * log_lock as an inlined frame of its own before append_log_line.
+ */
+static pthread_mutex_t *heap_lock;
+static volatile pid_t heap_tid;
+
+static inline __attribute__((always_inline)) void log_lock(void)
+{
+	pthread_mutex_lock(heap_lock);
+}
+
+static __attribute__((noinline)) void append_log_line(void)
+{
+	log_lock();
+	pthread_mutex_unlock(heap_lock);
+	__asm__ volatile("" ::: "memory");
+}
+
+static void *heap_thread(void *arg)
+{
+	(void)arg;
+	heap_tid = gettid();
+	append_log_line();
+	return NULL;
+}
+
+/* /proc/self/task/TID/syscall says futex (202) */
+static bool in_futex(pid_t tid)
+{
+	char path[64], *t;
+	bool yes;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", tid);
+	t = lmr_read_file(path, NULL, 4096);
+	yes = t && !strncmp(t, "202 ", 4);
+	free(t);
+	return yes;
+}
+
+static void heap_lock_named(void)
+{
+	struct lmr_state st = { 0 };
+	struct lmr_syms *s = lmr_syms_new(&st, true);
+	struct lmr_ctx c = { .st = &st, .syms = s };
+	struct lmr_src_frame f[LMR_MAX_INLINE];
+	char name[LMR_NAME_LEN], want[64];
+	u64 ips[LOCKMON_MAX_STACK];
+	bool inl = false;
+	pthread_t th;
+	int n, i, k, nf, tries;
+
+	heap_lock = malloc(sizeof(*heap_lock));
+	CHECK(heap_lock && !pthread_mutex_init(heap_lock, NULL));
+	pthread_mutex_lock(heap_lock);
+	CHECK(pthread_create(&th, NULL, heap_thread, NULL) == 0);
+	for (tries = 0; tries < 5000 && !(heap_tid && in_futex(heap_tid));
+	     tries++)
+		usleep(1000);
+	CHECK(heap_tid && in_futex(heap_tid));
+	n = lmr_live_stack(s, getpid(), heap_tid, NULL, 0, ips,
+			   LOCKMON_MAX_STACK);
+	CHECK(n >= 3);
+	/* log_lock inlined, then append_log_line, at one return address */
+	for (i = 1; i < n && !inl; i++) {
+		nf = lmr_sym_frames(s, getpid(), ips[i], true, f, LMR_MAX_INLINE);
+		for (k = 0; k + 1 < nf; k++)
+			if (f[k].inlined && !strcmp(f[k].name, "log_lock") &&
+			    !strncmp(f[k + 1].name, "append_log_line+", 16) &&
+			    f[k].file && strstr(f[k].file, "parse_test.c"))
+				inl = true;
+	}
+	CHECK(inl);
+	st.stacks = calloc(1, sizeof(*st.stacks));
+	st.tasks = calloc(1, sizeof(*st.tasks));
+	CHECK(st.stacks && st.tasks);
+	st.nr_stacks = st.cap_stacks = st.nr_tasks = st.cap_tasks = 1;
+	st.stacks[0].id = 1;
+	st.stacks[0].tgid = getpid();
+	st.stacks[0].nr = (unsigned int)n;
+	memcpy(st.stacks[0].ip, ips, (size_t)n * sizeof(ips[0]));
+	st.tasks[0].tid = heap_tid;
+	st.tasks[0].tgid = getpid();
+	st.tasks[0].uaddr = (u64)(uintptr_t)heap_lock;
+	st.tasks[0].stack_id = 1;
+	snprintf(want, sizeof(want), "mutex@log_lock 0x%llx",
+		 (unsigned long long)(uintptr_t)heap_lock);
+	lmr_uaddr_name(&c, getpid(), (u64)(uintptr_t)heap_lock, name,
+		       sizeof(name));
+	if (strcmp(name, want))
+		fprintf(stderr, "# heap lock named '%s', want '%s'\n", name,
+			want);
+	CHECK(!strcmp(name, want));
+	/* a static lock keeps its symbol */
+	CHECK(!strcmp(lmr_uaddr_name(&c, getpid(),
+				     (u64)(uintptr_t)&test_global_lock[0], name,
+				     sizeof(name)), "test_global_lock"));
+	pthread_mutex_unlock(heap_lock);
+	pthread_join(th, NULL);
+	free(heap_lock);
+	lmr_syms_free(s);
+	lmr_state_free(&st);
+}
+
 int main(void)
 {
 	RUN(version_file);
+	RUN(heap_lock_named);
 	RUN(locks_table);
 	RUN(tasks_and_graph);
 	RUN(deadlocks_file);
