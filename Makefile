@@ -12,7 +12,7 @@ KDIR	?= /lib/modules/$(KVER)/build
 KSRC	?= /usr/src/linux-source-6.1
 PWD	:= $(shell pwd)
 
-.PHONY: all module module-missing-symbol user deps lint check check-host check-vm check-debug fuzz demo bench soak clean help
+.PHONY: all module module-missing-symbol user deps lint check check-host check-vm check-debug check-debug-ci fuzz demo bench soak clean help
 .PHONY: install uninstall dkms-install dkms-uninstall deb
 
 all: module user
@@ -77,6 +77,13 @@ fuzz:
 # linux-source (first build ~40 min on 2 cores, cached); see scripts/debug-kernel.
 check-debug: deps user
 	scripts/debug-kernel -c
+
+# What CI runs after `make check` (.ci/run): the debug kernel, built if
+# not cached, and the subset of the selftests that covers every probe
+# path, load/unload, task exit, the limits and the findings, at a tenth
+# of the loops (scripts/debug-kernel -s ci; Documentation/testing.rst).
+check-debug-ci: deps user
+	scripts/debug-kernel -c -s ci
 
 demo: deps module user
 	scripts/vm-run -t 600 -- scripts/demo-in-vm
@@ -143,6 +150,7 @@ help:
 	@echo "make demo     load lockmon in a VM and show a contended and a deadlocked workload"
 	@echo "make check    every test: host unit tests, then the kselftests in a VM"
 	@echo "make check-debug  the kselftests on a debug kernel (KASAN, lockdep, kmemleak)"
+	@echo "make check-debug-ci  CI's part of them on the debug kernel"
 	@echo "make lint     checkpatch --strict and kernel-doc on module/ and include/"
 	@echo "make bench    overhead benchmark in one VM boot"
 	@echo "make soak     SOAK_MINUTES (30) of mixed load in a VM, failing on growth or findings;"

@@ -734,6 +734,95 @@ TEST(futex_waitv_wait_is_traced)
 	EXPECT_EQ(1, lm_stat("waitv_waits"));
 }
 
+/* ---- futex_wait_requeue_pi(): a PI condition wait, requeued ------------ */
+
+#ifndef FUTEX_WAIT_REQUEUE_PI_PRIVATE
+#define FUTEX_WAIT_REQUEUE_PI_PRIVATE	(FUTEX_WAIT_REQUEUE_PI | FUTEX_PRIVATE_FLAG)
+#endif
+#ifndef FUTEX_CMP_REQUEUE_PI_PRIVATE
+#define FUTEX_CMP_REQUEUE_PI_PRIVATE	(FUTEX_CMP_REQUEUE_PI | FUTEX_PRIVATE_FLAG)
+#endif
+
+struct requeue_work {
+	uint32_t cond;		/* the condition variable's sequence word */
+	uint32_t pi;		/* the PI mutex: 0 free, else its owner's tid */
+	volatile pid_t tid;
+	uint64_t measured_ns;
+	long ret;
+	uint32_t pi_after;	/* pi as the woken waiter found it */
+};
+
+/*
+ * The first half of a PI condition wait, as a C library's
+ * pthread_cond_wait() on a PI mutex would issue it: sleep on @cond while it
+ * holds 0, to be moved to @pi and return owning it.
+ */
+static void *requeue_waiter(void *arg)
+{
+	struct requeue_work *w = arg;
+	uint64_t t0;
+
+	w->tid = lm_gettid();
+	t0 = lm_now_ns();
+	w->ret = syscall(SYS_futex, &w->cond, FUTEX_WAIT_REQUEUE_PI_PRIVATE, 0,
+			 NULL, &w->pi, 0);
+	w->measured_ns = lm_now_ns() - t0;
+	w->pi_after = __atomic_load_n(&w->pi, __ATOMIC_SEQ_CST);
+	/* unlock: nobody else waits on pi, so the word goes back to 0 */
+	if (!__atomic_compare_exchange_n(&w->pi, (uint32_t *)&w->pi_after, 0,
+					 false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+		syscall(SYS_futex, &w->pi, FUTEX_UNLOCK_PI_PRIVATE, 0, NULL, NULL, 0);
+	return NULL;
+}
+
+/*
+ * The futex_wait_requeue_pi kretprobe: the wait is filed under the
+ * condition word from its queueing to the syscall's return, which comes
+ * after FUTEX_CMP_REQUEUE_PI took the free PI mutex for the waiter and woke
+ * it. Bounds as for futex_waitv; the waiter's own result and the PI word
+ * (its tid) are the ground truth that the requeue happened.
+ */
+TEST(futex_wait_requeue_pi_is_traced)
+{
+	struct requeue_work w = { 0 };
+	uint64_t seen_ns, woke_ns, got;
+	struct lm_table *t;
+	pthread_t th;
+	long n;
+	int row;
+
+	ASSERT_EQ(0, lm_fresh());
+	pthread_create(&th, NULL, requeue_waiter, &w);
+	/* the kernel's word that it sleeps in futex(2), then lockmon's */
+	ASSERT_TRUE(lm_wait_until(w.tid && lm_in_futex(getpid(), w.tid, NULL), 5000));
+	ASSERT_TRUE(lm_wait_until(lm_task_waits_on(w.tid, &w.cond, sizeof(w.cond)), 5000));
+	seen_ns = lm_now_ns();
+	lm_sleep_ms(100);
+	/* wake one, requeue none: the kernel takes pi for the waiter */
+	w.cond = 1;
+	woke_ns = lm_now_ns();
+	n = syscall(SYS_futex, &w.cond, FUTEX_CMP_REQUEUE_PI_PRIVATE, 1,
+		    (void *)0, &w.pi, 1);
+	ASSERT_EQ(1, n) TH_LOG("FUTEX_CMP_REQUEUE_PI: %s", strerror(errno));
+	pthread_join(th, NULL);
+	ASSERT_EQ(0, w.ret);
+	ASSERT_EQ((uint32_t)w.tid, w.pi_after & FUTEX_TID_MASK);
+
+	t = lm_table("locks");
+	ASSERT_NE(NULL, t);
+	row = lm_find_lock(t, getpid(), &w.cond, sizeof(w.cond));
+	ASSERT_LE(0, row);
+	EXPECT_EQ(1, lm_ucell(t, row, "blocked"));
+	got = lm_ucell(t, row, "total_ns");
+	ksft_print_msg("requeue_pi: blocked at least %llu ns, syscall %llu ns, lockmon %llu ns\n",
+		       (unsigned long long)(woke_ns - seen_ns),
+		       (unsigned long long)w.measured_ns,
+		       (unsigned long long)got);
+	EXPECT_LE(woke_ns - seen_ns, got);
+	EXPECT_GE(w.measured_ns, got);
+	lm_table_free(t);
+}
+
 /* ---- CPython threading.Lock contention ------------------------------- */
 
 #define LM_STR_(x)	#x
