@@ -449,6 +449,7 @@ void lm_holder_wait_end(struct lm_futex *f, const struct lm_task *t, u64 now);
 
 int lm_probes_futex_register(void);
 void lm_probes_futex_unregister(void);
+void lm_probes_futex_release(void);
 void lm_probes_futex_show(struct seq_file *m);
 int lm_probes_sched_register(void);
 void lm_probes_sched_unregister(void);

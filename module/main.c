@@ -202,7 +202,7 @@ static void __lm_disable(void)
 }
 
 /**
- * lm_disable() - unregister every probe: zero cost until enabled again
+ * lm_disable() - stop every probe: zero cost until enabled again
  */
 void lm_disable(void)
 {
@@ -311,6 +311,7 @@ static void __exit lockmon_exit(void)
 	 */
 	lm_debugfs_exit();
 	lm_disable();
+	lm_probes_futex_release();
 	lm_scan_exit();
 	lm_findings_exit();
 	lm_stacks_exit();

@@ -830,6 +830,21 @@ static struct ftrace_ops lm_ftrace_ops;
 static bool lm_ftrace_registered;
 
 /*
+ * Never called. While lockmon is disabled its ftrace_ops stays registered
+ * with this function alone in its filter (an empty filter would trace
+ * every function), so the futex functions' sites are NOPs again and
+ * enable and disable never unregister the ops: a module's ftrace_ops is
+ * dynamic, and unregistering one waits for an RCU-tasks grace period,
+ * over a minute on a loaded debug kernel. rmmod unregisters it.
+ */
+static noinline void lm_hook_park(void)
+{
+	barrier();
+}
+
+static bool lm_ftrace_parked;
+
+/*
  * A function's address, from the kprobes core's lookup of its name
  * (kallsyms_lookup_name() is not exported), and optionally its size,
  * from the symbol's printed extent ("name+0x0/0x1a0").
@@ -902,16 +917,56 @@ static int lm_hook_add(enum lm_hook_id id)
 	return 0;
 }
 
-static void lm_hooks_clear(void)
+static void lm_hooks_forget(void)
 {
 	unsigned int i;
 
-	ftrace_free_filter(&lm_ftrace_ops);
 	for (i = 0; i < LM_NR_HOOKS; i++) {
 		lm_hooks[i].registered = false;
-		lm_hook_ip[i] = 0;
+		WRITE_ONCE(lm_hook_ip[i], 0);
 	}
 	lm_setup_size = 0;
+}
+
+static void lm_hooks_clear(void)
+{
+	ftrace_free_filter(&lm_ftrace_ops);
+	lm_hooks_forget();
+}
+
+/*
+ * Park the registered ops: lm_hook_park() into the filter first, so that
+ * it is never empty, then every futex function out of it. Each filter
+ * change patches the sites at once; a task already inside the trampoline
+ * may still call lm_hook_entry() later, but with every lm_hook_ip[] zero
+ * it matches no handler, and synchronize_rcu() waits for the handlers
+ * under way (they run with preemption disabled).
+ *
+ * Return: 0, or an error from ftrace (the caller then unregisters).
+ */
+static int lm_hooks_park(void)
+{
+	unsigned int i;
+	int err;
+
+	err = ftrace_set_filter_ip(&lm_ftrace_ops,
+				   (unsigned long)lm_hook_park, 0, 0);
+	if (err)
+		return err;
+	for (i = 0; i < LM_NR_HOOKS; i++) {
+		unsigned long ip = lm_hook_ip[i];
+
+		if (!lm_hooks[i].registered)
+			continue;
+		WRITE_ONCE(lm_hook_ip[i], 0);
+		lm_hooks[i].registered = false;
+		err = ftrace_set_filter_ip(&lm_ftrace_ops, ip, 1, 0);
+		if (err)
+			break;
+	}
+	synchronize_rcu();
+	lm_hooks_forget();
+	return err;
 }
 
 static const char *lm_rp_name(const struct kretprobe *rp)
@@ -1020,10 +1075,13 @@ int lm_probes_futex_register(void)
 	}
 	/*
 	 * ftrace_free_filter() frees the filter hashes but leaves the ops
-	 * pointing at them: a second enable starts from a new ops.
+	 * pointing at them: an enable after an unregister starts from a new
+	 * ops. A parked ops takes the hooks into its filter as it runs.
 	 */
-	memset(&lm_ftrace_ops, 0, sizeof(lm_ftrace_ops));
-	lm_ftrace_ops.func = lm_hook_entry;
+	if (!lm_ftrace_registered) {
+		memset(&lm_ftrace_ops, 0, sizeof(lm_ftrace_ops));
+		lm_ftrace_ops.func = lm_hook_entry;
+	}
 	lm_hook_cost_calibrate();
 	for (i = 0; i < LM_NR_HOOKS; i++) {
 		const struct lm_hook *h = &lm_hooks[i];
@@ -1042,6 +1100,17 @@ int lm_probes_futex_register(void)
 		if (h->required)
 			goto err_clear;
 	}
+	if (lm_ftrace_parked) {
+		err = ftrace_set_filter_ip(&lm_ftrace_ops,
+					   (unsigned long)lm_hook_park, 1, 0);
+		if (err) {
+			pr_err("cannot take the ftrace hooks out of park (%d)\n",
+			       err);
+			goto err_clear;
+		}
+		lm_ftrace_parked = false;
+		return lm_rps_register();
+	}
 	err = register_ftrace_function(&lm_ftrace_ops);
 	if (err) {
 		pr_err("cannot register the ftrace hooks (%d)\n", err);
@@ -1051,21 +1120,46 @@ int lm_probes_futex_register(void)
 	return lm_rps_register();
 
 err_clear:
-	lm_hooks_clear();
+	if (lm_ftrace_registered)
+		lm_probes_futex_release();
+	else
+		lm_hooks_clear();
 	return err;
 }
 
 /**
- * lm_probes_futex_unregister() - remove every hook and kretprobe
+ * lm_probes_futex_unregister() - stop every hook, remove every kretprobe
  *
- * On return no handler runs any more (unregistering waits for them).
+ * The hooks' ftrace_ops is parked rather than unregistered (see
+ * lm_hook_park()); if ftrace cannot park it, it is unregistered.
+ * On return no handler runs any more.
  */
 void lm_probes_futex_unregister(void)
+{
+	lm_rps_unregister();
+	if (!lm_ftrace_registered || lm_ftrace_parked)
+		return;
+	if (!lm_hooks_park()) {
+		lm_ftrace_parked = true;
+		return;
+	}
+	pr_warn("cannot park the ftrace hooks: unregistering them\n");
+	lm_probes_futex_release();
+}
+
+/**
+ * lm_probes_futex_release() - unregister the hooks' ftrace_ops, at unload
+ *
+ * Waits for an RCU-tasks grace period. Call after
+ * lm_probes_futex_unregister(), or on its own.
+ */
+void lm_probes_futex_release(void)
 {
 	lm_rps_unregister();
 	if (lm_ftrace_registered)
 		unregister_ftrace_function(&lm_ftrace_ops);
 	lm_ftrace_registered = false;
+	lm_ftrace_parked = false;
 	lm_hooks_clear();
 }
 
@@ -1077,6 +1171,9 @@ void lm_probes_futex_show(struct seq_file *m)
 {
 	unsigned int i;
 
+	seq_printf(m, "hooks_ftrace_ops %s\n",
+		   !lm_ftrace_registered ? "off" :
+		   lm_ftrace_parked ? "parked" : "on");
 	for (i = 0; i < LM_NR_HOOKS; i++)
 		seq_printf(m, "hook_%s %s\n", lm_hooks[i].sym,
 			   lm_hooks[i].registered ? "on" : "off");

@@ -202,25 +202,64 @@ TEST(no_hook_on_the_scheduler_path)
 	free(s);
 }
 
+/* Is lockmon's never-called park function under ftrace? */
+static bool park_traced(void)
+{
+	char *l = lm_read("/sys/kernel/tracing/enabled_functions");
+	bool r = l && strstr(l, "lm_hook_park");
+
+	free(l);
+	return r;
+}
+
+/*
+ * disable takes every futex function out of ftrace, but parks the hooks'
+ * ftrace_ops on lm_hook_park() instead of unregistering it, which would
+ * wait for an RCU-tasks grace period (over a minute on a loaded debug
+ * kernel); enable brings them back on the same ops, and a wait between
+ * the two is not seen.
+ */
 TEST(disable_unregisters_every_probe)
 {
+	uint32_t word = 0;
+	struct timespec to = { 0, 1000000L };
+	long long waits;
+	int i;
+
 	ASSERT_EQ(0, lm_fresh());
 	EXPECT_EQ(3, probes_registered());
 	EXPECT_LE(5, hooks_registered());
-	ASSERT_EQ(0, lm_control("disable"));
-	EXPECT_EQ(0, probes_registered());
-	EXPECT_EQ(0, hooks_registered());
-	{
-		char *s = lm_read_lm("stats");
+	EXPECT_FALSE(park_traced());
+	for (i = 0; i < 2; i++) {
+		char *s;
 
+		ASSERT_EQ(0, lm_control("disable"));
+		EXPECT_EQ(0, probes_registered());
+		EXPECT_EQ(0, hooks_registered());
+		EXPECT_TRUE(park_traced());
+		s = lm_read_lm("stats");
+		ASSERT_NE(NULL, s);
 		EXPECT_NE(NULL, strstr(s, "enabled 0\n"));
+		EXPECT_NE(NULL, strstr(s, "hooks_ftrace_ops parked\n"));
 		EXPECT_NE(NULL, strstr(s, "hook_futex_wait_queue off\n"));
 		EXPECT_NE(NULL, strstr(s, "probe_futex_lock_pi off missed="));
 		free(s);
+		waits = lm_stat("waits");
+		EXPECT_EQ(-1, lm_futex_wait(&word, 0, &to));
+		EXPECT_EQ(waits, lm_stat("waits"));
+
+		ASSERT_EQ(0, lm_control("enable"));
+		EXPECT_EQ(3, probes_registered());
+		EXPECT_LE(5, hooks_registered());
+		EXPECT_FALSE(park_traced());
+		s = lm_read_lm("stats");
+		ASSERT_NE(NULL, s);
+		EXPECT_NE(NULL, strstr(s, "hooks_ftrace_ops on\n"));
+		free(s);
+		waits = lm_stat("waits");
+		EXPECT_EQ(-1, lm_futex_wait(&word, 0, &to));
+		EXPECT_LE(waits + 1, lm_stat("waits"));
 	}
-	ASSERT_EQ(0, lm_control("enable"));
-	EXPECT_EQ(3, probes_registered());
-	EXPECT_LE(5, hooks_registered());
 }
 
 TEST(pid_filter_keeps_other_processes_out)
