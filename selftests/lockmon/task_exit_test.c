@@ -153,9 +153,13 @@ TEST_F_TIMEOUT(churn, hundred_thousand_threads_leave_nothing, 600)
 	ksft_print_msg("%d threads in %.1f s: %llu blocking waits, %llu tracked tasks exited, task_table_full %llu\n",
 		       batches * 1000, (lm_now_ns() - t0) / 1e9, blocked,
 		       stat_of("tasks_exited"), full);
-	/* the churn contended for real, and lockmon saw it */
-	EXPECT_LT(1000, blocked);
-	EXPECT_LT(1000, stat_of("tasks_exited"));
+	/*
+	 * the churn contended for real, and lockmon saw it: 1 % of the
+	 * threads at least (on Debian's kernel, 100 batches give thousands;
+	 * the debug kernel's 10, 554 waits and 337 exits)
+	 */
+	EXPECT_LT(batches * 10, blocked);
+	EXPECT_LT(batches * 10, stat_of("tasks_exited"));
 	/* no row for any of the dead threads */
 	EXPECT_EQ(0, rows_of(getpid()));
 	EXPECT_EQ(0, stale_rows(0));
