@@ -219,7 +219,21 @@ static bool park_traced(void)
  * kernel); enable brings them back on the same ops, and a wait between
  * the two is not seen.
  */
-TEST(disable_unregisters_every_probe)
+FIXTURE(toggle) {
+};
+
+FIXTURE_SETUP(toggle)
+{
+}
+
+/* the last round's enable may not have run: leave lockmon enabled */
+FIXTURE_TEARDOWN(toggle)
+{
+	lm_control("enable");
+}
+
+/* each enable takes seconds on the debug kernel: more than the 30 s default */
+TEST_F_TIMEOUT(toggle, disable_unregisters_every_probe, 300)
 {
 	uint32_t word = 0;
 	struct timespec to = { 0, 1000000L };

@@ -269,6 +269,14 @@ TEST(fair_ticket_lock_is_quiet)
 	memset(&tl, 0, sizeof(tl));
 	ASSERT_EQ(0, run(tl_worker, TL_THREADS));
 	EXPECT_EQ(0, set_starve_hands(8));
+	/*
+	 * it contended: threads slept for their turn. Once on the debug
+	 * kernel under a loaded host none did (0 blocking waits of its own
+	 * count): then there is nothing to check, which is said, not passed.
+	 */
+	if (tl.blocked <= 20)
+		SKIP(return, "the ticket lock did not contend (%llu blocking waits)",
+		     (unsigned long long)tl.blocked);
 
 	t = lm_table("locks");
 	ASSERT_NE(NULL, t);
@@ -390,7 +398,9 @@ TEST(fair_ticket_lock_no_starvation_finding)
 	ASSERT_EQ(0, run(tl_worker, TL_THREADS));
 	EXPECT_EQ(0, set_starve_hands(8));
 	EXPECT_EQ(0, set_param(STARVE_FACTOR, 8));
-	ASSERT_LT(20, tl.blocked);
+	if (tl.blocked <= 20)
+		SKIP(return, "the ticket lock did not contend (%llu blocking waits)",
+		     (unsigned long long)tl.blocked);
 	/* every wait has ended: a finding would be in the file already */
 	EXPECT_EQ(0, lm_count_findings("starvation", getpid()));
 }
