@@ -959,7 +959,6 @@ static int lm_hooks_park(void)
 		if (!lm_hooks[i].registered)
 			continue;
 		WRITE_ONCE(lm_hook_ip[i], 0);
-		lm_hooks[i].registered = false;
 		err = ftrace_set_filter_ip(&lm_ftrace_ops, ip, 1, 0);
 		if (err)
 			break;
