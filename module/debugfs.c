@@ -455,6 +455,22 @@ static int lm_findings_show(struct seq_file *m, struct lm_snap *s, void *row)
 	if (f->kind == LOCKMON_FINDING_STARVATION)
 		seq_printf(m, " waited_ns=%llu median_ns=%llu hands=%u",
 			   f->waited_ns, f->median_ns, f->hands);
+	/* ABI 1.7 */
+	if (f->kind == LOCKMON_FINDING_HOLDER_PREEMPTED ||
+	    f->kind == LOCKMON_FINDING_PRIO_INVERSION) {
+		const struct lm_blame_info *b = &f->blame;
+
+		seq_printf(m, " holder=%d holder_tgid=%d holder_prio=%d cpu=%u off_cpu_ns=%llu holder_comm=",
+			   b->holder, b->holder_tgid, b->holder_prio, b->cpu,
+			   b->off_ns);
+		n = 0;
+		lm_put_comm(m, &n, b->holder_comm);
+		seq_printf(m, " waiter_prio=%d ran=%d ran_tgid=%d ran_prio=%d ran_comm=",
+			   b->waiter_prio, b->ran, b->ran_tgid,
+			   b->ran ? b->ran_prio : -1);
+		n = 0;
+		lm_put_comm(m, &n, b->ran ? b->ran_comm : "");
+	}
 	if (f->stall_threads)
 		seq_printf(m, " stall_threads=%u stall_blocked_ns=%llu",
 			   f->stall_threads, f->stall_blocked_ns);

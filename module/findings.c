@@ -406,6 +406,8 @@ static const char *const lm_kind_names[] = {
 	[LOCKMON_FINDING_STALL] = "stall",
 	[LOCKMON_FINDING_TRANSIENT] = "transient",
 	[LOCKMON_FINDING_STARVATION] = "starvation",
+	[LOCKMON_FINDING_HOLDER_PREEMPTED] = "holder-preempted",
+	[LOCKMON_FINDING_PRIO_INVERSION] = "priority-inversion",
 };
 
 /**
@@ -485,6 +487,45 @@ static void lm_report_starvation(const struct lm_finding *f)
 	pr_info("the lock is unfair (it lets newcomers barge in); a fair (FIFO or ticket) lock would serve this task in turn\n");
 }
 
+/* A priority as a user sets it: "FIFO/RR 30" or "nice 0". */
+static void lm_prio_str(char *buf, size_t len, int prio)
+{
+	if (prio < 0)
+		strscpy(buf, "?", len);
+	else if (prio < MAX_RT_PRIO)
+		snprintf(buf, len, "rt %d", MAX_RT_PRIO - 1 - prio);
+	else
+		snprintf(buf, len, "nice %d", prio - DEFAULT_PRIO);
+}
+
+static void lm_report_blame(const struct lm_finding *f)
+{
+	const struct lm_blame_info *b = &f->blame;
+	char hp[16], wp[16], rp[16];
+	unsigned int i;
+
+	lm_prio_str(hp, sizeof(hp), b->holder_prio);
+	lm_prio_str(wp, sizeof(wp), b->waiter_prio);
+	lm_prio_str(rp, sizeof(rp), b->ran_prio);
+	pr_info("%s/%d (tgid %d, %s) holds futex 0x%llx and has been runnable but off CPU %u for %llu ms\n",
+		b->holder_comm, b->holder, b->holder_tgid, hp, f->t[0].uaddr,
+		b->cpu, div_u64(b->off_ns, NSEC_PER_MSEC));
+	if (b->ran)
+		pr_info("running on CPU %u instead: %s/%d (tgid %d, %s)\n",
+			b->cpu, b->ran_comm, b->ran, b->ran_tgid, rp);
+	for (i = 0; i < f->nr; i++)
+		pr_info("  %s/%d waits on it%s\n", f->t[i].comm, f->t[i].tid,
+			i || f->kind != LOCKMON_FINDING_PRIO_INVERSION ? "" :
+			", the waiter of highest priority");
+	if (f->kind == LOCKMON_FINDING_PRIO_INVERSION)
+		pr_info("priority inversion: %s/%d (%s) waits for %s/%d (%s), which %s/%d (%s) keeps off the CPU; a PI mutex (PTHREAD_PRIO_INHERIT) would lend the holder the waiter's priority\n",
+			f->t[0].comm, f->t[0].tid, wp, b->holder_comm,
+			b->holder, hp, b->ran_comm, b->ran, rp);
+	else
+		pr_info("the lock's holder is preempted while tasks wait: check CPU contention, affinity or isolation on CPU %u\n",
+			b->cpu);
+}
+
 /* A cycle, as lockdep prints one: the chain and, for two, the scenario. */
 static void lm_report_cycle(const struct lm_finding *f)
 {
@@ -533,6 +574,8 @@ static void lm_report_print(const struct lm_finding *f)
 		[LOCKMON_FINDING_STALL] = "stall",
 		[LOCKMON_FINDING_TRANSIENT] = "transient cycle",
 		[LOCKMON_FINDING_STARVATION] = "lock starvation",
+		[LOCKMON_FINDING_HOLDER_PREEMPTED] = "lock holder preempted",
+		[LOCKMON_FINDING_PRIO_INVERSION] = "priority inversion",
 	};
 
 	pr_info("======================================================\n");
@@ -552,6 +595,10 @@ static void lm_report_print(const struct lm_finding *f)
 		break;
 	case LOCKMON_FINDING_STARVATION:
 		lm_report_starvation(f);
+		break;
+	case LOCKMON_FINDING_HOLDER_PREEMPTED:
+	case LOCKMON_FINDING_PRIO_INVERSION:
+		lm_report_blame(f);
 		break;
 	default:
 		lm_report_cycle(f);

@@ -22,6 +22,8 @@
 #include <linux/pid.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
+#include <linux/sched/clock.h>
+#include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/sched/task_stack.h>
 #include <asm/syscall.h>
@@ -33,6 +35,7 @@ struct lm_hread {
 	bool counted;		/* run and delay are the owner's counters */
 	int sys;		/* syscall a sleeping owner is in, or -1 */
 	u64 run, delay;
+	struct lm_hpreempt *hp;	/* filled in for a preempted owner */
 };
 
 static bool lm_holder_asleep(unsigned int state)
@@ -58,6 +61,32 @@ static bool lm_on_cpu(const struct task_struct *p)
 }
 
 /*
+ * How long runnable @p has waited for a CPU: the scheduler stamps
+ * sched_info.last_queued with its run queue's clock when the task is
+ * queued (woken, or preempted while runnable) and clears it when the task
+ * runs, and that clock follows sched_clock_cpu() of the queue's CPU.
+ * Without CONFIG_SCHED_INFO there is no stamp, and no figure.
+ */
+static void lm_holder_preempted(struct task_struct *p, struct lm_hpreempt *hp)
+{
+#ifdef CONFIG_SCHED_INFO
+	u64 queued = READ_ONCE(p->sched_info.last_queued), now;
+	u32 cpu = task_cpu(p);
+
+	if (!hp || !queued)
+		return;
+	now = sched_clock_cpu(cpu);
+	if (now <= queued || !READ_ONCE(p->on_rq) || lm_on_cpu(p))
+		return;
+	hp->off_ns = now - queued;
+	hp->cpu = cpu;
+	hp->prio = READ_ONCE(p->prio);
+	hp->tgid = p->tgid;
+	get_task_comm(hp->comm, p);
+#endif
+}
+
+/*
  * Read the state of @t's owner. Its task is found under RCU and
  * referenced; its user registers, for the syscall number, are read under
  * task_lock() while ->mm is set, as lm_stack_capture_task() does.
@@ -69,7 +98,10 @@ static void lm_holder_read(const struct lm_task *t, struct lm_hread *rd)
 	unsigned int st;
 	struct lm_task o;
 
+	struct lm_hpreempt *hp = rd->hp;
+
 	memset(rd, 0, sizeof(*rd));
+	rd->hp = hp;
 	rd->sys = -1;
 	if (t->owner <= 0)
 		return;		/* LOCKMON_HOLDER_UNKNOWN */
@@ -94,6 +126,7 @@ static void lm_holder_read(const struct lm_task *t, struct lm_hread *rd)
 		rd->state = LOCKMON_HOLDER_RUNNING;
 	} else if (READ_ONCE(p->on_rq) || st == TASK_RUNNING) {
 		rd->state = LOCKMON_HOLDER_PREEMPTED;
+		lm_holder_preempted(p, hp);
 	} else if (st & (__TASK_STOPPED | __TASK_TRACED)) {
 		rd->state = LOCKMON_HOLDER_STOPPED;
 	} else {
@@ -165,11 +198,14 @@ static void lm_holder_measure(struct lm_task *s, const struct lm_hread *rd,
  * lm_holder_sample() - look at a blocked task's owner and charge its wait
  * @t: the scan's snapshot of the task, its owner read again
  * @now: the time of the look
+ * @hp: where a preempted owner's off-CPU time, CPU and priority go; its
+ *	off_ns is left 0 when the owner is not runnable off a CPU
  *
  * Scan context. The wait's time since its last charge goes to its futex,
  * split by what the owner did in it; the task's slot keeps the look.
  */
-void lm_holder_sample(const struct lm_task *t, u64 now)
+void lm_holder_sample(const struct lm_task *t, u64 now,
+		      struct lm_hpreempt *hp)
 {
 	u64 ch[LOCKMON_HOLDER_NR] = { };
 	struct lm_hread rd;
@@ -180,8 +216,10 @@ void lm_holder_sample(const struct lm_task *t, u64 now)
 	bool seen, charge = false;
 	u64 from;
 
+	hp->off_ns = 0;
 	if (t->owner <= 0 && t->hseen < t->since)
 		return;	/* never owned: the wait's end charges it unknown */
+	rd.hp = hp;
 	lm_holder_read(t, &rd);
 	b = lm_task_lock(t->tid, false, &flags, &s);
 	if (!s || s->state != LM_T_WAITING || s->woken ||
@@ -256,4 +294,61 @@ void lm_holder_wait_end(struct lm_futex *f, const struct lm_task *t, u64 now)
 	if (now > from)
 		lm_holder_split(f->hold_ns, now - from, t->hrun_f,
 				t->hdelay_f, t->hoff);
+}
+
+/**
+ * lm_task_prio() - a live task's scheduling priority
+ * @tid: the task
+ *
+ * Scan context.
+ *
+ * Return: the kernel's prio (0-99 real-time, highest first; 100-139 nice
+ * -20 to 19), or -1 if @tid is not alive.
+ */
+int lm_task_prio(pid_t tid)
+{
+	struct task_struct *p;
+	int prio = -1;
+
+	rcu_read_lock();
+	p = pid_task(find_vpid(tid), PIDTYPE_PID);
+	if (p && !(p->flags & PF_EXITING))
+		prio = READ_ONCE(p->prio);
+	rcu_read_unlock();
+	return prio;
+}
+
+/**
+ * lm_cpu_running() - what runs on a CPU now, for a preempted owner's finding
+ * @cpu: the CPU
+ * @b: its ran, ran_tgid, ran_prio and ran_comm are filled in; ran is 0
+ *	when no task of a process is on @cpu (idle, or a kernel thread)
+ *
+ * The run queue's current task is private to the scheduler, so this walks
+ * every thread under RCU: only for a finding about to be made, at most a
+ * few per scan. The scan itself runs on another CPU or has just preempted
+ * that task; it is skipped.
+ *
+ * Return: true if a task was found.
+ */
+bool lm_cpu_running(u32 cpu, struct lm_blame_info *b)
+{
+	struct task_struct *g, *p;
+	bool found = false;
+
+	b->ran = 0;
+	rcu_read_lock();
+	for_each_process_thread(g, p) {
+		if (p == current || task_cpu(p) != cpu || !lm_on_cpu(p) ||
+		    (p->flags & PF_KTHREAD))
+			continue;
+		b->ran = p->pid;
+		b->ran_tgid = p->tgid;
+		b->ran_prio = READ_ONCE(p->prio);
+		get_task_comm(b->ran_comm, p);
+		found = true;
+		break;
+	}
+	rcu_read_unlock();
+	return found;
 }

@@ -35,6 +35,8 @@ extern unsigned int lm_scan_ms;
 extern unsigned int lm_again_keyed;
 extern unsigned int lm_starve_hands;
 extern unsigned int lm_starve_factor;
+extern unsigned int lm_lhp_ms;
+extern unsigned int lm_lhp_waiters;
 
 /* Counters, see counters.h. */
 enum lm_counter {
@@ -196,13 +198,13 @@ struct lm_task {
 	u8 woken;		/* a waker marked it; handoff pending */
 	u8 owner_how;		/* enum lockmon_owner_how */
 	u8 pi;
-	u8 reported;		/* BIT(finding kind)s made for this wait */
 	u8 kind;		/* glibc mutex kind, when owner_how is GLIBC */
 	u8 shared;
 	u8 via;			/* enum lm_via */
 	u8 val_known;		/* val is the value the waiter expects */
 	u8 hinted;		/* counted in lm_blocked_hint[] */
 	u8 rewoken;		/* the last blocking wait ended woken */
+	u16 reported;		/* BIT(finding kind)s made for this wait */
 	pid_t owner;
 	pid_t last_waker;
 	u32 val;		/* expected futex value (futex_wait) */
@@ -405,6 +407,16 @@ struct lm_finding {
 	/* starvation (ABI 1.6): the wait, the lock's median, its hand changes */
 	u64 waited_ns, median_ns;
 	u32 hands;
+	/* holder preempted, priority inversion (ABI 1.7): t[0] waits first */
+	struct lm_blame_info {
+		pid_t holder, holder_tgid;
+		int holder_prio;	/* the kernel's prio: 0-99 RT, 100-139 */
+		u32 cpu;		/* where the holder waits for a CPU */
+		u64 off_ns;		/* runnable but not running, so long */
+		pid_t ran, ran_tgid;	/* on that CPU instead; 0 unknown */
+		int ran_prio, waiter_prio;
+		char holder_comm[TASK_COMM_LEN], ran_comm[TASK_COMM_LEN];
+	} blame;
 	struct lm_finding_task t[LOCKMON_MAX_CHAIN];
 };
 
@@ -442,7 +454,19 @@ void lm_graph_scan_stop(void);
 
 /* ---- holder.c: what the owner does while tasks wait ------------------ */
 
-void lm_holder_sample(const struct lm_task *t, u64 now);
+/* A preempted owner, as the scan's look at it found it. */
+struct lm_hpreempt {
+	u64 off_ns;		/* runnable but off-CPU so long; 0: not */
+	int prio;
+	u32 cpu;
+	pid_t tgid;
+	char comm[TASK_COMM_LEN];
+};
+
+void lm_holder_sample(const struct lm_task *t, u64 now,
+		      struct lm_hpreempt *hp);
+int lm_task_prio(pid_t tid);
+bool lm_cpu_running(u32 cpu, struct lm_blame_info *b);
 void lm_holder_wait_end(struct lm_futex *f, const struct lm_task *t, u64 now);
 
 /* ---- probes ---------------------------------------------------------- */

@@ -114,6 +114,17 @@ static struct lm_param lm_param_starve_factor = { &lm_starve_factor, 2, 1000000 
 module_param_cb(starve_factor, &lm_param_ops, &lm_param_starve_factor, 0644);
 MODULE_PARM_DESC(starve_factor, "a wait of starve_hands hand changes and this many times its futex's median wait is a starvation finding");
 
+/* read by the scan, and writable at run time */
+unsigned int lm_lhp_ms = 100;
+static struct lm_param lm_param_lhp_ms = { &lm_lhp_ms, 1, 3600000 };
+module_param_cb(lhp_ms, &lm_param_ops, &lm_param_lhp_ms, 0644);
+MODULE_PARM_DESC(lhp_ms, "a lock's owner runnable but off-CPU this long while tasks wait: a holder-preempted or priority-inversion finding (ms)");
+
+unsigned int lm_lhp_waiters = 2;
+static struct lm_param lm_param_lhp_waiters = { &lm_lhp_waiters, 1, LOCKMON_MAX_CHAIN };
+module_param_cb(lhp_waiters, &lm_param_ops, &lm_param_lhp_waiters, 0644);
+MODULE_PARM_DESC(lhp_waiters, "tasks waiting on a preempted owner's lock for a holder-preempted finding");
+
 static unsigned int lm_max_memory_mb = 64;
 static struct lm_param lm_param_max_memory_mb = { &lm_max_memory_mb, 1, 4096 };
 module_param_cb(max_memory_mb, &lm_param_ops, &lm_param_max_memory_mb, 0444);

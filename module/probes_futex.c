@@ -143,8 +143,9 @@ static void lm_starve_check(struct lm_futex *f, const struct lm_task *t,
 {
 	u64 median;
 
-	if (ns < 2 * f->starve_found_ns)
-		return;
+	if (ns < 2 * f->starve_found_ns ||
+	    (t->reported & BIT(LOCKMON_FINDING_STARVATION)))
+		return;	/* or the scan found this wait starving already */
 	median = lm_futex_median(f);
 	if (!median || ns < median * READ_ONCE(lm_starve_factor))
 		return;

@@ -3,7 +3,12 @@
  * The periodic scan, in process context: it reads long waits' owners
  * again, samples what every blocked task's owner is doing (holder.c), and
  * finds orphaned locks, whole-process stalls, cycles through inferred
- * owners, and the stacks of waits that last.
+ * owners, waits that starve while the lock changes hands, owners that are
+ * preempted while tasks wait (and priority inversions among them), and
+ * the stacks of waits that last.
+ *
+ * It runs on the unbound workqueue, so that a real-time task spinning on
+ * one CPU, the very case a priority inversion needs, cannot starve it.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -46,6 +51,154 @@ static struct lm_proc *lm_proc_of(pid_t tgid)
 		}
 	}
 	return NULL;
+}
+
+/*
+ * A lock whose owner the scan found runnable but off-CPU for lhp_ms or
+ * more, with the tasks waiting on it; the finding is made, or not, once
+ * the whole table has been walked.
+ */
+struct lm_blame {
+	u64 futex_id;
+	bool pi;		/* a PI futex: the kernel boosts its owner */
+	struct lm_finding f;	/* the waiters; the owner is f.blame */
+};
+
+#define LM_SCAN_BLAMES	8
+
+static struct lm_blame *lm_blames;
+
+static void lm_blame_add(const struct lm_task *t, const struct lm_hpreempt *hp)
+{
+	struct lm_blame *e = NULL;
+	unsigned int i;
+
+	/* an inferred owner is a guess: blame only an owner the lock names */
+	if (t->owner_how != LOCKMON_OWNER_GLIBC &&
+	    t->owner_how != LOCKMON_OWNER_PI)
+		return;
+	for (i = 0; i < LM_SCAN_BLAMES; i++) {
+		e = &lm_blames[i];
+		if (!e->f.nr || (e->futex_id == t->futex_id &&
+				 e->f.blame.holder == t->owner))
+			break;
+	}
+	if (i == LM_SCAN_BLAMES) {
+		lm_count(LM_CNT_blame_full);
+		return;
+	}
+	if (!e->f.nr) {
+		e->futex_id = t->futex_id;
+		e->pi = t->pi;
+		e->f.blame.holder = t->owner;
+		e->f.blame.holder_tgid = hp->tgid;
+		e->f.blame.holder_prio = hp->prio;
+		e->f.blame.cpu = hp->cpu;
+		e->f.blame.off_ns = hp->off_ns;
+		memcpy(e->f.blame.holder_comm, hp->comm, TASK_COMM_LEN);
+	}
+	if (e->f.nr < LOCKMON_MAX_CHAIN)
+		lm_finding_task_from(&e->f.t[e->f.nr++], t);
+}
+
+/* Was a finding of this kind made already for one of these waits? */
+static bool lm_blame_marked(const struct lm_finding *f)
+{
+	struct lm_task t;
+	unsigned int i;
+
+	for (i = 0; i < f->nr; i++)
+		if (lm_task_copy(f->t[i].tid, &t) &&
+		    t.state == LM_T_WAITING &&
+		    t.futex_id == f->t[i].futex_id &&
+		    (t.reported & BIT(f->kind)))
+			return true;
+	return false;
+}
+
+/*
+ * Each lock with a preempted owner: a priority inversion when a non-PI
+ * lock's best waiter outranks its owner and what runs on the owner's CPU
+ * ranks between the two; else lock-holder preemption once lhp_waiters
+ * tasks wait. The best waiter goes first. One finding per episode: none
+ * while any of its waits has one of the kind already.
+ */
+static void lm_scan_blames(void)
+{
+	unsigned int i, k, top;
+	int prio, best;
+
+	for (i = 0; i < LM_SCAN_BLAMES && lm_blames[i].f.nr; i++) {
+		struct lm_blame *e = &lm_blames[i];
+		struct lm_blame_info *b = &e->f.blame;
+		struct lm_finding_task tmp;
+
+		best = INT_MAX;
+		top = 0;
+		for (k = 0; k < e->f.nr; k++) {
+			prio = lm_task_prio(e->f.t[k].tid);
+			if (prio >= 0 && prio < best) {
+				best = prio;
+				top = k;
+			}
+		}
+		if (top) {
+			tmp = e->f.t[0];
+			e->f.t[0] = e->f.t[top];
+			e->f.t[top] = tmp;
+		}
+		b->waiter_prio = best == INT_MAX ? -1 : best;
+		lm_cpu_running(b->cpu, b);
+		if (!e->pi && b->ran && b->waiter_prio >= 0 &&
+		    b->waiter_prio < b->ran_prio && b->ran_prio < b->holder_prio)
+			e->f.kind = LOCKMON_FINDING_PRIO_INVERSION;
+		else if (e->f.nr >= READ_ONCE(lm_lhp_waiters))
+			e->f.kind = LOCKMON_FINDING_HOLDER_PREEMPTED;
+		else
+			continue;
+		if (!lm_blame_marked(&e->f))
+			lm_finding_record(&e->f, 0);
+	}
+}
+
+/*
+ * A wait that has lasted a scan period and is still waiting while its
+ * lock changed hands starve_hands times, for starve_factor times the
+ * lock's median wait: a starvation finding now, since a wait that never
+ * ends would never be found by its end. The end's rule, as the end
+ * applies it (probes_futex.c), and once per wait.
+ */
+static void lm_scan_starve(const struct lm_task *t, u64 age)
+{
+	struct lm_finding_task ft;
+	unsigned long flags;
+	struct lm_bucket *b;
+	struct lm_futex *f;
+	u64 median = 0;
+	u32 hands = 0;
+
+	if ((t->reported & BIT(LOCKMON_FINDING_STARVATION)) ||
+	    t->futex_idx == LM_NONE)
+		return;
+	b = lm_futex_lock_idx(t->futex_idx, &flags, &f);
+	if (f && f->wakes >= t->fwakes + READ_ONCE(lm_starve_hands)) {
+		hands = f->wakes - t->fwakes;
+		if (age > f->starve_ns) {
+			f->starve_ns = age;
+			f->starve_hands = hands;
+		}
+		median = lm_futex_median(f);
+		if (age < 2 * f->starve_found_ns ||
+		    age < median * READ_ONCE(lm_starve_factor))
+			median = 0;
+		if (median)
+			f->starve_found_ns = age;
+	}
+	lm_bucket_unlock(b, flags);
+	if (!median)
+		return;
+	lm_finding_task_from(&ft, t);
+	lm_starvation_record(&ft, t->since, age, median, hands);
 }
 
 /* The scan's own finding buffer: it runs on one CPU at a time. */
@@ -226,9 +379,12 @@ static void lm_scan_fn(struct work_struct *work)
 	struct lm_task *buf = lm_scan_buf;
 	u64 now = lm_now();
 	u64 stall_ns = (u64)READ_ONCE(lm_stall_ms) * NSEC_PER_MSEC;
+	u64 lhp_ns = (u64)READ_ONCE(lm_lhp_ms) * NSEC_PER_MSEC;
 	unsigned int b, i, n, budget = LM_SCAN_STACKS;
+	struct lm_hpreempt hp;
 
 	memset(lm_procs, 0, sizeof(*lm_procs) * LM_SCAN_PROCS);
+	memset(lm_blames, 0, sizeof(*lm_blames) * LM_SCAN_BLAMES);
 	for (b = 0; b < lm_waits_nr_chunks(); b++) {
 		n = lm_waits_copy_chunk(b, buf);
 		for (i = 0; i < n; i++) {
@@ -243,10 +399,13 @@ static void lm_scan_fn(struct work_struct *work)
 			if (age > (u64)lm_scan_ms * NSEC_PER_MSEC) {
 				lm_scan_stack(t, &budget);
 				lm_scan_wait(t);
+				lm_scan_starve(t, age);
 			} else if (lm_scan_owner_gone(t)) {
 				lm_scan_wait(t);
 			}
-			lm_holder_sample(t, lm_now());
+			lm_holder_sample(t, lm_now(), &hp);
+			if (hp.off_ns >= lhp_ns && t->owner > 0)
+				lm_blame_add(t, &hp);
 			pr = lm_proc_of(t->tgid);
 			if (!pr)
 				continue;
@@ -263,10 +422,12 @@ static void lm_scan_fn(struct work_struct *work)
 		cond_resched();
 	}
 	lm_scan_stalls();
+	lm_scan_blames();
 	lm_pending_prune();
 	lm_count(LM_CNT_scans);
 	if (READ_ONCE(lm_scanning))
-		schedule_delayed_work(&lm_scan_work, msecs_to_jiffies(lm_scan_ms));
+		queue_delayed_work(system_unbound_wq, &lm_scan_work,
+				   msecs_to_jiffies(lm_scan_ms));
 }
 
 /**
@@ -275,7 +436,8 @@ static void lm_scan_fn(struct work_struct *work)
 void lm_graph_scan_start(void)
 {
 	WRITE_ONCE(lm_scanning, true);
-	schedule_delayed_work(&lm_scan_work, msecs_to_jiffies(lm_scan_ms));
+	queue_delayed_work(system_unbound_wq, &lm_scan_work,
+			   msecs_to_jiffies(lm_scan_ms));
 }
 
 /**
@@ -294,7 +456,8 @@ void lm_graph_scan_stop(void)
  */
 size_t lm_scan_bytes(void)
 {
-	return sizeof(*lm_procs) * LM_SCAN_PROCS;
+	return sizeof(*lm_procs) * LM_SCAN_PROCS +
+	       sizeof(*lm_blames) * LM_SCAN_BLAMES;
 }
 
 /**
@@ -305,7 +468,15 @@ size_t lm_scan_bytes(void)
 int lm_scan_init(void)
 {
 	lm_procs = vzalloc(sizeof(*lm_procs) * LM_SCAN_PROCS);
-	return lm_procs ? 0 : -ENOMEM;
+	lm_blames = vzalloc(sizeof(*lm_blames) * LM_SCAN_BLAMES);
+	if (!lm_procs || !lm_blames) {
+		vfree(lm_procs);
+		vfree(lm_blames);
+		lm_procs = NULL;
+		lm_blames = NULL;
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 /**
@@ -315,5 +486,7 @@ void lm_scan_exit(void)
 {
 	lm_graph_scan_stop();
 	vfree(lm_procs);
+	vfree(lm_blames);
 	lm_procs = NULL;
+	lm_blames = NULL;
 }

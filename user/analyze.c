@@ -53,6 +53,8 @@ static const char *const kind_names[] = {
 	[LOCKMON_FINDING_STALL] = "stall",
 	[LOCKMON_FINDING_TRANSIENT] = "transient",
 	[LOCKMON_FINDING_STARVATION] = "starvation",
+	[LOCKMON_FINDING_HOLDER_PREEMPTED] = "holder-preempted",
+	[LOCKMON_FINDING_PRIO_INVERSION] = "priority-inversion",
 };
 
 const char *lmr_how_name(unsigned int how)

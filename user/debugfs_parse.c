@@ -683,6 +683,52 @@ static int finding_extras(char **tok, int n, struct lmr_finding *f)
 	return 0;
 }
 
+/* A priority of ABI 1.7's keys: the kernel's 0-139, or -1 for unknown. */
+static int get_prio(const char *s, int *prio)
+{
+	pid_t v;
+
+	if (get_pid(s, &v) || v > 139)
+		return -EINVAL;
+	*prio = v;
+	return 0;
+}
+
+/* The keys of a preempted owner's finding (ABI 1.7), each optional. */
+static int finding_blame(char **tok, int n, struct lmr_finding *f)
+{
+	static const char *const keys[] = {
+		"holder", "holder_tgid", "holder_prio", "cpu", "off_cpu_ns",
+		"holder_comm", "waiter_prio", "ran", "ran_tgid", "ran_prio",
+		"ran_comm" };
+	const char *v[1];
+	u64 cpu;
+	int i;
+
+	f->holder_prio = f->waiter_prio = f->ran_prio = -1;
+	for (i = 0; i < 11; i++) {
+		if (kv(tok, n, &keys[i], 1, v))
+			continue;	/* absent */
+		if ((i == 0 && get_pid(v[0], &f->holder)) ||
+		    (i == 1 && get_pid(v[0], &f->holder_tgid)) ||
+		    (i == 2 && get_prio(v[0], &f->holder_prio)) ||
+		    (i == 3 && (get_u64(v[0], 10, &cpu) || cpu > UINT32_MAX)) ||
+		    (i == 4 && get_u64(v[0], 10, &f->off_cpu_ns)) ||
+		    (i == 6 && get_prio(v[0], &f->waiter_prio)) ||
+		    (i == 7 && get_pid(v[0], &f->ran)) ||
+		    (i == 8 && get_pid(v[0], &f->ran_tgid)) ||
+		    (i == 9 && get_prio(v[0], &f->ran_prio)))
+			return -EINVAL;
+		if (i == 3)
+			f->cpu = (u32)cpu;
+		if (i == 5 && strcmp(v[0], "-"))
+			get_word(f->holder_comm, sizeof(f->holder_comm), v[0]);
+		if (i == 10 && strcmp(v[0], "-"))
+			get_word(f->ran_comm, sizeof(f->ran_comm), v[0]);
+	}
+	return 0;
+}
+
 struct deadlocks_ctx {
 	struct lmr_state *st;
 	struct lmr_finding *f;		/* the finding the task lines are of */
@@ -711,7 +757,8 @@ static int finding_line(struct deadlocks_ctx *d, char **tok, int n, int lno)
 	    get_u64(v[3], 10, &f->latency_ns))
 		return bad(lno, "bad finding line");
 	get_word(f->kind, sizeof(f->kind), v[0]);
-	if (finding_extras(tok + 2, n - 2, f))
+	if (finding_extras(tok + 2, n - 2, f) ||
+	    finding_blame(tok + 2, n - 2, f))
 		return bad(lno, "bad finding line");
 	st->nr_findings++;
 	return 0;

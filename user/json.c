@@ -312,6 +312,25 @@ static void findings(struct jw *w, struct lmr_ctx *c)
 			u64v(w, "hands", f->hands);
 			close_(w, '}');
 		}
+		if (f->holder > 0) {	/* a preempted owner (ABI 1.7) */
+			open_(w, "holder", '{');
+			intv(w, "tid", f->holder);
+			intv(w, "tgid", f->holder_tgid);
+			str(w, "comm", f->holder_comm);
+			intv(w, "prio", f->holder_prio);
+			u64v(w, "cpu", f->cpu);
+			u64v(w, "off_cpu_ns", f->off_cpu_ns);
+			close_(w, '}');
+			intv(w, "waiter_prio", f->waiter_prio);
+			if (f->ran > 0) {
+				open_(w, "ran", '{');
+				intv(w, "tid", f->ran);
+				intv(w, "tgid", f->ran_tgid);
+				str(w, "comm", f->ran_comm);
+				intv(w, "prio", f->ran_prio);
+				close_(w, '}');
+			}
+		}
 		if (f->owner_tgid) {	/* an orphan's dead owner */
 			open_(w, "owner", '{');
 			intv(w, "tgid", f->owner_tgid);

@@ -206,6 +206,16 @@ struct lmr_finding {
 	/* starvation (ABI 1.6): the wait, the lock's median, hand changes */
 	u64 waited_ns, median_ns;
 	u32 hands;
+	/*
+	 * holder-preempted, priority-inversion (ABI 1.7): the owner, off a
+	 * CPU it waits for, and what ran there; prios are the kernel's
+	 * (0-99 real-time, best first; 100-139 nice -20..19), -1 unknown
+	 */
+	pid_t holder, holder_tgid, ran, ran_tgid;
+	int holder_prio, waiter_prio, ran_prio;
+	u32 cpu;
+	u64 off_cpu_ns;
+	char holder_comm[16], ran_comm[16];
 };
 
 /* A user stack: the members of the stacks file's columns. */
@@ -510,6 +520,7 @@ const char *lmr_lock_name(struct lmr_ctx *c, const struct lmr_lock *l,
 const char *lmr_futex_name(struct lmr_ctx *c, u64 id, char *buf, size_t len);
 const char *lmr_uaddr_name(struct lmr_ctx *c, pid_t tgid, u64 uaddr,
 			   char *buf, size_t len);
+const char *lmr_prio_str(char *buf, size_t len, int prio);
 const char *lmr_finding_headline(struct lmr_ctx *c,
 				 const struct lmr_finding *f, char *buf,
 				 size_t len);

@@ -314,6 +314,7 @@ const char *lmr_finding_headline(struct lmr_ctx *c,
 {
 	bool cycle = !strcmp(f->kind, "cycle") ||
 		     !strcmp(f->kind, "pi-edeadlk");
+	bool blame = f->holder > 0;
 	char name[LMR_NAME_LEN], names[LOCKMON_MAX_CHAIN][LMR_NAME_LEN];
 	const char *comm = NULL;
 	unsigned int k, j, nn = 0;
@@ -366,7 +367,15 @@ const char *lmr_finding_headline(struct lmr_ctx *c,
 	if (!strcmp(f->kind, "orphan") && f->t[0].owner > 0)
 		cat(buf, len, " held by %d (%s), exited", f->t[0].owner,
 		    f->owner_comm[0] ? f->owner_comm : "?");
-	cat(buf, len, ", thread%s", f->nr == 1 ? "" : "s");
+	if (f->holder > 0)
+		cat(buf, len, " held by %d (%s), off CPU %u for %s",
+		    f->holder, f->holder_comm[0] ? f->holder_comm : "?",
+		    f->cpu, dur(name, f->off_cpu_ns));
+	if (f->holder > 0 && f->ran > 0)
+		cat(buf, len, " while %d (%s) runs", f->ran,
+		    f->ran_comm[0] ? f->ran_comm : "?");
+	cat(buf, len, ", %s%s", blame ? "waiting thread" : "thread",
+	    f->nr == 1 ? "" : "s");
 	for (k = 0; k < f->nr; k++)
 		cat(buf, len, "%s %d", k ? "," : "", f->t[k].tid);
 	if (cycle && f->stall_threads)
@@ -388,6 +397,18 @@ void lmr_finding_headlines(struct lmr_ctx *c)
 		fputc('\n', c->out);
 }
 
+/* A kernel prio as a user sets it: "rt 30" (SCHED_FIFO/RR) or "nice 0". */
+const char *lmr_prio_str(char *buf, size_t len, int prio)
+{
+	if (prio < 0)
+		snprintf(buf, len, "?");
+	else if (prio < 100)
+		snprintf(buf, len, "rt %d", 99 - prio);
+	else
+		snprintf(buf, len, "nice %d", prio - 120);
+	return buf;
+}
+
 /* The findings in the shape of a lockdep report. */
 static void deadlocks_body(struct lmr_ctx *c)
 {
@@ -402,6 +423,8 @@ static void deadlocks_body(struct lmr_ctx *c)
 		bool stall = !strcmp(f->kind, "stall");
 		bool orphan = !strcmp(f->kind, "orphan");
 		bool starve = !strcmp(f->kind, "starvation");
+		bool inversion = !strcmp(f->kind, "priority-inversion");
+		char pa[24], pb[24], pc[24];
 
 		fprintf(c->out, "======================================================\n");
 		fprintf(c->out, "finding %llu: %s, %u task%s",
@@ -432,7 +455,26 @@ static void deadlocks_body(struct lmr_ctx *c)
 				(unsigned long long)(f->waited_ns /
 						     (f->median_ns ? f->median_ns : 1)),
 				dur(b, f->median_ns), f->hands);
-		else
+		else if (f->holder > 0) {
+			fprintf(c->out, "The holder, %s/%d (pid %d, %s), has been runnable but off CPU %u for %s",
+				f->holder_comm[0] ? f->holder_comm : "?",
+				f->holder, f->holder_tgid,
+				lmr_prio_str(pa, sizeof(pa), f->holder_prio),
+				f->cpu, dur(a, f->off_cpu_ns));
+			if (f->ran > 0)
+				fprintf(c->out, ", while %s/%d (pid %d, %s) runs there",
+					f->ran_comm[0] ? f->ran_comm : "?",
+					f->ran, f->ran_tgid,
+					lmr_prio_str(pb, sizeof(pb), f->ran_prio));
+			fprintf(c->out, ".\n");
+			if (inversion)
+				fprintf(c->out, "Priority inversion: %s/%d (%s) waits for a holder of lower priority, which a task of a priority between the two keeps off the CPU. A PI mutex (PTHREAD_PRIO_INHERIT) would lend the holder the waiter's priority.\n",
+					f->t[0].comm, f->t[0].tid,
+					lmr_prio_str(pc, sizeof(pc), f->waiter_prio));
+			else
+				fprintf(c->out, "Lock-holder preemption: the tasks below wait while the holder waits for a CPU. Check CPU contention, affinity and isolation on CPU %u.\n",
+					f->cpu);
+		} else
 			fprintf(c->out, "Chain exists of:\n");
 		for (k = 0; k < f->nr; k++) {
 			const struct lmr_finding_task *t = &f->t[k];

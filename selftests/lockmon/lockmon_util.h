@@ -474,6 +474,14 @@ struct lm_finding_rec {
 	pid_t owner[LOCKMON_MAX_CHAIN];
 	unsigned long long uaddr[LOCKMON_MAX_CHAIN];
 	char how[LOCKMON_MAX_CHAIN][LMR_WORD_LEN];
+	/* a preempted owner's finding (ABI 1.7) */
+	pid_t holder, ran;
+	int holder_prio, waiter_prio, ran_prio;
+	unsigned int cpu;
+	unsigned long long off_cpu_ns;
+	/* starvation (ABI 1.6) */
+	unsigned long long waited_ns;
+	unsigned int hands;
 };
 
 /* Parse the deadlocks file into @out; returns how many findings, or -1. */
@@ -501,6 +509,15 @@ static inline int lm_findings(struct lm_finding_rec *out, int max)
 		r->latency_ns = f->latency_ns;
 		snprintf(r->kind, sizeof(r->kind), "%s", f->kind);
 		r->nr = (int)f->nr;
+		r->holder = f->holder;
+		r->ran = f->ran;
+		r->holder_prio = f->holder_prio;
+		r->waiter_prio = f->waiter_prio;
+		r->ran_prio = f->ran_prio;
+		r->cpu = f->cpu;
+		r->off_cpu_ns = f->off_cpu_ns;
+		r->waited_ns = f->waited_ns;
+		r->hands = f->hands;
 		for (i = 0; i < r->nr; i++) {
 			r->tid[i] = f->t[i].tid;
 			r->tgid[i] = f->t[i].tgid;

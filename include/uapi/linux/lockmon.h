@@ -17,7 +17,7 @@
  * changes meaning; the minor version when something is added.
  */
 #define LOCKMON_ABI_MAJOR	1
-#define LOCKMON_ABI_MINOR	6
+#define LOCKMON_ABI_MINOR	7
 
 /* How a futex is used, as lockmon has observed it. */
 enum lockmon_class {
@@ -67,6 +67,8 @@ enum lockmon_finding_kind {
 	LOCKMON_FINDING_STALL		= 4,
 	LOCKMON_FINDING_TRANSIENT	= 5,
 	LOCKMON_FINDING_STARVATION	= 6,	/* ABI 1.6 */
+	LOCKMON_FINDING_HOLDER_PREEMPTED = 7,	/* ABI 1.7 */
+	LOCKMON_FINDING_PRIO_INVERSION	= 8,	/* ABI 1.7 */
 };
 
 /* Longest chain lockmon follows and reports. */
