@@ -576,6 +576,14 @@ static int lm_stats_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(lm_stats);
 
+static int lm_maps_file_show(struct seq_file *m, void *v)
+{
+	lm_maps_show(m);
+	return 0;
+}
+
+DEFINE_SHOW_ATTRIBUTE(lm_maps_file);
+
 static int lm_version_show(struct seq_file *m, void *v)
 {
 	seq_printf(m, "lockmon %s abi %u.%u\n", LOCKMON_VERSION,
@@ -739,6 +747,7 @@ int lm_debugfs_init(void)
 	debugfs_create_file("waitgraph", 0400, lm_dir, NULL, &lm_graph_fops);
 	debugfs_create_file("deadlocks", 0400, lm_dir, NULL, &lm_findings_fops);
 	debugfs_create_file("stacks", 0400, lm_dir, NULL, &lm_stacks_fops);
+	debugfs_create_file("maps", 0400, lm_dir, NULL, &lm_maps_file_fops);
 	return 0;
 }
 

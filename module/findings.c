@@ -32,6 +32,19 @@ static struct lm_pending lm_pending[LM_PENDING];
 static atomic_t lm_nr_pending = ATOMIC_INIT(0);
 static u64 lm_printed_seq;		/* only the report worker touches it */
 
+/* Keep the mappings of each process of @f, once each. */
+static void lm_report_maps(const struct lm_finding *f)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < f->nr; i++) {
+		for (j = 0; j < i && f->t[j].tgid != f->t[i].tgid; j++)
+			;
+		if (j == i)
+			lm_maps_note(f->t[i].tgid);
+	}
+}
+
 static void lm_report_fn(struct work_struct *work);
 static DECLARE_WORK(lm_report_work, lm_report_fn);
 
@@ -627,6 +640,7 @@ static void lm_report_fn(struct work_struct *work)
 		if (lm_printed_seq >= last)
 			break;
 		lm_printed_seq++;
+		lm_report_maps(f);
 		if (burst++ < LM_LOG_BURST)
 			lm_report_print(f);
 		else if (burst == LM_LOG_BURST + 1)
@@ -716,10 +730,11 @@ void lm_findings_reset(void)
 	raw_spin_unlock_irqrestore(&lm_findings_lock, flags);
 	flush_work(&lm_report_work);
 	lm_printed_seq = 0;
+	lm_maps_reset();
 }
 
 /**
- * lm_findings_bytes() - memory held for findings
+ * lm_findings_bytes() - memory held for findings (the kept mappings apart)
  *
  * Return: bytes.
  */
@@ -736,7 +751,12 @@ size_t lm_findings_bytes(void)
 int lm_findings_init(void)
 {
 	lm_findings = vzalloc(sizeof(*lm_findings) * lm_max_findings);
-	return lm_findings ? 0 : -ENOMEM;
+	if (!lm_findings || lm_maps_init()) {
+		vfree(lm_findings);
+		lm_findings = NULL;
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 /**
@@ -747,4 +767,5 @@ void lm_findings_exit(void)
 	flush_work(&lm_report_work);
 	vfree(lm_findings);
 	lm_findings = NULL;
+	lm_maps_exit();
 }

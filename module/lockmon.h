@@ -37,6 +37,7 @@ extern unsigned int lm_starve_hands;
 extern unsigned int lm_starve_factor;
 extern unsigned int lm_lhp_ms;
 extern unsigned int lm_lhp_waiters;
+extern unsigned int lm_max_maps;
 
 /* Counters, see counters.h. */
 enum lm_counter {
@@ -451,6 +452,15 @@ void lm_graph_scan_start(void);
 const char *lm_owner_how_name(unsigned int how);
 const char *lm_finding_kind_name(unsigned int kind);
 void lm_graph_scan_stop(void);
+
+/* ---- maps.c: file mappings of processes with findings ----------------- */
+
+void lm_maps_note(pid_t tgid);
+void lm_maps_show(struct seq_file *m);
+void lm_maps_reset(void);
+size_t lm_maps_bytes(void);
+int lm_maps_init(void);
+void lm_maps_exit(void);
 
 /* ---- holder.c: what the owner does while tasks wait ------------------ */
 

@@ -125,6 +125,11 @@ static struct lm_param lm_param_lhp_waiters = { &lm_lhp_waiters, 1, LOCKMON_MAX_
 module_param_cb(lhp_waiters, &lm_param_ops, &lm_param_lhp_waiters, 0644);
 MODULE_PARM_DESC(lhp_waiters, "tasks waiting on a preempted owner's lock for a holder-preempted finding");
 
+unsigned int lm_max_maps = 16;
+static struct lm_param lm_param_max_maps = { &lm_max_maps, 0, 256 };
+module_param_cb(max_maps, &lm_param_ops, &lm_param_max_maps, 0444);
+MODULE_PARM_DESC(max_maps, "processes with findings whose file mappings are kept, to name their frames once they exit (0: none)");
+
 static unsigned int lm_max_memory_mb = 64;
 static struct lm_param lm_param_max_memory_mb = { &lm_max_memory_mb, 1, 4096 };
 module_param_cb(max_memory_mb, &lm_param_ops, &lm_param_max_memory_mb, 0444);
@@ -147,7 +152,7 @@ size_t lm_memory_bytes(void)
 {
 	return lm_waits_bytes() + lm_stats_bytes() + lm_stacks_bytes() +
 	       lm_findings_bytes() + lm_scan_bytes() + lm_exited_bytes() +
-	       lm_probes_futex_bytes();
+	       lm_probes_futex_bytes() + lm_maps_bytes();
 }
 
 /*

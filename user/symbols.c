@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <elfutils/libdwfl.h>
 #include <dwarf.h>
 #include "lockmon-report.h"
@@ -139,22 +140,72 @@ static int bid_module(Dwfl_Module *m, void **ud, const char *name,
 }
 
 /*
+ * The module's copy of a process's file mappings (its maps file: the TGID,
+ * then a /proc/PID/maps line), for a process that is gone: the lines of
+ * @tgid whose file still has the inode it had then. A file replaced since
+ * (a rebuilt binary) is left out, so its frames stay unnamed rather than
+ * named wrong. The device is not compared: under overlayfs a mapping's
+ * device is the lower layer's, and stat() gives the overlay's.
+ */
+static char *module_maps(pid_t tgid, size_t *out_len)
+{
+	char *all, *line, *next, *out, prefix[24];
+	size_t len, pl, n = 0;
+	unsigned long long ino;
+	struct stat st;
+	char *path;
+
+	all = lmr_read_file(LMR_DIR "/maps", &len, LMR_MAPS_MAX);
+	if (!all)
+		return NULL;
+	out = malloc(len + 1);
+	if (!out) {
+		free(all);
+		return NULL;
+	}
+	pl = (size_t)snprintf(prefix, sizeof(prefix), "%d ", tgid);
+	for (line = all; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = 0;
+		if (strncmp(line, prefix, pl))
+			continue;
+		/* START-END PERMS OFFSET DEV INODE PATH */
+		path = strchr(line + pl, '/');
+		if (!path || sscanf(line + pl, "%*s %*s %*s %*s %llu", &ino) != 1 ||
+		    stat(path, &st) || (unsigned long long)st.st_ino != ino)
+			continue;
+		n += (size_t)sprintf(out + n, "%s\n", line + pl);
+	}
+	free(all);
+	if (!n) {
+		free(out);
+		return NULL;
+	}
+	*out_len = n;
+	return out;
+}
+
+/*
  * /proc/PID/maps of a live process followed by the build-id of each
- * mapped file. NULL when the process is gone.
+ * mapped file; for a process that is gone, the mappings the module kept
+ * when it had a finding. NULL when neither is there.
  */
 char *lmr_read_maps(pid_t tgid)
 {
 	struct lmr_bid_ctx c = { 0 };
 	char path[64], *maps, *all;
-	size_t len;
+	size_t len = 0;
 	Dwfl *d;
 
 	snprintf(path, sizeof(path), "/proc/%d/maps", tgid);
 	maps = lmr_read_file(path, &len, LMR_MAPS_MAX);
 	if (!maps || !len) {
 		free(maps);
-		return NULL;
+		maps = module_maps(tgid, &len);
 	}
+	if (!maps)
+		return NULL;
 	d = dwfl_from_maps(maps);
 	if (d) {
 		dwfl_getmodules(d, bid_module, &c, 0);

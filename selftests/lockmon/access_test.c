@@ -18,7 +18,7 @@
 
 static const char *const lm_files[] = {
 	"version", "control", "stats", "locks", "tasks", "waitgraph",
-	"deadlocks", "stacks",
+	"deadlocks", "stacks", "maps",
 };
 
 #define NR_FILES (sizeof(lm_files) / sizeof(lm_files[0]))

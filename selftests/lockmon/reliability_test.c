@@ -16,11 +16,11 @@
 
 #define TRACEFS		"/sys/kernel/tracing"
 #define KPROBE_LIST	"/sys/kernel/debug/kprobes/list"
-#define NR_FILES	8
+#define NR_FILES	9
 
 static const char *const lm_files[NR_FILES] = {
 	"version", "control", "stats", "locks", "tasks", "waitgraph",
-	"deadlocks", "stacks",
+	"deadlocks", "stacks", "maps",
 };
 
 /* Symbols lockmon has a kprobe on, from the "probe_<sym> on" stats lines. */

@@ -882,4 +882,116 @@ TEST_F_TIMEOUT(report, recorded_cycle_has_stacks, 60)
 	expect_recorded_cycle(_metadata, self->file, pid, tid);
 }
 
+/*
+ * Whether the module's maps file holds, for @pid, exactly the file-backed
+ * lines of its /proc/PID/maps (ground truth, read while it lives).
+ */
+static bool maps_kept(pid_t pid, bool verbose)
+{
+	char path[64], prefix[24], *proc, *mod, *line, *next, *want;
+	size_t pl;
+	int n = 0, hits = 0, mine = 0;
+	bool ok;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	proc = lm_read(path);
+	mod = lm_read_lm("maps");
+	if (!proc || !mod) {
+		free(proc);
+		free(mod);
+		return false;
+	}
+	/* the module's lines for the pid: "PID " at the start of a line */
+	pl = (size_t)snprintf(prefix, sizeof(prefix), "%d ", pid);
+	for (line = mod; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			next++;
+		if (!strncmp(line, prefix, pl))
+			mine++;
+	}
+	for (line = proc; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = 0;
+		if (!strchr(line, '/'))
+			continue;	/* anonymous, [heap], [stack]: not kept */
+		/* /proc pads the inode column; the module prints one blank */
+		want = malloc(strlen(line) + 32);
+		if (!want)
+			break;
+		{
+			char range[64], perms[8], off[32], dev[16], *file;
+			unsigned long long ino;
+
+			file = strchr(line, '/');
+			if (sscanf(line, "%63s %7s %31s %15s %llu", range, perms,
+				   off, dev, &ino) != 5) {
+				free(want);
+				continue;
+			}
+			sprintf(want, "%d %s %s %s %s %llu %s\n", pid, range,
+				perms, off, dev, ino, file);
+		}
+		n++;
+		if (strstr(mod, want))
+			hits++;
+		else if (verbose)
+			printf("# not kept: %s", want);
+		free(want);
+	}
+	ok = n > 0 && hits == n && mine == n;
+	if (!ok && verbose)
+		printf("# maps: %d file mappings, %d kept, %d lines for the pid; the module's:\n%s",
+		       n, hits, mine, mod);
+	free(proc);
+	free(mod);
+	return ok;
+}
+
+/*
+ * Names that outlive the process: once abba's cycle is found, the module
+ * keeps its file mappings (the maps file, checked against /proc/PID/maps).
+ * After the process is killed, lockmon-report deadlocks must still name the
+ * locks and the frames of both threads, in text and JSON.
+ */
+TEST_F_TIMEOUT(report, names_outlive_the_process, 60)
+{
+	pid_t pid, tid[2] = { 0, 0 };
+	char *text;
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		execl(tree("user/demo/abba"), "abba", NULL);
+		_exit(127);
+	}
+	ASSERT_TRUE(lm_wait_until(cycle_tids(tid) == pid, 20000));
+	ASSERT_TRUE(lm_wait_until(cycle_stacks_known(), 20000));
+	if (!lm_wait_until(maps_kept(pid, false), 10000))
+		EXPECT_TRUE(maps_kept(pid, true));
+	lm_kill(pid);
+	ASSERT_NE(0, kill(pid, 0));
+
+	ASSERT_EQ(0, run("%s deadlocks -p %d", tree("user/lockmon-report"), pid));
+	text = lm_read(OUT);
+	ASSERT_NE(NULL, text);
+	EXPECT_EQ(text, strstr(text, "DEADLOCK pid ")) TH_LOG("%s", text);
+	EXPECT_NE(NULL, strstr(text, "accounts_lock \u2194 audit_lock") ?:
+			strstr(text, "audit_lock \u2194 accounts_lock"));
+	EXPECT_NE(NULL, strstr(text, "waits on accounts_lock held by"));
+	EXPECT_NE(NULL, strstr(text, "waits on audit_lock held by"));
+	EXPECT_NE(NULL, strstr(text, "transfer+"));
+	EXPECT_NE(NULL, strstr(text, "audit+"));
+	EXPECT_NE(NULL, strstr(text, "pthread_mutex_lock"));
+	free(text);
+	ASSERT_EQ(0, run("%s deadlocks -p %d --json", tree("user/lockmon-report"),
+			 pid));
+	text = lm_read(OUT);
+	ASSERT_NE(NULL, text);
+	EXPECT_NE(NULL, strstr(text, "accounts_lock")) TH_LOG("%s", text);
+	EXPECT_NE(NULL, strstr(text, "transfer"));
+	free(text);
+}
+
 TEST_HARNESS_MAIN
