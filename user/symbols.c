@@ -788,26 +788,46 @@ static const Dwfl_Thread_Callbacks lmr_unw_cbs = {
 	.set_initial_registers = unw_regs,
 };
 
+/* The length of the indirect call "ff /2" with ModRM @modrm and SIB @sib. */
+static int call_len(unsigned char modrm, unsigned char sib)
+{
+	int mod = modrm >> 6, rm = modrm & 7, n = 2;
+
+	if (mod == 3)
+		return n;
+	if (rm == 4) {
+		n++;			/* SIB; base 101 with mod 00: disp32 */
+		if (!mod && (sib & 7) == 5)
+			n += 4;
+	} else if (!mod && rm == 5) {
+		n += 4;			/* disp32(%rip) */
+	}
+	return n + (mod == 1 ? 1 : mod == 2 ? 4 : 0);
+}
+
 /*
- * Does the code address @ret follow a call instruction? The encodings a
- * compiler emits on x86-64: call rel32, call *%reg, call *disp8(%reg),
- * call *disp32(%reg) and call *disp32(%rip).
+ * Does the code address @ret follow a call instruction? call rel32, or an
+ * indirect call (ff /2) through a register or memory whose encoding ends
+ * at @ret: *%reg, *(%reg), *d8(%reg), *d32(%reg), *d32(%rip), with or
+ * without an index (virtual calls, PLT-less calls through the GOT).
  */
 static bool after_call(int mem, Dwarf_Addr ret)
 {
 	unsigned char c[8];
+	int len, i;
 
 	if (ret < 8 || pread(mem, c, sizeof(c), (off_t)(ret - 8)) !=
 		       (ssize_t)sizeof(c))
 		return false;
 	if (c[3] == 0xe8)
 		return true;
-	if (c[6] == 0xff && (c[7] & 0xf8) == 0xd0)
-		return true;
-	if (c[5] == 0xff && (c[6] & 0xf8) == 0x50)
-		return true;
-	return c[2] == 0xff && (c[3] & 0x38) == 0x10 &&
-	       ((c[3] & 0xc0) == 0x80 || c[3] == 0x15);
+	for (len = 2; len <= 7; len++) {
+		i = 8 - len;
+		if (c[i] == 0xff && ((c[i + 1] >> 3) & 7) == 2 &&
+		    call_len(c[i + 1], i + 2 < 8 ? c[i + 2] : 0) == len)
+			return true;
+	}
+	return false;
 }
 
 /*
