@@ -10,7 +10,8 @@
  * glibc's debug information (libc6-dbg) and the program's own -g.
  * Three workloads: C++ with frame pointers (names to demangle), C built
  * like distribution code, -O2 -fomit-frame-pointer, and C whose lock call
- * is in a function inlined into another inlined one.
+ * is in a function inlined into another inlined one. Then the demo's
+ * contended mutex, several waiters at once, held still and in rounds.
  */
 #include "lockmon_util.h"
 #include "kselftest_harness.h"
