@@ -196,7 +196,8 @@ bool lm_orphan_record(struct lm_finding *f, const struct lm_task *t, u64 bound)
 	    t->owner <= 0 || t->owner == t->tid ||
 	    (t->owner_how != LOCKMON_OWNER_GLIBC &&
 	     t->owner_how != LOCKMON_OWNER_PI) ||
-	    !lm_owner_gone(t->owner, t->tgid, t->shared || t->pi, bound, &g))
+	    !lm_owner_gone(t->owner, t->tgid, t->shared || t->pi, t->since,
+			   bound, &g))
 		return false;
 	f->kind = LOCKMON_FINDING_ORPHAN;
 	f->nr = 1;

@@ -17,8 +17,8 @@ struct lm_gone {
 	char comm[TASK_COMM_LEN];
 };
 
-bool lm_owner_gone(pid_t tid, pid_t tgid, bool any_tgid, u64 bound,
-		   struct lm_gone *g);
+bool lm_owner_gone(pid_t tid, pid_t tgid, bool any_tgid, u64 since,
+		   u64 bound, struct lm_gone *g);
 pid_t lm_owner_from_words(const s32 *w, bool pi, bool shared, s64 val,
 			  pid_t tgid, bool dead_ok, u8 *how, u8 *kind);
 bool lm_refresh_owner(struct lm_task *t, bool sleepable);

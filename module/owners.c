@@ -150,21 +150,27 @@ static bool lm_exited_find(pid_t tid, pid_t tgid, bool any_tgid,
  * @tid: the owner TID read from the word
  * @tgid: the waiter's process
  * @any_tgid: a process-shared lock: the owner may be in any process
+ * @since: when the wait began
  * @bound: a time after the word was read: a task started later did not
  *	write it
  * @g: filled with what lockmon knows of the owner (tgid 0 if nothing)
  *
  * The owner lives if a task @tid exists, is not exiting, belongs to the
  * waiter's process (any process for a shared lock) and started no later
- * than @bound. Any other task with that TID is a reuse of it.
+ * than @bound. Any other task with that TID is a reuse of it. So is one
+ * that started after lockmon saw a task with that TID leave the process
+ * during the wait: the word names the task that exited, which held the
+ * lock when the wait began, unless the lock passed on and came back to a
+ * new task with the same TID while the waiter slept unwoken.
  *
  * Return: true if the owner is gone.
  */
-bool lm_owner_gone(pid_t tid, pid_t tgid, bool any_tgid, u64 bound,
-		   struct lm_gone *g)
+bool lm_owner_gone(pid_t tid, pid_t tgid, bool any_tgid, u64 since,
+		   u64 bound, struct lm_gone *g)
 {
 	struct task_struct *p;
 	bool mine, gone;
+	u64 start = 0;
 
 	memset(g, 0, sizeof(*g));
 	rcu_read_lock();
@@ -176,9 +182,17 @@ bool lm_owner_gone(pid_t tid, pid_t tgid, bool any_tgid, u64 bound,
 		g->tgid = p->tgid;
 		memcpy(g->comm, p->comm, sizeof(g->comm));
 	}
+	if (mine)
+		start = p->start_time;
 	rcu_read_unlock();
 	if (gone && !g->tgid)
 		lm_exited_find(tid, tgid, any_tgid, g);
+	/* a task started during the wait: did its TID's last holder exit? */
+	if (!gone && start > since && lm_exited_find(tid, tgid, any_tgid, g)) {
+		gone = g->exit_ns > since && start > g->exit_ns;
+		if (!gone)
+			memset(g, 0, sizeof(*g));
+	}
 	return gone;
 }
 

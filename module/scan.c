@@ -253,7 +253,7 @@ static bool lm_scan_owner_gone(const struct lm_task *t)
 	    (t->reported & BIT(LOCKMON_FINDING_ORPHAN)))
 		return false;
 	return lm_owner_gone(t->owner, t->tgid, t->shared || t->pi, t->since,
-			     &g);
+			     t->since, &g);
 }
 
 /*

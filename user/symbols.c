@@ -782,8 +782,9 @@ int lmr_thread_stack(struct lmr_syms *s, pid_t tgid, pid_t tid, u64 *ips,
  * reading its memory through /proc/TGID/mem: nothing stops or signals the
  * thread. Only rsp and rip are known; a frame whose CFA is rbp-based
  * (code with frame pointers) takes rbp from where a callee's CFI says it
- * was saved, else from @bp_ret: the slot holding the module's first
- * frame-pointer return address sits just above the rbp the walk began at.
+ * was saved, else from a guess (find_bp(), find_frame()). A wrong guess
+ * gives frames gdb does not show, so every frame is checked as gdb checks
+ * it (unw_frame()): the walk ends before one that fails.
  */
 struct lmr_unw {
 	pid_t tid;
@@ -791,6 +792,9 @@ struct lmr_unw {
 	Dwarf_Word pc, sp, bp;
 	Dwarf_Word last_sp;	/* rsp of the outermost frame reached */
 	bool have_bp, given;
+	bool bad;		/* ended at a frame that failed the checks */
+	bool done;		/* the walk reached the outermost frame */
+	bool last_act;		/* the last frame's pc is not a return address */
 	u64 *ips;
 	unsigned int n, max;
 };
@@ -835,16 +839,79 @@ static const Dwfl_Thread_Callbacks lmr_unw_cbs = {
 	.set_initial_registers = unw_regs,
 };
 
+/* The length of the indirect call "ff /2" with ModRM @modrm and SIB @sib. */
+static int call_len(unsigned char modrm, unsigned char sib)
+{
+	int mod = modrm >> 6, rm = modrm & 7, n = 2;
+
+	if (mod == 3)
+		return n;
+	if (rm == 4) {
+		n++;			/* SIB; base 101 with mod 00: disp32 */
+		if (!mod && (sib & 7) == 5)
+			n += 4;
+	} else if (!mod && rm == 5) {
+		n += 4;			/* disp32(%rip) */
+	}
+	return n + (mod == 1 ? 1 : mod == 2 ? 4 : 0);
+}
+
+/*
+ * Does the code address @ret follow a call instruction? call rel32, or an
+ * indirect call (ff /2) through a register or memory whose encoding ends
+ * at @ret: *%reg, *(%reg), *d8(%reg), *d32(%reg), *d32(%rip), with or
+ * without an index (virtual calls, PLT-less calls through the GOT).
+ */
+static bool after_call(int mem, Dwarf_Addr ret)
+{
+	unsigned char c[8];
+	int len, i;
+
+	if (ret < 8 || pread(mem, c, sizeof(c), (off_t)(ret - 8)) !=
+		       (ssize_t)sizeof(c))
+		return false;
+	if (c[3] == 0xe8)
+		return true;
+	for (len = 2; len <= 7; len++) {
+		i = 8 - len;
+		if (c[i] == 0xff && ((c[i + 1] >> 3) & 7) == 2 &&
+		    call_len(c[i + 1], i + 2 < 8 ? c[i + 2] : 0) == len)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * One frame of the walk. Beyond the first, a caller's frame must be, as
+ * for gdb, outer to the one before it (its stack pointer higher: gdb
+ * stops with "previous frame inner to this frame" or "identical to this
+ * frame" otherwise), and its return address code of a mapped file that
+ * follows a call. A frame that is not ends the walk, as bad: the frames
+ * before it are kept, it and any beyond are not.
+ */
 static int unw_frame(Dwfl_Frame *state, void *arg)
 {
 	struct lmr_unw *u = arg;
+	Dwfl *d = dwfl_thread_dwfl(dwfl_frame_thread(state));
+	Dwarf_Word sp = 0;
 	Dwarf_Addr pc;
+	bool act;
 
-	if (u->n >= u->max || !dwfl_frame_pc(state, &pc, NULL) || !pc)
+	if (u->n >= u->max || !dwfl_frame_pc(state, &pc, &act))
+		return DWARF_CB_ABORT;
+	if (dwfl_frame_reg(state, 7, &sp))
+		sp = 0;
+	if (u->n && (!pc || !sp || sp <= u->last_sp ||
+		     !dwfl_addrmodule(d, pc) ||
+		     (!act && !after_call(u->mem, pc)))) {
+		u->bad = true;
+		return DWARF_CB_ABORT;
+	}
+	if (!pc)
 		return DWARF_CB_ABORT;
 	u->ips[u->n++] = pc;
-	if (dwfl_frame_reg(state, 7, &u->last_sp))
-		u->last_sp = 0;
+	u->last_sp = sp;
+	u->last_act = act;
 	return DWARF_CB_OK;
 }
 
@@ -872,6 +939,15 @@ static bool syscall_regs(pid_t tgid, pid_t tid, Dwarf_Word *sp,
 	return ok && *sp && *pc;
 }
 
+/* Is the frame at @bp (saved rbp, return address) one of code after a call? */
+static bool saved_bp(int mem, Dwarf_Word bp)
+{
+	u64 ret;
+
+	return pread(mem, &ret, sizeof(ret), (off_t)(bp + 8)) ==
+	       (ssize_t)sizeof(ret) && ret > 4096 && after_call(mem, ret);
+}
+
 /*
  * Where the frame-pointer walk began: the word below the slot of @ret, a
  * saved rbp that points further up. Word by word, so that the end of the
@@ -885,7 +961,14 @@ static bool find_bp(int mem, Dwarf_Word sp, u64 ret, Dwarf_Word *bp)
 	for (a = sp; a < sp + 16384; a += 8) {
 		if (pread(mem, &w, sizeof(w), (off_t)a) != (ssize_t)sizeof(w))
 			return false;
-		if (a > sp && w == ret && prev > a - 8) {
+		/*
+		 * a saved rbp points further up the stack, at a frame whose
+		 * return address is code after a call: a code address next
+		 * to @ret (a guess the module's scan made, not a walk of
+		 * frame pointers) is not taken for one
+		 */
+		if (a > sp && w == ret && prev > a && prev < a + (8 << 20) &&
+		    !(prev & 7) && saved_bp(mem, prev)) {
 			*bp = a - 8;
 			return true;
 		}
@@ -894,12 +977,54 @@ static bool find_bp(int mem, Dwarf_Word sp, u64 ret, Dwarf_Word *bp)
 	return false;
 }
 
+/*
+ * Is the frame at @pc (a return address unless @act) one without a
+ * caller? Its CFI says the return address is undefined, as clone3's and
+ * _start's do.
+ */
+static bool outermost(Dwfl *d, Dwarf_Addr pc, bool act)
+{
+	Dwfl_Module *m = dwfl_addrmodule(d, pc);
+	Dwarf_Addr bias, at = act ? pc : pc - 1;
+	Dwarf_Op mem[3], *ops = NULL;
+	Dwarf_Frame *f = NULL;
+	Dwarf_CFI *cfi;
+	size_t nops = 1;
+	bool end;
+	int ra;
+
+	if (!m)
+		return false;
+	cfi = dwfl_module_eh_cfi(m, &bias);
+	if (!cfi || dwarf_cfi_addrframe(cfi, at - bias, &f)) {
+		cfi = dwfl_module_dwarf_cfi(m, &bias);
+		if (!cfi || dwarf_cfi_addrframe(cfi, at - bias, &f))
+			return false;
+	}
+	ra = dwarf_frame_info(f, NULL, NULL, NULL);
+	end = ra >= 0 && !dwarf_frame_register(f, ra, mem, &ops, &nops) &&
+	      !nops && ops == mem;
+	free(f);
+	return end;
+}
+
 static void unwind(struct lmr_unw *u, const char *maps, pid_t tgid)
 {
 	Dwfl *d = dwfl_from_maps(maps);
 
+	u->n = 0;
+	u->bad = false;
+	u->done = false;
+	u->given = false;
+	u->last_sp = 0;
+	/*
+	 * libdwfl ends a walk it cannot continue (rbp unknown) as it ends a
+	 * complete one: complete is a walk to a frame that has no caller
+	 */
 	if (d && dwfl_attach_state(d, NULL, tgid, &lmr_unw_cbs, u))
-		dwfl_getthread_frames(d, u->tid, unw_frame, u);
+		u->done = !dwfl_getthread_frames(d, u->tid, unw_frame, u) &&
+			  !u->bad && u->n &&
+			  outermost(d, u->ips[u->n - 1], u->last_act);
 	if (d)
 		dwfl_end(d);
 }
@@ -917,7 +1042,7 @@ static bool find_frame(struct lmr_unw *u, const char *maps, Dwarf_Word sp,
 		if (pread(u->mem, w, sizeof(w), (off_t)a) != (ssize_t)sizeof(w))
 			break;
 		if (w[0] > a && w[0] < a + (8 << 20) && !(w[0] & 7) &&
-		    dwfl_addrmodule(d, w[1])) {
+		    dwfl_addrmodule(d, w[1]) && after_call(u->mem, w[1])) {
 			*bp = a;
 			found = true;
 		}
@@ -927,14 +1052,45 @@ static bool find_frame(struct lmr_unw *u, const char *maps, Dwarf_Word sp,
 	return found;
 }
 
-int lmr_live_stack(struct lmr_syms *s, pid_t tgid, pid_t tid,
-		   const u64 *seen, unsigned int nseen, u64 *ips,
-		   unsigned int max)
+/*
+ * Unwind @u again with @bp as rbp (@have_bp false: none), and keep it in
+ * place of @u if it is better: complete where @u is not, or deeper.
+ */
+static void unwind_again(struct lmr_unw *u, const char *maps, pid_t tgid,
+			 bool have_bp, Dwarf_Word bp)
+{
+	u64 more[LOCKMON_MAX_STACK];
+	struct lmr_unw v = *u;
+
+	v.ips = more;
+	v.max = u->max < LOCKMON_MAX_STACK ? u->max : LOCKMON_MAX_STACK;
+	v.have_bp = have_bp;
+	v.bp = bp;
+	unwind(&v, maps, tgid);
+	if ((v.done && !u->done) || (v.done == u->done && v.n > u->n)) {
+		memcpy(u->ips, more, v.n * sizeof(*u->ips));
+		u->n = v.n;
+		u->done = v.done;
+		u->bad = v.bad;
+		u->last_sp = v.last_sp;
+	}
+}
+
+/*
+ * The stack of @tid by CFI, frames checked (unw_frame()); @done set when
+ * it is complete, down to the outermost frame. -ESRCH when the thread is
+ * no longer in the wait the module saw (@seen, its stack).
+ */
+static int live_stack(struct lmr_syms *s, pid_t tgid, pid_t tid,
+		      const u64 *seen, unsigned int nseen, u64 *ips,
+		      unsigned int max, bool *done)
 {
 	struct lmr_unw u = { .tid = tid, .ips = ips, .max = max };
 	char path[64];
 	const char *maps;
+	Dwarf_Word bp;
 
+	*done = false;
 	if (!s || !s->live || !syscall_regs(tgid, tid, &u.sp, &u.pc))
 		return -ESRCH;
 	/* the thread left the wait the module saw: not that wait's stack */
@@ -950,31 +1106,31 @@ int lmr_live_stack(struct lmr_syms *s, pid_t tgid, pid_t tid,
 	if (nseen > 1)
 		u.have_bp = find_bp(u.mem, u.sp, seen[1], &u.bp);
 	unwind(&u, maps, tgid);
+	/* a wrong guess of rbp: try without one */
+	if (!u.done && u.have_bp)
+		unwind_again(&u, maps, tgid, false, 0);
 	/*
 	 * Stopped short (without a start for rbp, or a wrong one): at a
-	 * frame with frame
-	 * pointers, whose saved rbp and return address are the first pair
-	 * above its rsp of a word pointing further up the stack and a code
-	 * address. Unwind again from there, and keep the longer stack.
+	 * frame with frame pointers, whose saved rbp and return address are
+	 * the first pair above its rsp of a word pointing further up the
+	 * stack and a code address. Unwind again from there, and keep the
+	 * better stack.
 	 */
-	if (u.n && u.n < max && u.last_sp &&
-	    find_frame(&u, maps, u.last_sp, &u.bp)) {
-		struct lmr_unw v = u;
-		u64 more[LOCKMON_MAX_STACK];
-
-		v.ips = more;
-		v.max = max < LOCKMON_MAX_STACK ? max : LOCKMON_MAX_STACK;
-		v.n = 0;
-		v.given = false;
-		v.have_bp = true;
-		unwind(&v, maps, tgid);
-		if (v.n > u.n) {
-			memcpy(ips, more, v.n * sizeof(*ips));
-			u.n = v.n;
-		}
-	}
+	if (!u.done && u.n && u.n < max && u.last_sp &&
+	    find_frame(&u, maps, u.last_sp, &bp))
+		unwind_again(&u, maps, tgid, true, bp);
 	close(u.mem);
+	*done = u.done;
 	return u.n ? (int)u.n : -ESRCH;
+}
+
+int lmr_live_stack(struct lmr_syms *s, pid_t tgid, pid_t tid,
+		   const u64 *seen, unsigned int nseen, u64 *ips,
+		   unsigned int max)
+{
+	bool done;
+
+	return live_stack(s, tgid, tid, seen, nseen, ips, max, &done);
 }
 
 /* Put a stack unwound now in place of the module's for the task's wait. */
@@ -985,18 +1141,22 @@ static void unwind_one(struct lmr_syms *s, struct lmr_state *st, pid_t tgid,
 	u64 seen[LOCKMON_MAX_STACK], ips[LOCKMON_MAX_STACK];
 	unsigned int nseen = old ? old->nr : 0;
 	struct lmr_stack *ns;
+	bool done;
 	u32 id = 1;
 	size_t i;
 	int n;
 
 	if (old)
 		memcpy(seen, old->ip, nseen * sizeof(seen[0]));
-	n = lmr_live_stack(s, tgid, tid, seen, nseen, ips, LOCKMON_MAX_STACK);
+	n = live_stack(s, tgid, tid, seen, nseen, ips, LOCKMON_MAX_STACK,
+		       &done);
 	/*
-	 * libdwfl ends an unwind it cannot continue as if it were complete:
-	 * one shorter than the module's stack is not trusted over it
+	 * An unwind that stopped short of the outermost frame is not
+	 * trusted over a deeper stack of the module's; a complete one, each
+	 * frame checked, is: the module's may hold return addresses its scan
+	 * guessed, which gdb does not show.
 	 */
-	if (n <= 0 || (unsigned int)n < nseen)
+	if (n <= 0 || (!done && (unsigned int)n < nseen))
 		return;
 	for (i = 0; i < st->nr_stacks; i++)
 		if (st->stacks[i].id >= id)

@@ -1060,4 +1060,254 @@ TEST_F_TIMEOUT(busy, contention_64_threads_is_clean, 120)
 	expect_clean(_metadata, getpid());
 }
 
+/* ---- orphan: the dead owner's TID given to a new task ----------------- */
+
+/*
+ * The owner's TID comes back for real: pid_max is lowered to the range
+ * [300, LM_REUSE_PID_MAX) the kernel allocates from once it has wrapped, so
+ * that a few dozen thread or process creations go round it. The module is
+ * loaded with a scan period long enough that the TID is back before the
+ * scan looks. After the test, pid_max is what it was.
+ */
+#define LM_REUSE_PID_MAX	340
+
+FIXTURE(tidreuse) {
+	char pid_max[32];
+	pid_t child, reuser;
+};
+
+FIXTURE_SETUP(tidreuse)
+{
+	char *v = lm_read("/proc/sys/kernel/pid_max");
+	FILE *f;
+
+	ASSERT_NE(NULL, v);
+	snprintf(self->pid_max, sizeof(self->pid_max), "%s", v);
+	free(v);
+	f = fopen("/proc/sys/kernel/pid_max", "w");
+	ASSERT_NE(NULL, f);
+	fprintf(f, "%d\n", LM_REUSE_PID_MAX);
+	ASSERT_EQ(0, fclose(f));
+	lm_unload();
+	ASSERT_EQ(0, lm_load("scan_ms=2000"));
+	self->child = 0;
+	self->reuser = 0;
+}
+
+FIXTURE_TEARDOWN(tidreuse)
+{
+	FILE *f;
+
+	lm_kill(self->reuser);
+	lm_kill(self->child);
+	f = fopen("/proc/sys/kernel/pid_max", "w");
+	if (f) {
+		fputs(self->pid_max, f);
+		fclose(f);
+	}
+	/* the next test loads lockmon with its default scan period */
+	lm_unload();
+}
+
+struct tidp {
+	volatile pid_t tid;
+	pid_t want;
+};
+
+static void *tid_probe(void *arg)
+{
+	struct tidp *p = arg;
+	pid_t me = lm_gettid();
+
+	if (me == p->want) {
+		prctl(PR_SET_NAME, "lm-reuser");
+		p->tid = me;
+		for (;;)
+			pause();
+	}
+	p->tid = me;
+	return NULL;
+}
+
+/*
+ * Start threads, each gone before the next, until one gets TID @want (it
+ * stays, in pause()), or with @want 0 one gets a TID of at least @min.
+ * Returns that TID, or 0 after @tries.
+ */
+static pid_t thread_with_tid(pid_t want, pid_t min, int tries)
+{
+	static struct tidp p;
+	pthread_t th;
+	int i;
+
+	p.want = want;
+	for (i = 0; i < tries; i++) {
+		p.tid = 0;
+		if (pthread_create(&th, NULL, tid_probe, &p)) {
+			lm_sleep_ms(1);		/* every TID taken: EAGAIN */
+			continue;
+		}
+		while (!p.tid)
+			sched_yield();
+		if (want && p.tid == want) {
+			pthread_detach(th);
+			return want;
+		}
+		pthread_join(th, NULL);
+		if (!want && p.tid >= min)
+			return p.tid;
+	}
+	return 0;
+}
+
+struct reuse {
+	pthread_mutex_t m;
+	pthread_t owner_th;
+	volatile pid_t owner, waiter, reuser;
+	volatile int failed;
+};
+
+/* The owner: takes the lock, sees the waiter (if any yet) blocked, exits. */
+static void *reuse_owner(void *arg)
+{
+	struct reuse *r = arg;
+
+	prctl(PR_SET_NAME, "lm-owner");
+	pthread_mutex_lock(&r->m);
+	r->owner = lm_gettid();
+	if (r->waiter)
+		lm_wait_until(lm_task_blocked(r->waiter), 10000);
+	return NULL;		/* exits holding the lock */
+}
+
+/* Once the owner is gone, a new thread of the process gets its TID. */
+static void *reuse_thread_spawner(void *arg)
+{
+	struct reuse *r = arg;
+
+	pthread_join(r->owner_th, NULL);
+	r->reuser = thread_with_tid(r->owner, 0, 4000);
+	r->failed = !r->reuser;
+	return NULL;
+}
+
+/*
+ * The waiter blocks while the owner lives; the owner exits holding the
+ * lock, and a new thread of the same process gets its TID. The lock word
+ * names a live thread of the waiter's process, but one that started after
+ * the wait began: it did not take the lock, and the wait is an orphan of
+ * the thread that did.
+ */
+TEST_F_TIMEOUT(tidreuse, new_thread_with_owner_tid_after_the_wait, 120)
+{
+	struct reuse *r = lm_shared(sizeof(*r));
+	struct lm_finding_rec f;
+	char comm[32], path[64], *now;
+
+	ASSERT_NE(NULL, r);
+	pthread_mutex_init(&r->m, NULL);
+	ASSERT_EQ(0, lm_fresh());
+	self->child = fork();
+	ASSERT_LE(0, self->child);
+	if (!self->child) {
+		pthread_t sp;
+
+		/* from here on TIDs come from the small range */
+		if (!thread_with_tid(0, 300, 2000))
+			_exit(2);
+		r->waiter = lm_gettid();
+		pthread_create(&r->owner_th, NULL, reuse_owner, r);
+		while (!r->owner)
+			lm_sleep_ms(1);
+		pthread_create(&sp, NULL, reuse_thread_spawner, r);
+		pthread_mutex_lock(&r->m);
+		_exit(0);
+	}
+	ASSERT_TRUE(lm_wait_until(r->reuser || r->failed, 60000));
+	ASSERT_EQ(r->owner, r->reuser) TH_LOG("TID %d did not come back",
+					      r->owner);
+	ASSERT_TRUE(wait_finding("orphan", (pid_t *)&r->waiter, 1, &f, 10000))
+		TH_LOG("no orphan for waiter %d: the new thread %d was taken for its owner",
+		       r->waiter, r->reuser);
+	EXPECT_EQ(r->owner, f.owner[0]);
+	/* the dead owner's name, not the new thread's */
+	finding_value(f.seq, "owner_comm", comm, sizeof(comm));
+	EXPECT_STREQ("lm-owner", comm);
+	/* and the TID is really the new thread's now */
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/comm", self->child,
+		 r->reuser);
+	now = lm_read(path);
+	ASSERT_NE(NULL, now);
+	EXPECT_EQ(0, strncmp(now, "lm-reuser", 9)) TH_LOG("%s: %s", path, now);
+	free(now);
+}
+
+/*
+ * The owner thread exits holding the lock; its TID is given to a new
+ * process (forked until it comes back); then the waiter blocks. A private
+ * mutex's owner is a thread of the waiter's process, so a task of another
+ * process with that TID is not it: an orphan, found as the wait begins.
+ */
+TEST_F_TIMEOUT(tidreuse, new_process_with_owner_tid_before_the_wait, 120)
+{
+	struct reuse *r = lm_shared(sizeof(*r));
+	struct lm_finding_rec f;
+	char comm[32], path[64], *now;
+
+	ASSERT_NE(NULL, r);
+	pthread_mutex_init(&r->m, NULL);
+	ASSERT_EQ(0, lm_fresh());
+	self->child = fork();
+	ASSERT_LE(0, self->child);
+	if (!self->child) {
+		int i;
+
+		if (!thread_with_tid(0, 300, 2000))
+			_exit(2);
+		pthread_create(&r->owner_th, NULL, reuse_owner, r);
+		pthread_join(r->owner_th, NULL);
+		for (i = 0; i < 4000 && !r->reuser; i++) {
+			pid_t pid = fork();
+
+			if (!pid) {
+				if (getpid() != r->owner)
+					_exit(0);
+				prctl(PR_SET_NAME, "lm-reuser");
+				for (;;)
+					pause();
+			}
+			if (pid == r->owner)
+				r->reuser = pid;
+			else if (pid > 0)
+				waitpid(pid, NULL, 0);
+			else
+				lm_sleep_ms(1);
+		}
+		r->failed = !r->reuser;
+		if (r->failed)
+			_exit(3);
+		r->waiter = lm_gettid();
+		pthread_mutex_lock(&r->m);
+		_exit(0);
+	}
+	ASSERT_TRUE(lm_wait_until(r->reuser || r->failed, 60000));
+	self->reuser = r->reuser;
+	ASSERT_EQ(r->owner, r->reuser) TH_LOG("TID %d did not come back",
+					      r->owner);
+	ASSERT_TRUE(lm_wait_until(r->waiter, 5000));
+	ASSERT_TRUE(wait_finding("orphan", (pid_t *)&r->waiter, 1, &f, 10000))
+		TH_LOG("no orphan for waiter %d: process %d was taken for its owner",
+		       r->waiter, r->reuser);
+	EXPECT_EQ(r->owner, f.owner[0]);
+	finding_value(f.seq, "owner_comm", comm, sizeof(comm));
+	EXPECT_STREQ("lm-owner", comm);
+	/* found as the wait began, well before the 2 s scan */
+	EXPECT_GT(100000000ULL, f.latency_ns);
+	snprintf(path, sizeof(path), "/proc/%d/comm", r->reuser);
+	now = lm_read(path);
+	ASSERT_NE(NULL, now);
+	EXPECT_EQ(0, strncmp(now, "lm-reuser", 9)) TH_LOG("%s: %s", path, now);
+	free(now);
+}
+
 TEST_HARNESS_MAIN

@@ -10,10 +10,12 @@
  * glibc's debug information (libc6-dbg) and the program's own -g.
  * Three workloads: C++ with frame pointers (names to demangle), C built
  * like distribution code, -O2 -fomit-frame-pointer, and C whose lock call
- * is in a function inlined into another inlined one.
+ * is in a function inlined into another inlined one. Then the demo's
+ * contended mutex, several waiters at once, held still and in rounds.
  */
 #include "lockmon_util.h"
 #include "kselftest_harness.h"
+#include <dirent.h>
 
 #define OUT	"/tmp/lmr_truth_out"
 #define GDB	"/tmp/lmr_truth_gdb"
@@ -236,60 +238,21 @@ static void show(struct __test_metadata *_metadata, const char *who,
 		       f[i].file, f[i].line);
 }
 
-static void against_gdb(struct __test_metadata *_metadata, const char *prog)
+/*
+ * A stack in the report (@r, @nr) against gdb's (@g, @ng): every frame gdb
+ * shows up to start_thread, in order, and beyond it only what gdb has
+ * there (clone3, in @bt): no stale, repeated or made-up frames.
+ */
+static void compare_frames(struct __test_metadata *_metadata,
+			   const struct frame *g, int ng,
+			   const struct frame *r, int nr, const char *bt)
 {
-	struct frame g[MAXF], r[MAXF];
-	char path[PATH_MAX], cmd[PATH_MAX + 256], buf[64] = "";
-	int fd[2], ng, nr, i;
-	char *json, *bt;
-	ssize_t len;
-	pid_t pid, tid = 0;
+	int i;
 
-	ASSERT_EQ(0, lm_fresh());
-	lm_beside_exe(path, sizeof(path), prog);
-	ASSERT_EQ(0, pipe(fd));
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (!pid) {
-		dup2(fd[1], 1);
-		execl(path, path, (char *)NULL);
-		_exit(127);
-	}
-	close(fd[1]);
-	len = read(fd[0], buf, sizeof(buf) - 1);
-	close(fd[0]);
-	if (len > 0)
-		sscanf(buf, "tid=%d", &tid);
-	ASSERT_LT(0, tid) TH_LOG("%s printed '%s'", prog, buf);
-	ASSERT_TRUE(lm_wait_blocked(tid, 10000));
-	/* a wait that lasts gets its stack from the scan */
-	ASSERT_TRUE(lm_wait_scans(2));
-
-	snprintf(cmd, sizeof(cmd), "%s tasks -p %d --json >" OUT,
-		 tree("user/lockmon-report"), pid);
-	ASSERT_EQ(0, system(cmd));
-	json = lm_read(OUT);
-	nr = report_frames(json, tid, r);
-	/* what the module itself captured, and where the thread is, for the log */
-	bt = lm_read_lm("stacks");
-	TH_LOG("module's stacks file:\n%s", bt ? bt : "unreadable");
-	free(bt);
-	snprintf(cmd, sizeof(cmd), "/proc/%d/task/%d/syscall", pid, tid);
-	bt = lm_read(cmd);
-	TH_LOG("%s: %s", cmd, bt ? bt : "unreadable");
-	free(bt);
-	/* then gdb: attaching restarts the wait, so it comes second */
-	snprintf(cmd, sizeof(cmd),
-		 "gdb -nx -batch -p %d -ex 'thread apply all bt' >" GDB " 2>&1",
-		 pid);
-	ASSERT_EQ(0, system(cmd));
-	bt = lm_read(GDB);
-	ng = bt ? gdb_frames(bt, tid, g) : -1;
-	lm_kill(pid);
 	show(_metadata, "gdb", g, ng);
 	show(_metadata, "lockmon-report", r, nr);
 	ASSERT_LT(3, ng) TH_LOG("gdb: %s", bt ? bt : "no output");
-	ASSERT_LT(0, nr) TH_LOG("report: %s", json ? json : "no output");
+	ASSERT_LT(0, nr) TH_LOG("no stack in the report");
 	for (i = 0; i < ng; i++) {
 		ASSERT_LT(i, nr) TH_LOG("frame #%d (%s) missing", i, g[i].name);
 		EXPECT_STREQ(g[i].name, r[i].name) TH_LOG("frame #%d", i);
@@ -305,13 +268,126 @@ static void against_gdb(struct __test_metadata *_metadata, const char *prog)
 				       g[i].file);
 		}
 	}
-	/* beyond start_thread only what gdb has there (clone3): no stale frames */
 	for (i = ng; i < nr; i++) {
-		EXPECT_NE(NULL, strstr(bt, r[i].name))
+		EXPECT_TRUE(r[i].name[0] && strstr(bt, r[i].name))
 			TH_LOG("extra frame #%d %s", i, r[i].name);
+		if (i > ng)
+			EXPECT_STRNE(r[i - 1].name, r[i].name)
+				TH_LOG("frame #%d repeated", i);
 	}
+}
+
+/* Thread @tid's frames in the report (@json) against gdb's (@bt). */
+static void compare(struct __test_metadata *_metadata, const char *json,
+		    const char *bt, pid_t tid)
+{
+	struct frame g[MAXF], r[MAXF];
+	int ng, nr;
+
+	nr = report_frames(json, tid, r);
+	ng = bt ? gdb_frames(bt, tid, g) : -1;
+	TH_LOG("thread %d", tid);
+	compare_frames(_metadata, g, ng, r, nr, bt);
+}
+
+/* Up to @max threads of @pid other than the main one; how many. */
+static int threads_but_main(pid_t pid, pid_t *tids, int max)
+{
+	char path[64];
+	struct dirent *e;
+	int n = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	d = opendir(path);
+	if (!d)
+		return 0;
+	while (n < max && (e = readdir(d)))
+		if (atoi(e->d_name) > 0 && atoi(e->d_name) != pid)
+			tids[n++] = atoi(e->d_name);
+	closedir(d);
+	return n;
+}
+
+/*
+ * Run @argv (its output's first line names "tid=N" unless @ntids > 0,
+ * then its threads but the main one are the waiters, @ntids of them),
+ * wait until each waiter is blocked and the scan has taken its stack, then
+ * compare the report's stack of each with gdb's.
+ */
+static void against_gdb_run(struct __test_metadata *_metadata,
+			    char *const argv[], int ntids)
+{
+	char cmd[PATH_MAX + 256], buf[64] = "";
+	pid_t pid, tids[16];
+	int fd[2], n = 0, i;
+	char *json, *bt;
+	ssize_t len;
+
+	ASSERT_EQ(0, lm_fresh());
+	ASSERT_EQ(0, pipe(fd));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		dup2(fd[1], 1);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(fd[1]);
+	if (!ntids) {
+		len = read(fd[0], buf, sizeof(buf) - 1);
+		if (len > 0 && sscanf(buf, "tid=%d", &tids[0]) == 1 &&
+		    tids[0] > 0)
+			n = 1;
+		ASSERT_EQ(1, n) TH_LOG("%s printed '%s'", argv[0], buf);
+	} else {
+		ASSERT_GE(16, ntids);
+		lm_wait_until((n = threads_but_main(pid, tids, ntids)) >= ntids,
+			      10000);
+		ASSERT_EQ(ntids, n) TH_LOG("%d waiter threads found", n);
+	}
+	close(fd[0]);
+	for (i = 0; i < n; i++)
+		ASSERT_TRUE(lm_wait_blocked(tids[i], 10000))
+			TH_LOG("thread %d not blocked", tids[i]);
+	/* a wait that lasts gets its stack from the scan */
+	ASSERT_TRUE(lm_wait_scans(2));
+
+	snprintf(cmd, sizeof(cmd), "%s tasks -p %d --json >" OUT,
+		 tree("user/lockmon-report"), pid);
+	ASSERT_EQ(0, system(cmd));
+	json = lm_read(OUT);
+	/* what the module itself captured, and where the threads are, for the log */
+	bt = lm_read_lm("stacks");
+	TH_LOG("module's stacks file:\n%s", bt ? bt : "unreadable");
+	free(bt);
+	for (i = 0; i < n; i++) {
+		snprintf(cmd, sizeof(cmd), "/proc/%d/task/%d/syscall", pid,
+			 tids[i]);
+		bt = lm_read(cmd);
+		TH_LOG("%s: %s", cmd, bt ? bt : "unreadable");
+		free(bt);
+	}
+	/* then gdb: attaching restarts the waits, so it comes second */
+	snprintf(cmd, sizeof(cmd),
+		 "gdb -nx -batch -p %d -ex 'thread apply all bt' >" GDB " 2>&1",
+		 pid);
+	ASSERT_EQ(0, system(cmd));
+	bt = lm_read(GDB);
+	lm_kill(pid);
+	for (i = 0; i < n; i++)
+		compare(_metadata, json, bt, tids[i]);
 	free(json);
 	free(bt);
+}
+
+static void against_gdb(struct __test_metadata *_metadata, const char *prog)
+{
+	char path[PATH_MAX];
+	char *argv[] = { path, NULL };
+
+	lm_beside_exe(path, sizeof(path), prog);
+	against_gdb_run(_metadata, argv, 0);
 }
 
 TEST(cxx_frame_pointers)
@@ -327,6 +403,128 @@ TEST(c_omit_frame_pointer)
 TEST(c_inlined_lock_call)
 {
 	against_gdb(_metadata, "truth_inline");
+}
+
+/*
+ * The demo's workload: four threads block on a pthread mutex the main
+ * thread holds (sleeping in nanosleep) for longer than the test lasts.
+ * glibc's lock path uses rbp for data, so the module's frame-pointer walk
+ * stops and its stack comes from the scan for return addresses; the
+ * reporter's unwind must still give every waiter gdb's frames.
+ */
+TEST(contended_pthread_waiters)
+{
+	char path[PATH_MAX];
+	char *argv[] = { path, "-m", "pthread", "-w", "4", "-r", "1",
+			 "-H", "600000", NULL };
+
+	snprintf(path, sizeof(path), "%s", tree("user/demo/contend"));
+	against_gdb_run(_metadata, argv, 4);
+}
+
+/* The lock task @tid waits on in `tasks --json`, copied to @out. */
+static bool task_lock(const char *json, pid_t tid, char *out, size_t len)
+{
+	char key[32];
+	const char *p, *end;
+
+	snprintf(key, sizeof(key), "\"tid\":%d,", tid);
+	p = json ? strstr(json, key) : NULL;
+	end = p ? strstr(p, "\"stack\":[") : NULL;
+	return end && json_str(p, end, "\"lock\":\"", out, len);
+}
+
+/*
+ * The demo itself, `contend -m pthread -w 4 -r 0 -H 1000`: rounds of one
+ * second in which the main thread holds the mutex and four threads wait
+ * for it, their waits ending and beginning again every round, so that the
+ * module's stacks of them come from every path (wait end, scan). The
+ * report is taken every scan for SAMPLES scans; then gdb gives the true
+ * stack of a waiter on work_lock (all of them wait at one call chain), and
+ * every stack of a waiter on work_lock in every sample must be that one.
+ */
+#define SAMPLES	8
+
+/* gdb's frames of @tid, if it waits in take_work_lock; else @ng is -1. */
+static bool in_take_work_lock(const char *bt, pid_t tid, struct frame *g,
+			      int *ng)
+{
+	int i, n = gdb_frames(bt, tid, g);
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(g[i].name, "take_work_lock")) {
+			*ng = n;
+			return true;
+		}
+	*ng = -1;
+	return false;
+}
+
+TEST(demo_contend_rounds)
+{
+	char path[PATH_MAX], cmd[PATH_MAX + 256], lock[128];
+	char *argv[] = { path, "-m", "pthread", "-w", "4", "-r", "0",
+			 "-H", "1000", NULL };
+	char *json[SAMPLES] = { 0 }, *bt = NULL;
+	struct frame g[MAXF], r[MAXF];
+	pid_t pid, tids[4], ref = 0;
+	int n = 0, ng = -1, nr, i, k, checked = 0;
+
+	ASSERT_EQ(0, lm_fresh());
+	snprintf(path, sizeof(path), "%s", tree("user/demo/contend"));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(null, 1);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	lm_wait_until((n = threads_but_main(pid, tids, 4)) >= 4, 10000);
+	ASSERT_EQ(4, n);
+	for (k = 0; k < SAMPLES; k++) {
+		ASSERT_TRUE(lm_wait_scans(1));
+		snprintf(cmd, sizeof(cmd), "%s tasks -p %d --json >" OUT,
+			 tree("user/lockmon-report"), pid);
+		ASSERT_EQ(0, system(cmd));
+		json[k] = lm_read(OUT);
+	}
+	/* gdb when a waiter is blocked on work_lock */
+	for (k = 0; k < 20 && ng < 0; k++) {
+		ASSERT_TRUE(lm_wait_until(lm_task_blocked(tids[0]) ||
+					  lm_task_blocked(tids[1]) ||
+					  lm_task_blocked(tids[2]) ||
+					  lm_task_blocked(tids[3]), 5000));
+		snprintf(cmd, sizeof(cmd),
+			 "gdb -nx -batch -p %d -ex 'thread apply all bt' >" GDB
+			 " 2>&1", pid);
+		ASSERT_EQ(0, system(cmd));
+		free(bt);
+		bt = lm_read(GDB);
+		for (i = 0; bt && i < 4 && ng < 0; i++)
+			if (in_take_work_lock(bt, tids[i], g, &ng))
+				ref = tids[i];
+	}
+	lm_kill(pid);
+	ASSERT_LT(3, ng) TH_LOG("no waiter on work_lock in gdb: %s",
+				bt ? bt : "no output");
+	TH_LOG("gdb's stack of waiter %d is the reference", ref);
+	for (k = 0; k < SAMPLES; k++) {
+		for (i = 0; i < 4; i++) {
+			if (!task_lock(json[k], tids[i], lock, sizeof(lock)) ||
+			    strcmp(lock, "work_lock"))
+				continue;
+			nr = report_frames(json[k], tids[i], r);
+			TH_LOG("sample %d, thread %d", k, tids[i]);
+			compare_frames(_metadata, g, ng, r, nr, bt);
+			checked++;
+		}
+		free(json[k]);
+	}
+	free(bt);
+	ASSERT_LT(0, checked) TH_LOG("no sample had a waiter on work_lock");
+	TH_LOG("%d stacks of waiters on work_lock checked", checked);
 }
 
 TEST_HARNESS_MAIN
