@@ -403,21 +403,33 @@ struct lm_finding {
 	u8 nr;
 	u32 stall_threads;	/* the process all blocked (stall): threads */
 	u64 stall_blocked_ns;	/* ... and how long its oldest wait had lasted */
-	pid_t owner_tgid;	/* orphan: the dead owner's process, 0 unknown */
-	char owner_comm[TASK_COMM_LEN];	/* ... and command, "" unknown */
-	/* starvation (ABI 1.6): the wait, the lock's median, its hand changes */
-	u64 waited_ns, median_ns;
-	u32 hands;
-	/* holder preempted, priority inversion (ABI 1.7): t[0] waits first */
-	struct lm_blame_info {
-		pid_t holder, holder_tgid;
-		int holder_prio;	/* the kernel's prio: 0-99 RT, 100-139 */
-		u32 cpu;		/* where the holder waits for a CPU */
-		u64 off_ns;		/* runnable but not running, so long */
-		pid_t ran, ran_tgid;	/* on that CPU instead; 0 unknown */
-		int ran_prio, waiter_prio;
-		char holder_comm[TASK_COMM_LEN], ran_comm[TASK_COMM_LEN];
-	} blame;
+	/* what only one kind has: a union, so a finding's copy stays small */
+	union {
+		struct {
+			/* orphan: the dead owner's process, 0 unknown */
+			pid_t owner_tgid;
+			char owner_comm[TASK_COMM_LEN];	/* "" unknown */
+		};
+		struct {
+			/* starvation (ABI 1.6): the wait, its median, hands */
+			u64 waited_ns, median_ns;
+			u32 hands;
+		};
+		/*
+		 * holder preempted, priority inversion (ABI 1.7); t[0] is
+		 * the waiter of highest priority
+		 */
+		struct lm_blame_info {
+			pid_t holder, holder_tgid;
+			int holder_prio;	/* the kernel's: 0-99 RT, 100-139 */
+			u32 cpu;		/* where the holder waits for one */
+			u64 off_ns;		/* runnable, not running, so long */
+			pid_t ran, ran_tgid;	/* on that CPU instead; 0 unknown */
+			int ran_prio, waiter_prio;
+			char holder_comm[TASK_COMM_LEN];
+			char ran_comm[TASK_COMM_LEN];
+		} blame;
+	};
 	struct lm_finding_task t[LOCKMON_MAX_CHAIN];
 };
 

@@ -35,7 +35,21 @@
 #include "kselftest_harness.h"
 
 #define KPRIO(rt)	(99 - (rt))	/* the kernel's prio of SCHED_FIFO rt */
-#define WAIT_MS		30000
+#define WAIT_MS		60000
+#define TIMEOUT		300	/* s: a debug kernel is 5-10 times slower */
+
+/* No state: a fixture only for TEST_F_TIMEOUT. */
+FIXTURE(blame) {
+	int unused;
+};
+
+FIXTURE_SETUP(blame)
+{
+}
+
+FIXTURE_TEARDOWN(blame)
+{
+}
 
 struct inv {
 	pthread_mutex_t m;
@@ -199,6 +213,8 @@ static void run_inversion(struct __test_metadata *_metadata, int pi)
 	if (!pi)
 		ASSERT_TRUE(lm_wait_until(v.mid, 5000));
 
+	ksft_print_msg("low %d, high %d blocked, medium started (pi %d)\n",
+		       v.low, v.high, pi);
 	if (!pi) {
 		found = lm_wait_until(findings_of("priority-inversion", v.high,
 						  &f) > 0, WAIT_MS);
@@ -242,12 +258,12 @@ static void run_inversion(struct __test_metadata *_metadata, int pi)
 	       "A PI mutex (PTHREAD_PRIO_INHERIT) would lend the holder");
 }
 
-TEST(priority_inversion)
+TEST_F_TIMEOUT(blame, priority_inversion, TIMEOUT)
 {
 	run_inversion(_metadata, 0);
 }
 
-TEST(pi_mutex_no_inversion)
+TEST_F_TIMEOUT(blame, pi_mutex_no_inversion, TIMEOUT)
 {
 	run_inversion(_metadata, 1);
 }
@@ -298,7 +314,7 @@ static void *lhp_hog(void *arg)
 	return NULL;
 }
 
-TEST(holder_preempted)
+TEST_F_TIMEOUT(blame, holder_preempted, TIMEOUT)
 {
 	struct lm_finding_rec f;
 	unsigned long long lhp_ns, seen_ns;
@@ -430,7 +446,7 @@ static void *victim(void *arg)
 	return NULL;
 }
 
-TEST(starving_wait_found_by_scan)
+TEST_F_TIMEOUT(blame, starving_wait_found_by_scan, TIMEOUT)
 {
 	pthread_t tt[TAKERS], tv;
 	struct lm_finding_rec f;
