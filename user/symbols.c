@@ -323,7 +323,8 @@ static const char *base(const char *path)
 
 /*
  * A demangled legacy Rust path as rustc-demangle's short form has it:
- * the "$LT$"-style escapes decoded, ".." as "::", and the trailing
+ * the "$LT$"-style escapes decoded (with the '_' put before one that
+ * starts a path segment), ".." as "::", and the trailing
  * "::h<16 hex digits>" hash dropped. @s is rewritten in place; false if it
  * is not one (no hash at its end).
  */
@@ -353,6 +354,9 @@ static bool rust_legacy(char *s)
 		if (k < ARRAY_SIZE(esc)) {
 			*w++ = esc[k].ch[0];
 			r += i;
+		} else if (r[0] == '_' && r[1] == '$' &&
+			   (w == s || w[-1] == ':')) {
+			r++;	/* an identifier's '_' before an escape */
 		} else if (r[0] == '.' && r[1] == '.') {
 			*w++ = ':';
 			*w++ = ':';

@@ -16,7 +16,7 @@
 #include "kselftest_harness.h"
 
 #define OUT		"/tmp/lm_runtimes_out"
-#define STALL_MS	300
+#define STALL_MS	300	/* ms: stall_ms for the short_stall tests */
 
 /* ../../@rel from our binary: the build tree */
 static const char *tree(const char *rel)
@@ -244,7 +244,38 @@ TEST(cxx_std_mutex_abba)
 	work_end(&w);
 }
 
-TEST(rust_std_sync_mutex)
+/*
+ * The tests that look for a stall (or its absence) run with stall_ms at
+ * STALL_MS, and put back what it was in the teardown, which the harness
+ * runs after a failed assertion too.
+ */
+FIXTURE(short_stall) {
+	unsigned int was;
+};
+
+FIXTURE_SETUP(short_stall)
+{
+	char *c, *p, cmd[32];
+
+	ASSERT_EQ(0, lm_fresh());
+	c = lm_read_lm("control");
+	p = c ? strstr(c, "stall_ms ") : NULL;
+	ASSERT_NE(NULL, p);
+	self->was = (unsigned int)atoi(p + 9);
+	free(c);
+	snprintf(cmd, sizeof(cmd), "stall_ms %d", STALL_MS);
+	ASSERT_EQ(0, lm_control(cmd));
+}
+
+FIXTURE_TEARDOWN(short_stall)
+{
+	char cmd[32];
+
+	snprintf(cmd, sizeof(cmd), "stall_ms %u", self->was);
+	lm_control(cmd);
+}
+
+TEST_F(short_stall, rust_std_sync_mutex)
 {
 	char *const argv[] = { "rt_rust", NULL };
 	struct lm_finding_rec f;
@@ -253,8 +284,6 @@ TEST(rust_std_sync_mutex)
 	pid_t tid[2];
 	int i;
 
-	ASSERT_EQ(0, lm_fresh());
-	ASSERT_EQ(0, lm_control("stall_ms " "300"));
 	ASSERT_EQ(0, work_start(&w, argv));
 	ASSERT_TRUE(work_wait(&w, tid, 2, NULL, 10000))
 		TH_LOG("rt_rust printed '%s'", w.out);
@@ -286,24 +315,12 @@ TEST(rust_std_sync_mutex)
 	EXPECT_EQ(NULL, strstr(out, "_ZN"));
 	free(out);
 	work_end(&w);
-	lm_control("stall_ms 2000");
 }
 
 #define JAVA_MS	600000	/* JVM start under TCG, with a wide margin */
 
-/* the JVM's start under TCG takes most of a minute: a fixture for its timeout */
-FIXTURE(jvm) {
-};
-
-FIXTURE_SETUP(jvm)
-{
-}
-
-FIXTURE_TEARDOWN(jvm)
-{
-}
-
-TEST_F_TIMEOUT(jvm, java_synchronized_abba, 900)
+/* the JVM under TCG is slow to start (4 to 10 s measured): room for it */
+TEST_F_TIMEOUT(short_stall, java_synchronized_abba, 900)
 {
 	char cp[PATH_MAX];
 	char *const argv[] = { "/usr/bin/java", "-Xint", "-XX:+UseSerialGC",
@@ -315,8 +332,6 @@ TEST_F_TIMEOUT(jvm, java_synchronized_abba, 900)
 	char *out;
 	int i;
 
-	ASSERT_EQ(0, lm_fresh());
-	ASSERT_EQ(0, lm_control("stall_ms " "300"));
 	t0 = lm_now_ns();
 	ASSERT_EQ(0, work_start(&w, argv));
 	ASSERT_TRUE(work_wait(&w, tid, 2, "blocked", JAVA_MS))
@@ -364,10 +379,9 @@ TEST_F_TIMEOUT(jvm, java_synchronized_abba, 900)
 	EXPECT_EQ(NULL, strstr(out, "_Z"));
 	free(out);
 	work_end(&w);
-	lm_control("stall_ms 2000");
 }
 
-TEST(go_partial_deadlock)
+TEST_F(short_stall, go_partial_deadlock)
 {
 	char *const argv[] = { "rt_go", NULL };
 	char line[512], *out;
@@ -375,8 +389,6 @@ TEST(go_partial_deadlock)
 	pid_t tid[2];
 	int i;
 
-	ASSERT_EQ(0, lm_fresh());
-	ASSERT_EQ(0, lm_control("stall_ms " "300"));
 	ASSERT_EQ(0, work_start(&w, argv));
 	ASSERT_TRUE(work_wait(&w, tid, 2, "parked", 20000))
 		TH_LOG("rt_go printed '%s'", w.out);
@@ -424,7 +436,6 @@ TEST(go_partial_deadlock)
 	EXPECT_EQ(NULL, strstr(out, "mutex@"));
 	free(out);
 	work_end(&w);
-	lm_control("stall_ms 2000");
 }
 
 TEST_HARNESS_MAIN
