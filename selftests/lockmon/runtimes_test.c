@@ -116,8 +116,8 @@ static bool names_tid(const char *s, pid_t tid)
 
 	k = (size_t)snprintf(key, sizeof(key), "%d", tid);
 	for (p = s; s && (p = strstr(p, key)); p++)
-		if ((p == s || !isdigit((unsigned char)p[-1])) &&
-		    !isdigit((unsigned char)p[k]))
+		if ((p == s || !isalnum((unsigned char)p[-1])) &&
+		    !isalnum((unsigned char)p[k]))
 			return true;
 	return false;
 }
@@ -189,7 +189,7 @@ static char *view(struct __test_metadata *_metadata, const char *v, pid_t pid)
 	return out;
 }
 
-/* The line of @out that names @tid first, from its start to its end */
+/* The row of @out (a tasks view) for @tid: the line that starts with it */
 static const char *line_of(const char *out, pid_t tid, char *buf, size_t len)
 {
 	const char *p, *e;
@@ -197,7 +197,7 @@ static const char *line_of(const char *out, pid_t tid, char *buf, size_t len)
 	for (p = out; p && *p; p = e + (*e != 0)) {
 		e = strchrnul(p, '\n');
 		snprintf(buf, len, "%.*s", (int)(e - p), p);
-		if (names_tid(buf, tid))
+		if (isdigit((unsigned char)buf[0]) && atoi(buf) == tid)
 			return buf;
 	}
 	return "";
