@@ -687,8 +687,15 @@ bool lmr_sym_site(struct lmr_syms *s, const struct lmr_stack *stk, char *out,
 		nf = lmr_sym_frames(s, stk->tgid, stk->ip[i], i > 0, f,
 				    LMR_MAX_INLINE);
 		for (k = 0; k < nf; k++) {
-			/* no symbol: nothing to name it by */
-			if (!strncmp(f[k].name, "0x", 2))
+			/*
+			 * no symbol, in no module or in one that has none
+			 * there ("libnio.so+0x9dbc8": the JVM's interpreter
+			 * and JIT code): nothing to name it by
+			 */
+			if (!strncmp(f[k].name, "0x", 2) ||
+			    (mname && !strncmp(f[k].name, base(mname),
+					       strlen(base(mname))) &&
+			     !strncmp(f[k].name + strlen(base(mname)), "+0x", 3)))
 				return false;
 			short_name(f[k].name, fn, sizeof(fn));
 			/*

@@ -326,10 +326,10 @@ TEST_F_TIMEOUT(short_stall, java_synchronized_abba, 900)
 	char *const argv[] = { "/usr/bin/java", "-Xint", "-XX:+UseSerialGC",
 		"-Xmx32m", "-Xss512k", "-cp",
 		(char *)lm_beside_exe(cp, sizeof(cp), "."), "RtJava", NULL };
+	char line[512], *out;
 	uint64_t t0;
 	struct work w;
 	pid_t tid[2];
-	char *out;
 	int i;
 
 	t0 = lm_now_ns();
@@ -377,6 +377,14 @@ TEST_F_TIMEOUT(short_stall, java_synchronized_abba, 900)
 	EXPECT_TRUE(names_tid(out, tid[1]));
 	EXPECT_NE(NULL, strstr(out, "ObjectMonitor::EnterI"));
 	EXPECT_EQ(NULL, strstr(out, "_Z"));
+	/* a thread's own park event is not named as a lock taken somewhere */
+	for (i = 0; i < 2; i++) {
+		pid_t t = tid[i];
+
+		line_of(out, t, line, sizeof(line));
+		EXPECT_NE(NULL, strstr(line, "rt-java-")) TH_LOG("tid %d", t);
+		EXPECT_EQ(NULL, strchr(line, '@')) TH_LOG("tid %d: '%s'", t, line);
+	}
 	free(out);
 	work_end(&w);
 }
