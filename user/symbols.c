@@ -373,19 +373,75 @@ static const char *base(const char *path)
 }
 
 /*
+ * A demangled legacy Rust path as rustc-demangle's short form has it:
+ * the "$LT$"-style escapes decoded (with the '_' put before one that
+ * starts a path segment), ".." as "::", and the trailing
+ * "::h<16 hex digits>" hash dropped. @s is rewritten in place; false if it
+ * is not one (no hash at its end).
+ */
+static bool rust_legacy(char *s)
+{
+	static const struct { const char *esc, *ch; } esc[] = {
+		{ "$LT$", "<" }, { "$GT$", ">" }, { "$RF$", "&" },
+		{ "$BP$", "*" }, { "$C$", "," }, { "$SP$", "@" },
+		{ "$u20$", " " }, { "$u27$", "'" }, { "$u5b$", "[" },
+		{ "$u5d$", "]" }, { "$u7b$", "{" }, { "$u7d$", "}" },
+		{ "$u7e$", "~" }, { "$u3b$", ";" }, { "$u2b$", "+" },
+		{ "$u22$", "\"" },
+	};
+	size_t n = strlen(s), i, k;
+	char *r, *w;
+
+	if (n < 19 || strncmp(s + n - 19, "::h", 3) ||
+	    strspn(s + n - 16, "0123456789abcdef") != 16)
+		return false;
+	s[n - 19] = 0;
+	for (r = w = s; *r;) {
+		for (k = 0; k < ARRAY_SIZE(esc); k++) {
+			i = strlen(esc[k].esc);
+			if (!strncmp(r, esc[k].esc, i))
+				break;
+		}
+		if (k < ARRAY_SIZE(esc)) {
+			*w++ = esc[k].ch[0];
+			r += i;
+		} else if (r[0] == '_' && r[1] == '$' &&
+			   (w == s || w[-1] == ':')) {
+			r++;	/* an identifier's '_' before an escape */
+		} else if (r[0] == '.' && r[1] == '.') {
+			*w++ = ':';
+			*w++ = ':';
+			r += 2;
+		} else {
+			*w++ = *r++;
+		}
+	}
+	*w = 0;
+	return true;
+}
+
+/*
  * A mangled C++ (or legacy Rust, which uses the same scheme) name as
- * __cxa_demangle prints it; any other name as it is.
+ * __cxa_demangle prints it, a Rust one as rust_legacy() shortens it; any
+ * other name as it is. A ".llvm.NNN" suffix (LLVM's mark on a local
+ * symbol it renamed, common in Rust's std) is dropped first, since
+ * __cxa_demangle refuses the whole name with it.
  */
 static const char *demangle(const char *name, char *out, size_t len)
 {
-	char *d;
+	char mangled[LMR_NAME_LEN], *d, *dot;
 	int status = -1;
 
 	if (strncmp(name, "_Z", 2))
 		return name;
-	d = __cxa_demangle(name, NULL, NULL, &status);
+	snprintf(mangled, sizeof(mangled), "%s", name);
+	dot = strstr(mangled, ".llvm.");
+	if (dot && strspn(dot + 6, "0123456789") == strlen(dot + 6))
+		*dot = 0;
+	d = __cxa_demangle(mangled, NULL, NULL, &status);
 	if (!d || status)
 		return name;
+	rust_legacy(d);
 	snprintf(out, len, "%s", d);
 	free(d);
 	return out;
@@ -682,10 +738,33 @@ bool lmr_sym_site(struct lmr_syms *s, const struct lmr_stack *stk, char *out,
 		nf = lmr_sym_frames(s, stk->tgid, stk->ip[i], i > 0, f,
 				    LMR_MAX_INLINE);
 		for (k = 0; k < nf; k++) {
-			/* no symbol: nothing to name it by */
-			if (!strncmp(f[k].name, "0x", 2))
+			/*
+			 * no symbol, in no module or in one that has none
+			 * there ("libnio.so+0x9dbc8": the JVM's interpreter
+			 * and JIT code): nothing to name it by
+			 */
+			if (!strncmp(f[k].name, "0x", 2) ||
+			    (mname && !strncmp(f[k].name, base(mname),
+					       strlen(base(mname))) &&
+			     !strncmp(f[k].name + strlen(base(mname)), "+0x", 3)))
 				return false;
 			short_name(f[k].name, fn, sizeof(fn));
+			/*
+			 * Go: a thread (M) of the runtime parked on its own
+			 * note, or the runtime's internal lock; which Go lock,
+			 * if any, a goroutine waits on is not seen.
+			 */
+			if (!strcmp(fn, "runtime.notesleep") ||
+			    !strcmp(fn, "runtime.futexsleep") ||
+			    !strcmp(fn, "runtime.notetsleep_internal")) {
+				snprintf(out, len, "go-runtime-park");
+				return true;
+			}
+			if (!strcmp(fn, "runtime.lock2") ||
+			    !strcmp(fn, "runtime.lockWithRank")) {
+				snprintf(out, len, "go-runtime-lock");
+				return true;
+			}
 			if (lib || has_prefix(fn, lock_fns, ARRAY_SIZE(lock_fns))) {
 				snprintf(api, sizeof(api), "%s", fn);
 				continue;
