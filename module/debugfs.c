@@ -748,6 +748,7 @@ int lm_debugfs_init(void)
 	debugfs_create_file("deadlocks", 0400, lm_dir, NULL, &lm_findings_fops);
 	debugfs_create_file("stacks", 0400, lm_dir, NULL, &lm_stacks_fops);
 	debugfs_create_file("maps", 0400, lm_dir, NULL, &lm_maps_file_fops);
+	debugfs_create_file("ustacks", 0400, lm_dir, NULL, &lm_ucopy_fops);
 	return 0;
 }
 

@@ -32,7 +32,7 @@ static struct lm_pending lm_pending[LM_PENDING];
 static atomic_t lm_nr_pending = ATOMIC_INIT(0);
 static u64 lm_printed_seq;		/* only the report worker touches it */
 
-/* Keep the mappings of each process of @f, once each. */
+/* Keep the mappings of each process of @f, once each, and its tasks' stacks. */
 static void lm_report_maps(const struct lm_finding *f)
 {
 	unsigned int i, j;
@@ -42,6 +42,7 @@ static void lm_report_maps(const struct lm_finding *f)
 			;
 		if (j == i)
 			lm_maps_note(f->t[i].tgid);
+		lm_ucopy_note(&f->t[i]);
 	}
 }
 
@@ -732,6 +733,7 @@ void lm_findings_reset(void)
 	flush_work(&lm_report_work);
 	lm_printed_seq = 0;
 	lm_maps_reset();
+	lm_ucopy_reset();
 }
 
 /**
@@ -752,9 +754,10 @@ size_t lm_findings_bytes(void)
 int lm_findings_init(void)
 {
 	lm_findings = vzalloc(sizeof(*lm_findings) * lm_max_findings);
-	if (!lm_findings || lm_maps_init()) {
+	if (!lm_findings || lm_maps_init() || lm_ucopy_init()) {
 		vfree(lm_findings);
 		lm_findings = NULL;
+		lm_maps_exit();
 		return -ENOMEM;
 	}
 	return 0;
@@ -769,4 +772,5 @@ void lm_findings_exit(void)
 	vfree(lm_findings);
 	lm_findings = NULL;
 	lm_maps_exit();
+	lm_ucopy_exit();
 }

@@ -38,6 +38,7 @@ extern unsigned int lm_starve_factor;
 extern unsigned int lm_lhp_ms;
 extern unsigned int lm_lhp_waiters;
 extern unsigned int lm_max_maps;
+extern unsigned int lm_max_ucopies;
 
 /* Counters, see counters.h. */
 enum lm_counter {
@@ -473,6 +474,15 @@ void lm_maps_reset(void);
 size_t lm_maps_bytes(void);
 int lm_maps_init(void);
 void lm_maps_exit(void);
+
+/* ---- ucopy.c: user registers and stack of tasks in findings ---------- */
+#define LM_UCOPY_BYTES	4096
+extern const struct file_operations lm_ucopy_fops;
+void lm_ucopy_note(const struct lm_finding_task *ft);
+void lm_ucopy_reset(void);
+size_t lm_ucopy_bytes(void);
+int lm_ucopy_init(void);
+void lm_ucopy_exit(void);
 
 /* ---- holder.c: what the owner does while tasks wait ------------------ */
 

@@ -130,6 +130,11 @@ static struct lm_param lm_param_max_maps = { &lm_max_maps, 0, 256 };
 module_param_cb(max_maps, &lm_param_ops, &lm_param_max_maps, 0444);
 MODULE_PARM_DESC(max_maps, "processes with findings whose file mappings are kept, to name their frames once they exit (0: none)");
 
+unsigned int lm_max_ucopies = 64;
+static struct lm_param lm_param_max_ucopies = { &lm_max_ucopies, 0, 1024 };
+module_param_cb(max_ucopies, &lm_param_ops, &lm_param_max_ucopies, 0444);
+MODULE_PARM_DESC(max_ucopies, "threads in findings whose user registers and top 4 KiB of stack are kept, to unwind them once they exit (0: none)");
+
 static unsigned int lm_max_memory_mb = 64;
 static struct lm_param lm_param_max_memory_mb = { &lm_max_memory_mb, 1, 4096 };
 module_param_cb(max_memory_mb, &lm_param_ops, &lm_param_max_memory_mb, 0444);
@@ -152,7 +157,7 @@ size_t lm_memory_bytes(void)
 {
 	return lm_waits_bytes() + lm_stats_bytes() + lm_stacks_bytes() +
 	       lm_findings_bytes() + lm_scan_bytes() + lm_exited_bytes() +
-	       lm_probes_futex_bytes() + lm_maps_bytes();
+	       lm_probes_futex_bytes() + lm_maps_bytes() + lm_ucopy_bytes();
 }
 
 /*

@@ -24,6 +24,7 @@ extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len,
 			    int *status);
 
 #define LMR_MAPS_MAX	(16 << 20)
+#define LMR_UCOPY_MAX	4096	/* the module's LM_UCOPY_BYTES */
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 struct lmr_badmod {
@@ -865,9 +866,17 @@ int lmr_thread_stack(struct lmr_syms *s, pid_t tgid, pid_t tid, u64 *ips,
  * gives frames gdb does not show, so every frame is checked as gdb checks
  * it (unw_frame()): the walk ends before one that fails.
  */
+struct lmr_ucopy {
+	Dwarf_Word ip, sp, bp;
+	size_t len;
+	unsigned char data[LMR_UCOPY_MAX];
+};
+
 struct lmr_unw {
 	pid_t tid;
-	int mem;
+	int mem;		/* /proc/TGID/mem, or -1: @copy and @maps */
+	const struct lmr_ucopy *copy;	/* the module's copy of the stack */
+	const char *maps;	/* whose files hold the code, with @copy */
 	Dwarf_Word pc, sp, bp;
 	Dwarf_Word last_sp;	/* rsp of the outermost frame reached */
 	bool have_bp, given;
@@ -877,6 +886,52 @@ struct lmr_unw {
 	u64 *ips;
 	unsigned int n, max;
 };
+
+/*
+ * @n bytes at @addr of the process from the module's copy: the stack from
+ * the copied words, code from the file mapped there (the maps text's line
+ * for @addr), as the process saw it if the file is the same.
+ */
+static bool copy_read(const struct lmr_unw *u, void *dst, size_t n, u64 addr)
+{
+	const char *line, *next;
+	unsigned long long start, end, off;
+	char path[PATH_MAX];
+	bool ok;
+	int fd;
+
+	if (addr >= u->copy->sp && addr - u->copy->sp <= u->copy->len &&
+	    n <= u->copy->len - (addr - u->copy->sp)) {
+		memcpy(dst, u->copy->data + (addr - u->copy->sp), n);
+		return true;
+	}
+	for (line = u->maps; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			next++;
+		/* START-END PERMS OFFSET DEV INODE PATH */
+		if (sscanf(line, "%llx-%llx %*s %llx %*s %*s %4095s", &start,
+			   &end, &off, path) != 4 || path[0] != '/' ||
+		    addr < start || addr + n > end)
+			continue;
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return false;
+		ok = pread(fd, dst, n, (off_t)(off + (addr - start))) ==
+		     (ssize_t)n;
+		close(fd);
+		return ok;
+	}
+	return false;
+}
+
+/* @n bytes of the process at @addr: from /proc/TGID/mem or the copy */
+static bool unw_read(const struct lmr_unw *u, void *dst, size_t n, u64 addr)
+{
+	if (u->mem < 0)
+		return u->copy && copy_read(u, dst, n, addr);
+	return pread(u->mem, dst, n, (off_t)addr) == (ssize_t)n;
+}
 
 static pid_t unw_next_thread(Dwfl *d, void *arg, void **thread_arg)
 {
@@ -895,8 +950,7 @@ static bool unw_mem(Dwfl *d, Dwarf_Addr addr, Dwarf_Word *result, void *arg)
 	struct lmr_unw *u = arg;
 
 	(void)d;
-	return pread(u->mem, result, sizeof(*result), (off_t)addr) ==
-	       (ssize_t)sizeof(*result);
+	return unw_read(u, result, sizeof(*result), addr);
 }
 
 static bool unw_regs(Dwfl_Thread *t, void *arg)
@@ -941,13 +995,12 @@ static int call_len(unsigned char modrm, unsigned char sib)
  * at @ret: *%reg, *(%reg), *d8(%reg), *d32(%reg), *d32(%rip), with or
  * without an index (virtual calls, PLT-less calls through the GOT).
  */
-static bool after_call(int mem, Dwarf_Addr ret)
+static bool after_call(const struct lmr_unw *u, Dwarf_Addr ret)
 {
 	unsigned char c[8];
 	int len, i;
 
-	if (ret < 8 || pread(mem, c, sizeof(c), (off_t)(ret - 8)) !=
-		       (ssize_t)sizeof(c))
+	if (ret < 8 || !unw_read(u, c, sizeof(c), ret - 8))
 		return false;
 	if (c[3] == 0xe8)
 		return true;
@@ -982,7 +1035,7 @@ static int unw_frame(Dwfl_Frame *state, void *arg)
 		sp = 0;
 	if (u->n && (!pc || !sp || sp <= u->last_sp ||
 		     !dwfl_addrmodule(d, pc) ||
-		     (!act && !after_call(u->mem, pc)))) {
+		     (!act && !after_call(u, pc)))) {
 		u->bad = true;
 		return DWARF_CB_ABORT;
 	}
@@ -1019,12 +1072,12 @@ static bool syscall_regs(pid_t tgid, pid_t tid, Dwarf_Word *sp,
 }
 
 /* Is the frame at @bp (saved rbp, return address) one of code after a call? */
-static bool saved_bp(int mem, Dwarf_Word bp)
+static bool saved_bp(const struct lmr_unw *u, Dwarf_Word bp)
 {
 	u64 ret;
 
-	return pread(mem, &ret, sizeof(ret), (off_t)(bp + 8)) ==
-	       (ssize_t)sizeof(ret) && ret > 4096 && after_call(mem, ret);
+	return unw_read(u, &ret, sizeof(ret), bp + 8) && ret > 4096 &&
+	       after_call(u, ret);
 }
 
 /*
@@ -1032,13 +1085,14 @@ static bool saved_bp(int mem, Dwarf_Word bp)
  * saved rbp that points further up. Word by word, so that the end of the
  * stack mapping only ends the search.
  */
-static bool find_bp(int mem, Dwarf_Word sp, u64 ret, Dwarf_Word *bp)
+static bool find_bp(const struct lmr_unw *u, Dwarf_Word sp, u64 ret,
+		    Dwarf_Word *bp)
 {
 	u64 prev = 0, w;
 	Dwarf_Word a;
 
 	for (a = sp; a < sp + 16384; a += 8) {
-		if (pread(mem, &w, sizeof(w), (off_t)a) != (ssize_t)sizeof(w))
+		if (!unw_read(u, &w, sizeof(w), a))
 			return false;
 		/*
 		 * a saved rbp points further up the stack, at a frame whose
@@ -1047,7 +1101,7 @@ static bool find_bp(int mem, Dwarf_Word sp, u64 ret, Dwarf_Word *bp)
 		 * frame pointers) is not taken for one
 		 */
 		if (a > sp && w == ret && prev > a && prev < a + (8 << 20) &&
-		    !(prev & 7) && saved_bp(mem, prev)) {
+		    !(prev & 7) && saved_bp(u, prev)) {
 			*bp = a - 8;
 			return true;
 		}
@@ -1118,10 +1172,10 @@ static bool find_frame(struct lmr_unw *u, const char *maps, Dwarf_Word sp,
 	bool found = false;
 
 	for (a = sp; d && !found && a < sp + 4096; a += 8) {
-		if (pread(u->mem, w, sizeof(w), (off_t)a) != (ssize_t)sizeof(w))
+		if (!unw_read(u, w, sizeof(w), a))
 			break;
 		if (w[0] > a && w[0] < a + (8 << 20) && !(w[0] & 7) &&
-		    dwfl_addrmodule(d, w[1]) && after_call(u->mem, w[1])) {
+		    dwfl_addrmodule(d, w[1]) && after_call(u, w[1])) {
 			*bp = a;
 			found = true;
 		}
@@ -1183,7 +1237,7 @@ static int live_stack(struct lmr_syms *s, pid_t tgid, pid_t tid,
 	if (u.mem < 0)
 		return -errno;
 	if (nseen > 1)
-		u.have_bp = find_bp(u.mem, u.sp, seen[1], &u.bp);
+		u.have_bp = find_bp(&u, u.sp, seen[1], &u.bp);
 	unwind(&u, maps, tgid);
 	/* a wrong guess of rbp: try without one */
 	if (!u.done && u.have_bp)
@@ -1203,6 +1257,82 @@ static int live_stack(struct lmr_syms *s, pid_t tgid, pid_t tid,
 	return u.n ? (int)u.n : -ESRCH;
 }
 
+/*
+ * The module's copy of @tid's registers and stack top (its ustacks file:
+ * "TGID TID IP SP BP LEN HEX"), taken when a finding named the thread.
+ */
+static bool read_ucopy(pid_t tgid, pid_t tid, struct lmr_ucopy *c)
+{
+	char *all, *line, *next, *hex, prefix[32];
+	unsigned long long ip, sp, bp;
+	unsigned int len, i, b;
+	bool found = false;
+	size_t pl;
+
+	all = lmr_read_file(LMR_DIR "/ustacks", NULL, LMR_MAPS_MAX);
+	if (!all)
+		return false;
+	pl = (size_t)snprintf(prefix, sizeof(prefix), "%d %d ", tgid, tid);
+	for (line = all; line && *line && !found; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = 0;
+		if (strncmp(line, prefix, pl) ||
+		    sscanf(line + pl, "%llx %llx %llx %u", &ip, &sp, &bp,
+			   &len) != 4 || len > sizeof(c->data))
+			continue;
+		hex = strrchr(line, ' ');
+		if (!hex || strlen(hex + 1) != 2 * (size_t)len)
+			continue;
+		for (i = 0; i < len && sscanf(hex + 1 + 2 * i, "%2x", &b) == 1; i++)
+			c->data[i] = (unsigned char)b;
+		if (i != len)
+			continue;
+		c->ip = ip;
+		c->sp = sp;
+		c->bp = bp;
+		c->len = len;
+		found = true;
+	}
+	free(all);
+	return found;
+}
+
+/*
+ * The stack of @tid by CFI from the module's copy of its registers and
+ * stack (read_ucopy()), for a finding's thread that is gone or has left
+ * the wait: the registers are the thread's own, rbp too, so no guess is
+ * made. -ESRCH without a copy of the wait the module saw (@seen).
+ */
+static int copy_stack(struct lmr_syms *s, pid_t tgid, pid_t tid,
+		      const u64 *seen, unsigned int nseen, u64 *ips,
+		      unsigned int max, bool *done)
+{
+	struct lmr_unw u = { .tid = tid, .mem = -1, .ips = ips, .max = max };
+	struct lmr_ucopy *c;
+	const char *maps;
+
+	*done = false;
+	maps = s ? maps_of(s, tgid) : NULL;
+	c = maps ? malloc(sizeof(*c)) : NULL;
+	if (!c)
+		return -ESRCH;
+	if (!read_ucopy(tgid, tid, c) || (nseen && seen[0] != c->ip)) {
+		free(c);
+		return -ESRCH;
+	}
+	u.copy = c;
+	u.maps = maps;
+	u.sp = c->sp;
+	u.pc = c->ip;
+	u.bp = c->bp;
+	u.have_bp = true;
+	unwind(&u, maps, tgid);
+	free(c);
+	*done = u.done;
+	return u.n ? (int)u.n : -ESRCH;
+}
+
 int lmr_live_stack(struct lmr_syms *s, pid_t tgid, pid_t tid,
 		   const u64 *seen, unsigned int nseen, u64 *ips,
 		   unsigned int max)
@@ -1214,7 +1344,7 @@ int lmr_live_stack(struct lmr_syms *s, pid_t tgid, pid_t tid,
 
 /* Put a stack unwound now in place of the module's for the task's wait. */
 static void unwind_one(struct lmr_syms *s, struct lmr_state *st, pid_t tgid,
-		       pid_t tid, u32 *stack_id)
+		       pid_t tid, u32 *stack_id, bool finding)
 {
 	const struct lmr_stack *old = lmr_find_stack(st, *stack_id);
 	u64 seen[LOCKMON_MAX_STACK], ips[LOCKMON_MAX_STACK];
@@ -1229,6 +1359,10 @@ static void unwind_one(struct lmr_syms *s, struct lmr_state *st, pid_t tgid,
 		memcpy(seen, old->ip, nseen * sizeof(seen[0]));
 	n = live_stack(s, tgid, tid, seen, nseen, ips, LOCKMON_MAX_STACK,
 		       &done);
+	/* a finding's thread that is gone: the module's copy of its stack */
+	if (n <= 0 && finding)
+		n = copy_stack(s, tgid, tid, seen, nseen, ips,
+			       LOCKMON_MAX_STACK, &done);
 	/*
 	 * An unwind that stopped short of the outermost frame is not
 	 * trusted over a deeper stack of the module's; a complete one, each
@@ -1265,10 +1399,10 @@ void lmr_unwind_live(struct lmr_syms *s, struct lmr_state *st)
 
 	for (i = 0; i < st->nr_tasks; i++)
 		unwind_one(s, st, st->tasks[i].tgid, st->tasks[i].tid,
-			   &st->tasks[i].stack_id);
+			   &st->tasks[i].stack_id, false);
 	for (i = 0; i < st->nr_findings; i++)
 		for (k = 0; k < st->findings[i].nr; k++)
 			unwind_one(s, st, st->findings[i].t[k].tgid,
 				   st->findings[i].t[k].tid,
-				   &st->findings[i].t[k].stack_id);
+				   &st->findings[i].t[k].stack_id, true);
 }

@@ -18,7 +18,7 @@
 
 static const char *const lm_files[] = {
 	"version", "control", "stats", "locks", "tasks", "waitgraph",
-	"deadlocks", "stacks", "maps",
+	"deadlocks", "stacks", "maps", "ustacks",
 };
 
 #define NR_FILES (sizeof(lm_files) / sizeof(lm_files[0]))
@@ -240,6 +240,44 @@ static int scan_file(struct leak_scan *s, const char *path, const char *src)
 	return 0;
 }
 
+/*
+ * ustacks: "TGID TID IP SP BP LEN HEX". The registers are checked as
+ * numbers; HEX is a copy of the thread's user stack, user memory that any
+ * word may be in (-128 reads as 0xffffffffffffff80), so it is checked to
+ * be LEN bytes of hex digits and nothing else.
+ */
+static int scan_ustacks(struct leak_scan *s)
+{
+	char *b = lm_read(LM_DIR "/ustacks"), *line, *save = NULL;
+	char *w, *wsave;
+	unsigned int len;
+	int f;
+
+	if (!b)
+		return -1;
+	for (line = strtok_r(b, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		len = 0;
+		wsave = NULL;
+		for (f = 0, w = strtok_r(line, " ", &wsave); w;
+		     f++, w = strtok_r(NULL, " ", &wsave)) {
+			if (f == 5)
+				len = (unsigned int)strtoul(w, NULL, 10);
+			if (f < 6) {
+				scan_token(s, "ustacks", w, false);
+				continue;
+			}
+			if (f > 6 || strlen(w) != 2 * (size_t)len ||
+			    strspn(w, "0123456789abcdef") != strlen(w))
+				note_leak(s, "ustacks (not a stack copy)", w);
+		}
+		if (f != 7)
+			note_leak(s, "ustacks (not 7 fields)", line);
+	}
+	free(b);
+	return 0;
+}
+
 /* ---- workloads that fill every file ---- */
 
 struct work {
@@ -423,6 +461,8 @@ TEST_F_TIMEOUT(leaks, no_kernel_address_in_any_output, 120)
 			if (!strcmp(f, "locks") || !strcmp(f, "tasks") ||
 			    !strcmp(f, "waitgraph") || !strcmp(f, "stacks")) {
 				ASSERT_EQ(0, scan_table(&s, f)) TH_LOG("%s", f);
+			} else if (!strcmp(f, "ustacks")) {
+				ASSERT_EQ(0, scan_ustacks(&s));
 			} else {
 				snprintf(path, sizeof(path), LM_DIR "/%s", f);
 				ASSERT_EQ(0, scan_file(&s, path, f)) TH_LOG("%s", f);

@@ -51,7 +51,7 @@ TEST(debugfs_files_are_root_only)
 {
 	static const char *const files[] = {
 		"version", "control", "stats", "locks", "tasks", "waitgraph",
-		"deadlocks", "stacks", "maps",
+		"deadlocks", "stacks", "maps", "ustacks",
 	};
 	char path[128];
 	struct stat st;

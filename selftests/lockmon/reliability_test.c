@@ -16,11 +16,11 @@
 
 #define TRACEFS		"/sys/kernel/tracing"
 #define KPROBE_LIST	"/sys/kernel/debug/kprobes/list"
-#define NR_FILES	9
+#define NR_FILES	10
 
 static const char *const lm_files[NR_FILES] = {
 	"version", "control", "stats", "locks", "tasks", "waitgraph",
-	"deadlocks", "stacks", "maps",
+	"deadlocks", "stacks", "maps", "ustacks",
 };
 
 /* Symbols lockmon has a kprobe on, from the "probe_<sym> on" stats lines. */

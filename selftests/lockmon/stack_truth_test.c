@@ -11,7 +11,8 @@
  * Three workloads: C++ with frame pointers (names to demangle), C built
  * like distribution code, -O2 -fomit-frame-pointer, and C whose lock call
  * is in a function inlined into another inlined one. Then the demo's
- * contended mutex, several waiters at once, held still and in rounds.
+ * contended mutex, several waiters at once, held still and in rounds, and
+ * the demo's deadlock after its process has been killed.
  */
 #include "lockmon_util.h"
 #include "kselftest_harness.h"
@@ -420,6 +421,84 @@ TEST(contended_pthread_waiters)
 
 	snprintf(path, sizeof(path), "%s", tree("user/demo/contend"));
 	against_gdb_run(_metadata, argv, 4);
+}
+
+/* Has the module a copy of @tid's registers and stack (ustacks)? */
+static bool ucopy_kept(pid_t tgid, pid_t tid)
+{
+	char *text = lm_read_lm("ustacks"), key[40];
+	bool kept;
+
+	snprintf(key, sizeof(key), "\n%d %d ", tgid, tid);
+	kept = text && (!strncmp(text, key + 1, strlen(key + 1)) ||
+			strstr(text, key));
+	free(text);
+	return kept;
+}
+
+/* The tids of the first two-task cycle of process @pid; whether found. */
+static bool cycle_of(pid_t pid, pid_t tid[2])
+{
+	static struct lm_finding_rec f[16];
+	int n = lm_findings(f, 16), i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(f[i].kind, "cycle") && f[i].nr == 2 &&
+		    f[i].tgid[0] == pid) {
+			tid[0] = f[i].tid[0];
+			tid[1] = f[i].tid[1];
+			return true;
+		}
+	return false;
+}
+
+/*
+ * A deadlock whose process has gone, as a hung program has by the time
+ * someone looks: the demo's ABBA, with gdb's stacks taken while it is
+ * still deadlocked, then killed. `deadlocks` must still give each
+ * thread gdb's frames: the reporter unwinds the module's copy of its
+ * registers and stack (ustacks) with the binaries' CFI, through the
+ * mappings the module kept (maps), since /proc has nothing left.
+ */
+TEST(deadlock_of_a_process_gone)
+{
+	char cmd[PATH_MAX + 256];
+	pid_t pid, tid[2] = { 0, 0 };
+	char *json, *bt, *text;
+	int i;
+
+	ASSERT_EQ(0, lm_fresh());
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		execl(tree("user/demo/abba"), "abba", NULL);
+		_exit(127);
+	}
+	ASSERT_TRUE(lm_wait_until(cycle_of(pid, tid), 20000));
+	/* the report worker copies the stacks after the finding */
+	ASSERT_TRUE(lm_wait_until(ucopy_kept(pid, tid[0]) &&
+				  ucopy_kept(pid, tid[1]), 10000))
+		TH_LOG("no stack copy of thread %d or %d", tid[0], tid[1]);
+	snprintf(cmd, sizeof(cmd),
+		 "gdb -nx -batch -p %d -ex 'thread apply all bt' >" GDB " 2>&1",
+		 pid);
+	ASSERT_EQ(0, system(cmd));
+	bt = lm_read(GDB);
+	lm_kill(pid);
+	ASSERT_NE(0, kill(pid, 0));
+
+	snprintf(cmd, sizeof(cmd), "%s deadlocks -p %d --json >" OUT,
+		 tree("user/lockmon-report"), pid);
+	ASSERT_EQ(0, system(cmd));
+	json = lm_read(OUT);
+	/* what the module took itself, the stack it had for each wait */
+	text = lm_read_lm("stacks");
+	TH_LOG("module's stacks file:\n%s", text ? text : "unreadable");
+	free(text);
+	for (i = 0; i < 2; i++)
+		compare(_metadata, json, bt, tid[i]);
+	free(json);
+	free(bt);
 }
 
 /* The lock task @tid waits on in `tasks --json`, copied to @out. */

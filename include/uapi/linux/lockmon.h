@@ -17,7 +17,7 @@
  * changes meaning; the minor version when something is added.
  */
 #define LOCKMON_ABI_MAJOR	1
-#define LOCKMON_ABI_MINOR	7
+#define LOCKMON_ABI_MINOR	8
 
 /* How a futex is used, as lockmon has observed it. */
 enum lockmon_class {
