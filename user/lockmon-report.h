@@ -488,6 +488,10 @@ int lmr_live_stack(struct lmr_syms *s, pid_t tgid, pid_t tid,
 		   const u64 *seen, unsigned int nseen, u64 *ips,
 		   unsigned int max);
 void lmr_unwind_live(struct lmr_syms *s, struct lmr_state *st);
+/* a finding's thread by CFI, live or from the module's copy (a recording) */
+int lmr_finding_cfi(struct lmr_syms *s, pid_t tgid, pid_t tid, u64 uaddr,
+		    const u64 *seen, unsigned int nseen, u64 *ips,
+		    unsigned int max);
 int lmr_thread_stack(struct lmr_syms *s, pid_t tgid, pid_t tid, u64 *ips,
 		     unsigned int max);
 char *lmr_read_maps(pid_t tgid);

@@ -53,8 +53,17 @@ struct rec {
 	bool *stack_done;
 	size_t ns, caps, caps2;
 	u64 snapshot, first_ns;	/* records of the snapshot */
+	struct lmr_state symst;	/* the maps that syms reads, cached */
+	struct lmr_syms *syms;	/* for the CFI stacks of findings */
+	u32 next_cfi;		/* the next id of such a stack */
 	int err;
 };
+
+/*
+ * Ids of the stacks the recorder unwinds itself: above any of the
+ * module's, which are slots of its stack table (max_stacks at most 2^20).
+ */
+#define CFI_STACK_ID	0x80000000u
 
 static struct lmr_proc_info *info(struct rec *r, pid_t pid)
 {
@@ -213,6 +222,45 @@ static void put(struct rec *r, const struct lockmon_record *rec)
 
 static void stacks(struct rec *r);
 
+/*
+ * The stack of a finding's thread (or one blocked at the start) by CFI,
+ * while the process lives, or from the module's copy once it is gone
+ * (lmr_finding_cfi()), written to the file as a stack of the recorder's
+ * own; @module_id (the module's stack for that wait, in @st) if there is
+ * none. The module's return addresses may be a guess where code has no
+ * frame pointers; these frames are checked as gdb checks them.
+ */
+static u32 cfi_stack(struct rec *r, const struct lmr_state *st, pid_t tgid,
+		     pid_t tid, u64 uaddr, u32 module_id)
+{
+	const struct lmr_stack *m = st ? lmr_find_stack(st, module_id) : NULL;
+	struct lockmon_record rec;
+	u64 ips[LOCKMON_MAX_STACK];
+	int n;
+
+	if (!r->syms || r->next_cfi < CFI_STACK_ID)
+		return module_id;
+	n = lmr_finding_cfi(r->syms, tgid, tid, uaddr, m ? m->ip : NULL,
+			    m ? m->nr : 0, ips, LOCKMON_MAX_STACK);
+	if (n <= 0)
+		return module_id;
+	memset(&rec, 0, sizeof(rec));
+	rec.type = LOCKMON_REC_STACK;
+	rec.stack_id = r->next_cfi++;
+	rec.tgid = (u32)tgid;
+	rec.nr = (__u16)n;
+	memcpy(rec.stack, ips, (size_t)n * sizeof(u64));
+	if (lmr_writer_put(&r->w, &rec)) {
+		r->err = -EIO;
+		return module_id;
+	}
+	/* written: stacks() is not to look for it in the module's table */
+	note_stack(r, rec.stack_id);
+	if (r->ns && r->stacks[r->ns - 1] == rec.stack_id)
+		r->stack_done[r->ns - 1] = true;
+	return rec.stack_id;
+}
+
 static void on_event(const struct lockmon_record *ev, void *ctx)
 {
 	struct rec *r = ctx;
@@ -242,6 +290,15 @@ static void on_event(const struct lockmon_record *ev, void *ctx)
 		memcpy(rec.comm, t->comm, sizeof(rec.comm));
 	if (!r->first_ns)
 		r->first_ns = rec.ts_ns;
+	/*
+	 * A finding's thread is in its wait now, but for a starvation,
+	 * found as that wait ended (cfi_stack() checks the wait)
+	 */
+	if (rec.type == LOCKMON_REC_FINDING &&
+	    rec.result != LOCKMON_FINDING_STARVATION && rec.uaddr)
+		rec.stack_id = cfi_stack(r, NULL, (pid_t)rec.tgid,
+					 (pid_t)rec.tid, rec.uaddr,
+					 rec.stack_id);
 	put(r, &rec);
 }
 
@@ -259,7 +316,7 @@ static void snapshot(struct rec *r)
 	unsigned int k;
 	size_t i;
 
-	if (lmr_debugfs_load(&st, LMR_F_TASKS | LMR_F_FINDINGS)) {
+	if (lmr_debugfs_load(&st, LMR_F_TASKS | LMR_F_FINDINGS | LMR_F_STACKS)) {
 		lmr_warn("the recording starts without the blocked tasks and findings of now");
 		goto out;
 	}
@@ -271,7 +328,8 @@ static void snapshot(struct rec *r)
 			continue;
 		snap_task(&rec, LOCKMON_REC_WAIT_BEGIN, t->tid, t->tgid,
 			  t->futex_id, t->uaddr, t->owner, t->owner_how,
-			  t->stack_id, t->comm);
+			  cfi_stack(r, &st, t->tgid, t->tid, t->uaddr,
+				    t->stack_id), t->comm);
 		rec.nr = 1;
 		rec.value = t->wait_ns;
 		put(r, &rec);
@@ -290,7 +348,8 @@ static void snapshot(struct rec *r)
 
 			snap_task(&rec, LOCKMON_REC_FINDING, t->tid, t->tgid,
 				  t->futex_id, t->uaddr, t->owner, t->how,
-				  t->stack_id, t->comm);
+				  cfi_stack(r, &st, t->tgid, t->tid, t->uaddr,
+					    t->stack_id), t->comm);
 			rec.value = f->seq;
 			rec.result = (__u16)lmr_kind_code(f->kind);
 			rec.nr = (__u16)k;
@@ -393,7 +452,7 @@ static u64 mono_ns(void)
 int lmr_cmd_record(const struct lmr_opts *o)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
-	struct rec r = { .o = o };
+	struct rec r = { .o = o, .next_cfi = CFI_STACK_ID };
 	struct lmr_stream *s = NULL;
 	int status = 0, go[2] = { -1, -1 }, polls = 0, tree_was = -1;
 	u64 t0, lost = 0;
@@ -407,6 +466,7 @@ int lmr_cmd_record(const struct lmr_opts *o)
 	sigaction(SIGTERM, &sa, NULL);
 	if (lmr_writer_open(&r.w, o->output))
 		return -EIO;
+	r.syms = lmr_syms_new(&r.symst, true);
 	s = lmr_stream_open(o->buffer_kb);
 	if (!s) {
 		err = -EIO;
@@ -516,6 +576,8 @@ done:
 	free(r.p);
 	free(r.stacks);
 	free(r.stack_done);
+	lmr_syms_free(r.syms);
+	lmr_state_free(&r.symst);
 	return err;
 }
 

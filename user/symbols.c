@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <elfutils/libdwfl.h>
 #include <dwarf.h>
 #include "lockmon-report.h"
@@ -1047,9 +1048,12 @@ static int unw_frame(Dwfl_Frame *state, void *arg)
 	return DWARF_CB_OK;
 }
 
-/* "NR a1 .. a6 SP PC" of a thread in a system call; false otherwise */
-static bool syscall_regs(pid_t tgid, pid_t tid, Dwarf_Word *sp,
-			 Dwarf_Word *pc)
+/*
+ * "NR a1 .. a6 SP PC" of a thread in a system call; false otherwise. With
+ * @uaddr, only a thread in futex(2) on @uaddr or in futex_waitv(2).
+ */
+static bool syscall_in(pid_t tgid, pid_t tid, Dwarf_Word *sp, Dwarf_Word *pc,
+		       const u64 *uaddr)
 {
 	unsigned long long v[9];
 	char path[64], *text;
@@ -1064,12 +1068,15 @@ static bool syscall_regs(pid_t tgid, pid_t tid, Dwarf_Word *sp,
 		    &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) == 9 &&
 	     nr >= 0;
 	free(text);
+	if (ok && uaddr)
+		ok = (nr == SYS_futex && v[0] == *uaddr) || nr == SYS_futex_waitv;
 	if (ok) {
 		*sp = v[6];
 		*pc = v[7];
 	}
 	return ok && *sp && *pc;
 }
+
 
 /* Is the frame at @bp (saved rbp, return address) one of code after a call? */
 static bool saved_bp(const struct lmr_unw *u, Dwarf_Word bp)
@@ -1214,9 +1221,9 @@ static void unwind_again(struct lmr_unw *u, const char *maps, pid_t tgid,
  * it is complete, down to the outermost frame. -ESRCH when the thread is
  * no longer in the wait the module saw (@seen, its stack).
  */
-static int live_stack(struct lmr_syms *s, pid_t tgid, pid_t tid,
-		      const u64 *seen, unsigned int nseen, u64 *ips,
-		      unsigned int max, bool *done)
+static int live_stack_in(struct lmr_syms *s, pid_t tgid, pid_t tid,
+			 const u64 *uaddr, const u64 *seen, unsigned int nseen,
+			 u64 *ips, unsigned int max, bool *done)
 {
 	struct lmr_unw u = { .tid = tid, .ips = ips, .max = max };
 	char path[64];
@@ -1224,7 +1231,7 @@ static int live_stack(struct lmr_syms *s, pid_t tgid, pid_t tid,
 	Dwarf_Word bp;
 
 	*done = false;
-	if (!s || !s->live || !syscall_regs(tgid, tid, &u.sp, &u.pc))
+	if (!s || !s->live || !syscall_in(tgid, tid, &u.sp, &u.pc, uaddr))
 		return -ESRCH;
 	/* the thread left the wait the module saw: not that wait's stack */
 	if (nseen && seen[0] != u.pc)
@@ -1331,6 +1338,34 @@ static int copy_stack(struct lmr_syms *s, pid_t tgid, pid_t tid,
 	free(c);
 	*done = u.done;
 	return u.n ? (int)u.n : -ESRCH;
+}
+
+static int live_stack(struct lmr_syms *s, pid_t tgid, pid_t tid,
+		      const u64 *seen, unsigned int nseen, u64 *ips,
+		      unsigned int max, bool *done)
+{
+	return live_stack_in(s, tgid, tid, NULL, seen, nseen, ips, max, done);
+}
+
+/*
+ * A finding's thread for a recording: unwound live if it is in its wait
+ * on @uaddr now, else from the module's copy (of the wait @seen names,
+ * when @nseen). Only a complete stack, or one no shorter than the
+ * module's, is given, as unwind_one() trusts one; -ESRCH otherwise.
+ */
+int lmr_finding_cfi(struct lmr_syms *s, pid_t tgid, pid_t tid, u64 uaddr,
+		    const u64 *seen, unsigned int nseen, u64 *ips,
+		    unsigned int max)
+{
+	bool done;
+	int n;
+
+	n = live_stack_in(s, tgid, tid, &uaddr, seen, nseen, ips, max, &done);
+	if (n <= 0)
+		n = copy_stack(s, tgid, tid, seen, nseen, ips, max, &done);
+	if (n <= 0 || (!done && (unsigned int)n < nseen))
+		return -ESRCH;
+	return n;
 }
 
 int lmr_live_stack(struct lmr_syms *s, pid_t tgid, pid_t tid,

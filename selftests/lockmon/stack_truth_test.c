@@ -20,6 +20,7 @@
 
 #define OUT	"/tmp/lmr_truth_out"
 #define GDB	"/tmp/lmr_truth_gdb"
+#define REC	"/tmp/lmr_truth.lmr"
 #define MAXF	32
 
 struct frame {
@@ -311,6 +312,36 @@ static int threads_but_main(pid_t pid, pid_t *tids, int max)
 }
 
 /*
+ * `lockmon-report VIEW -p PID --json` (NULL if it failed), with the
+ * module's own stacks file logged beside it.
+ */
+static char *report_json(struct __test_metadata *_metadata, const char *view,
+			 pid_t pid)
+{
+	char cmd[PATH_MAX + 128], *text;
+
+	snprintf(cmd, sizeof(cmd), "%s %s -p %d --json >" OUT,
+		 tree("user/lockmon-report"), view, pid);
+	if (system(cmd))
+		return NULL;
+	text = lm_read_lm("stacks");
+	TH_LOG("module's stacks file:\n%s", text ? text : "unreadable");
+	free(text);
+	return lm_read(OUT);
+}
+
+/* gdb's `thread apply all bt` of @pid (NULL if gdb failed) */
+static char *gdb_bt(pid_t pid)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd),
+		 "gdb -nx -batch -p %d -ex 'thread apply all bt' >" GDB " 2>&1",
+		 pid);
+	return system(cmd) ? NULL : lm_read(GDB);
+}
+
+/*
  * Run @argv (its output's first line names "tid=N" unless @ntids > 0,
  * then its threads but the main one are the waiters, @ntids of them),
  * wait until each waiter is blocked and the scan has taken its stack, then
@@ -354,14 +385,9 @@ static void against_gdb_run(struct __test_metadata *_metadata,
 	/* a wait that lasts gets its stack from the scan */
 	ASSERT_TRUE(lm_wait_scans(2));
 
-	snprintf(cmd, sizeof(cmd), "%s tasks -p %d --json >" OUT,
-		 tree("user/lockmon-report"), pid);
-	ASSERT_EQ(0, system(cmd));
-	json = lm_read(OUT);
-	/* what the module itself captured, and where the threads are, for the log */
-	bt = lm_read_lm("stacks");
-	TH_LOG("module's stacks file:\n%s", bt ? bt : "unreadable");
-	free(bt);
+	json = report_json(_metadata, "tasks", pid);
+	ASSERT_NE(NULL, json);
+	/* where the threads are, for the log */
 	for (i = 0; i < n; i++) {
 		snprintf(cmd, sizeof(cmd), "/proc/%d/task/%d/syscall", pid,
 			 tids[i]);
@@ -370,11 +396,8 @@ static void against_gdb_run(struct __test_metadata *_metadata,
 		free(bt);
 	}
 	/* then gdb: attaching restarts the waits, so it comes second */
-	snprintf(cmd, sizeof(cmd),
-		 "gdb -nx -batch -p %d -ex 'thread apply all bt' >" GDB " 2>&1",
-		 pid);
-	ASSERT_EQ(0, system(cmd));
-	bt = lm_read(GDB);
+	bt = gdb_bt(pid);
+	ASSERT_NE(NULL, bt);
 	lm_kill(pid);
 	for (i = 0; i < n; i++)
 		compare(_metadata, json, bt, tids[i]);
@@ -454,17 +477,19 @@ static bool cycle_of(pid_t pid, pid_t tid[2])
 
 /*
  * A deadlock whose process has gone, as a hung program has by the time
- * someone looks: the demo's ABBA, with gdb's stacks taken while it is
- * still deadlocked, then killed. `deadlocks` must still give each
- * thread gdb's frames: the reporter unwinds the module's copy of its
- * registers and stack (ustacks) with the binaries' CFI, through the
- * mappings the module kept (maps), since /proc has nothing left.
+ * someone looks: the demo's ABBA, recorded for a second and with gdb's
+ * stacks taken while it is still deadlocked, then killed. `deadlocks`
+ * must still give each thread gdb's frames: the reporter unwinds the
+ * module's copy of its registers and stack (ustacks) with the binaries'
+ * CFI, through the mappings the module kept (maps), since /proc has
+ * nothing left. So must the recording, whose stacks the recorder unwound
+ * while the process lived.
  */
 TEST(deadlock_of_a_process_gone)
 {
-	char cmd[PATH_MAX + 256];
+	char cmd[PATH_MAX + 128];
 	pid_t pid, tid[2] = { 0, 0 };
-	char *json, *bt, *text;
+	char *json, *bt, *findings;
 	int i;
 
 	ASSERT_EQ(0, lm_fresh());
@@ -479,24 +504,30 @@ TEST(deadlock_of_a_process_gone)
 	ASSERT_TRUE(lm_wait_until(ucopy_kept(pid, tid[0]) &&
 				  ucopy_kept(pid, tid[1]), 10000))
 		TH_LOG("no stack copy of thread %d or %d", tid[0], tid[1]);
-	snprintf(cmd, sizeof(cmd),
-		 "gdb -nx -batch -p %d -ex 'thread apply all bt' >" GDB " 2>&1",
-		 pid);
+	snprintf(cmd, sizeof(cmd), "%s record -p %d --duration 1 -o " REC
+		 " 2>/dev/null", tree("user/lockmon-report"), pid);
 	ASSERT_EQ(0, system(cmd));
-	bt = lm_read(GDB);
+	bt = gdb_bt(pid);
+	ASSERT_NE(NULL, bt);
 	lm_kill(pid);
 	ASSERT_NE(0, kill(pid, 0));
 
-	snprintf(cmd, sizeof(cmd), "%s deadlocks -p %d --json >" OUT,
-		 tree("user/lockmon-report"), pid);
-	ASSERT_EQ(0, system(cmd));
-	json = lm_read(OUT);
-	/* what the module took itself, the stack it had for each wait */
-	text = lm_read_lm("stacks");
-	TH_LOG("module's stacks file:\n%s", text ? text : "unreadable");
-	free(text);
+	json = report_json(_metadata, "deadlocks", pid);
+	ASSERT_NE(NULL, json);
 	for (i = 0; i < 2; i++)
 		compare(_metadata, json, bt, tid[i]);
+	free(json);
+
+	TH_LOG("the recording:");
+	snprintf(cmd, sizeof(cmd), "%s report " REC " --json >" OUT,
+		 tree("user/lockmon-report"));
+	ASSERT_EQ(0, system(cmd));
+	json = lm_read(OUT);
+	/* the finding's tasks: its "tasks" rows (blocked at the start) come first */
+	findings = json ? strstr(json, "\"findings\":") : NULL;
+	ASSERT_NE(NULL, findings) TH_LOG("%s", json ? json : "no output");
+	for (i = 0; i < 2; i++)
+		compare(_metadata, findings, bt, tid[i]);
 	free(json);
 	free(bt);
 }
@@ -575,12 +606,9 @@ TEST(demo_contend_rounds)
 					  lm_task_blocked(tids[1]) ||
 					  lm_task_blocked(tids[2]) ||
 					  lm_task_blocked(tids[3]), 5000));
-		snprintf(cmd, sizeof(cmd),
-			 "gdb -nx -batch -p %d -ex 'thread apply all bt' >" GDB
-			 " 2>&1", pid);
-		ASSERT_EQ(0, system(cmd));
 		free(bt);
-		bt = lm_read(GDB);
+		bt = gdb_bt(pid);
+		ASSERT_NE(NULL, bt);
 		for (i = 0; bt && i < 4 && ng < 0; i++)
 			if (in_take_work_lock(bt, tids[i], g, &ng))
 				ref = tids[i];
