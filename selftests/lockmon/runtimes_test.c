@@ -205,6 +205,25 @@ static const char *line_of(const char *out, pid_t tid, char *buf, size_t len)
 
 #define CXX_FN	"bank::Account::transfer_to(bank::Account&, long)"
 
+/*
+ * Start @argv, whose two threads print their TIDs (@tid), and wait up to
+ * @ms for a @kind finding of its process (@f) made of those two threads.
+ */
+static void two_thread_finding(struct __test_metadata *_metadata,
+			       char *const argv[], const char *kind, int ms,
+			       struct work *w, pid_t tid[2],
+			       struct lm_finding_rec *f)
+{
+	ASSERT_EQ(0, work_start(w, argv));
+	ASSERT_TRUE(work_wait(w, tid, 2, NULL, 10000))
+		TH_LOG("%s printed '%s'", argv[0], w->out);
+	ASSERT_TRUE(lm_wait_until(finding_of(kind, w->pid, f), ms))
+		log_file(_metadata, "deadlocks", lm_read_lm("deadlocks"));
+	EXPECT_TRUE(lm_finding_is(f, kind, tid, 2))
+		TH_LOG("%s of %d tasks: %d %d, workload %d %d", kind, f->nr,
+		       f->tid[0], f->nr > 1 ? f->tid[1] : 0, tid[0], tid[1]);
+}
+
 TEST(cxx_std_mutex_abba)
 {
 	char *const argv[] = { "rt_cxx", NULL };
@@ -215,15 +234,8 @@ TEST(cxx_std_mutex_abba)
 	int i;
 
 	ASSERT_EQ(0, lm_fresh());
-	ASSERT_EQ(0, work_start(&w, argv));
-	ASSERT_TRUE(work_wait(&w, tid, 2, NULL, 10000))
-		TH_LOG("rt_cxx printed '%s'", w.out);
 	/* a glibc mutex names its owner: the cycle closes as the second blocks */
-	ASSERT_TRUE(lm_wait_until(finding_of("cycle", w.pid, &f), 10000))
-		log_file(_metadata, "deadlocks", lm_read_lm("deadlocks"));
-	EXPECT_TRUE(lm_finding_is(&f, "cycle", tid, 2))
-		TH_LOG("cycle of %d tasks: %d %d, workload %d %d", f.nr,
-		       f.tid[0], f.nr > 1 ? f.tid[1] : 0, tid[0], tid[1]);
+	two_thread_finding(_metadata, argv, "cycle", 10000, &w, tid, &f);
 	for (i = 0; i < f.nr; i++) {
 		EXPECT_STREQ("glibc-owner", f.how[i]);
 		EXPECT_EQ(f.tid[!i], f.owner[i]);
@@ -284,15 +296,8 @@ TEST_F(short_stall, rust_std_sync_mutex)
 	pid_t tid[2];
 	int i;
 
-	ASSERT_EQ(0, work_start(&w, argv));
-	ASSERT_TRUE(work_wait(&w, tid, 2, NULL, 10000))
-		TH_LOG("rt_rust printed '%s'", w.out);
 	/* both threads of the process block for good: a stall */
-	EXPECT_TRUE(lm_wait_until(finding_of("stall", w.pid, &f), 20000))
-		log_file(_metadata, "deadlocks", lm_read_lm("deadlocks"));
-	EXPECT_TRUE(lm_finding_is(&f, "stall", tid, 2))
-		TH_LOG("stall of %d tasks: %d %d, workload %d %d", f.nr,
-		       f.tid[0], f.nr > 1 ? f.tid[1] : 0, tid[0], tid[1]);
+	two_thread_finding(_metadata, argv, "stall", 20000, &w, tid, &f);
 	for (i = 0; i < f.nr; i++)
 		TH_LOG("stall member %d: owner %d (%s)", f.tid[i], f.owner[i],
 		       f.how[i]);
@@ -315,6 +320,24 @@ TEST_F(short_stall, rust_std_sync_mutex)
 	EXPECT_EQ(NULL, strstr(out, "_ZN"));
 	free(out);
 	work_end(&w);
+}
+
+/*
+ * Process @pid has no finding, as the module and `deadlocks` say, while
+ * its two threads @tid sleep on futexes of their own.
+ */
+static void no_finding(struct __test_metadata *_metadata, pid_t pid,
+		       const pid_t tid[2])
+{
+	char *out;
+
+	EXPECT_NE(task_cell(tid[0], "uaddr"), task_cell(tid[1], "uaddr"));
+	EXPECT_EQ(0, lm_count_findings(NULL, pid))
+		log_file(_metadata, "deadlocks", lm_read_lm("deadlocks"));
+	out = view(_metadata, "deadlocks", pid);
+	ASSERT_NE(NULL, out);
+	EXPECT_NE(NULL, strstr(out, "(no findings)"));
+	free(out);
 }
 
 #define JAVA_MS	600000	/* JVM start under TCG, with a wide margin */
@@ -364,13 +387,7 @@ TEST_F_TIMEOUT(short_stall, java_synchronized_abba, 900)
 		EXPECT_TRUE(!strcmp(cls, "event") || !strcmp(cls, "unknown"))
 			TH_LOG("tid %d: class %s", tid[i], cls);
 	}
-	EXPECT_NE(task_cell(tid[0], "uaddr"), task_cell(tid[1], "uaddr"));
-	EXPECT_EQ(0, lm_count_findings(NULL, w.pid))
-		log_file(_metadata, "deadlocks", lm_read_lm("deadlocks"));
-	out = view(_metadata, "deadlocks", w.pid);
-	ASSERT_NE(NULL, out);
-	EXPECT_NE(NULL, strstr(out, "(no findings)"));
-	free(out);
+	no_finding(_metadata, w.pid, tid);
 	out = view(_metadata, "tasks", w.pid);
 	ASSERT_NE(NULL, out);
 	EXPECT_TRUE(names_tid(out, tid[0]));
@@ -414,13 +431,7 @@ TEST_F(short_stall, go_partial_deadlock)
 	 */
 	EXPECT_EQ(0, task_cell(tid[0], "owner"));
 	EXPECT_EQ(0, task_cell(tid[1], "owner"));
-	EXPECT_NE(task_cell(tid[0], "uaddr"), task_cell(tid[1], "uaddr"));
-	EXPECT_EQ(0, lm_count_findings(NULL, w.pid))
-		log_file(_metadata, "deadlocks", lm_read_lm("deadlocks"));
-	out = view(_metadata, "deadlocks", w.pid);
-	ASSERT_NE(NULL, out);
-	EXPECT_NE(NULL, strstr(out, "(no findings)"));
-	free(out);
+	no_finding(_metadata, w.pid, tid);
 	/* the reporter calls those futexes what they are, never a mutex */
 	out = view(_metadata, "tasks", w.pid);
 	ASSERT_NE(NULL, out);
