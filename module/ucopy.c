@@ -97,6 +97,7 @@ void lm_ucopy_note(const struct lm_finding_task *ft)
 	struct lm_ucopy *c, *tmp;
 	struct pid *pid;
 	unsigned long sw;
+	bool in_wait;
 	int n;
 
 	if (!lm_max_ucopies || ft->tid <= 0)
@@ -111,17 +112,27 @@ void lm_ucopy_note(const struct lm_finding_task *ft)
 		lm_count(LM_CNT_ucopies_failed);
 		goto out;
 	}
-	regs = task_pt_regs(t);
+	/*
+	 * The registers are on the task's kernel stack, which lasts while
+	 * ->mm is set under task_lock(): an exiting task clears it long
+	 * before its stack goes (put_task_stack() is not exported).
+	 */
+	task_lock(t);
 	sw = lm_switches(t);
-	if (t->tgid != ft->tgid || (t->flags & PF_KTHREAD) ||
-	    !lm_ucopy_in_wait(t, regs, ft->uaddr))
+	regs = task_pt_regs(t);
+	in_wait = t->mm && t->tgid == ft->tgid && !(t->flags & PF_KTHREAD) &&
+		  lm_ucopy_in_wait(t, regs, ft->uaddr);
+	if (in_wait) {
+		tmp->ip = regs->ip;
+		tmp->sp = regs->sp;
+		tmp->bp = regs->bp;
+	}
+	task_unlock(t);
+	if (!in_wait)
 		goto out_free;
 	tmp->tid = ft->tid;
 	tmp->tgid = ft->tgid;
 	tmp->start_time = t->start_time;
-	tmp->ip = regs->ip;
-	tmp->sp = regs->sp;
-	tmp->bp = regs->bp;
 	n = access_process_vm(t, tmp->sp, tmp->data, sizeof(tmp->data), 0);
 	/* it ran meanwhile: registers and stack need not agree */
 	if (n <= 0 || lm_switches(t) != sw || task_is_running(t)) {
