@@ -414,17 +414,36 @@ static void against_gdb(struct __test_metadata *_metadata, const char *prog)
 	against_gdb_run(_metadata, argv, 0);
 }
 
-TEST(cxx_frame_pointers)
+/*
+ * No state: a fixture only for TEST_F_TIMEOUT. gdb attaching to a
+ * process and reading its threads takes most of a test's time, and on
+ * the debug kernel under TCG that is more than the harness's 30 s.
+ */
+FIXTURE(truth) {
+	int unused;
+};
+
+FIXTURE_SETUP(truth)
+{
+}
+
+FIXTURE_TEARDOWN(truth)
+{
+}
+
+#define TRUTH_TIMEOUT	300
+
+TEST_F_TIMEOUT(truth, cxx_frame_pointers, TRUTH_TIMEOUT)
 {
 	against_gdb(_metadata, "truth_cxx");
 }
 
-TEST(c_omit_frame_pointer)
+TEST_F_TIMEOUT(truth, c_omit_frame_pointer, TRUTH_TIMEOUT)
 {
 	against_gdb(_metadata, "truth_nofp");
 }
 
-TEST(c_inlined_lock_call)
+TEST_F_TIMEOUT(truth, c_inlined_lock_call, TRUTH_TIMEOUT)
 {
 	against_gdb(_metadata, "truth_inline");
 }
@@ -436,7 +455,7 @@ TEST(c_inlined_lock_call)
  * stops and its stack comes from the scan for return addresses; the
  * reporter's unwind must still give every waiter gdb's frames.
  */
-TEST(contended_pthread_waiters)
+TEST_F_TIMEOUT(truth, contended_pthread_waiters, TRUTH_TIMEOUT)
 {
 	char path[PATH_MAX];
 	char *argv[] = { path, "-m", "pthread", "-w", "4", "-r", "1",
@@ -485,7 +504,7 @@ static bool cycle_of(pid_t pid, pid_t tid[2])
  * nothing left. So must the recording, whose stacks the recorder unwound
  * while the process lived.
  */
-TEST(deadlock_of_a_process_gone)
+TEST_F_TIMEOUT(truth, deadlock_of_a_process_gone, TRUTH_TIMEOUT)
 {
 	char cmd[PATH_MAX + 128];
 	pid_t pid, tid[2] = { 0, 0 };
@@ -570,7 +589,7 @@ static bool in_take_work_lock(const char *bt, pid_t tid, struct frame *g,
 	return false;
 }
 
-TEST(demo_contend_rounds)
+TEST_F_TIMEOUT(truth, demo_contend_rounds, TRUTH_TIMEOUT)
 {
 	char path[PATH_MAX], cmd[PATH_MAX + 256], lock[128];
 	char *argv[] = { path, "-m", "pthread", "-w", "4", "-r", "0",
