@@ -228,7 +228,7 @@ TEST(cxx_std_mutex_abba)
 {
 	char *const argv[] = { "rt_cxx", NULL };
 	struct lm_finding_rec f;
-	char args[64], *out;
+	char *out;
 	struct work w;
 	pid_t tid[2];
 	int i;
@@ -242,9 +242,7 @@ TEST(cxx_std_mutex_abba)
 	}
 	/* the reporter: both threads, and the stacks demangled */
 	ASSERT_TRUE(lm_wait_scans(2));
-	snprintf(args, sizeof(args), "deadlocks -p %d", w.pid);
-	out = report(args);
-	log_file(_metadata, "lockmon-report deadlocks", out);
+	out = view(_metadata, "deadlocks", w.pid);
 	ASSERT_NE(NULL, out);
 	EXPECT_NE(NULL, strstr(out, "deadlock cycle"));
 	EXPECT_TRUE(names_tid(out, tid[0]));
@@ -291,7 +289,7 @@ TEST_F(short_stall, rust_std_sync_mutex)
 {
 	char *const argv[] = { "rt_rust", NULL };
 	struct lm_finding_rec f;
-	char args[64], *out;
+	char *out;
 	struct work w;
 	pid_t tid[2];
 	int i;
@@ -302,9 +300,7 @@ TEST_F(short_stall, rust_std_sync_mutex)
 		TH_LOG("stall member %d: owner %d (%s)", f.tid[i], f.owner[i],
 		       f.how[i]);
 	log_file(_metadata, "deadlocks", lm_read_lm("deadlocks"));
-	snprintf(args, sizeof(args), "deadlocks -p %d", w.pid);
-	out = report(args);
-	log_file(_metadata, "lockmon-report deadlocks", out);
+	out = view(_metadata, "deadlocks", w.pid);
 	ASSERT_NE(NULL, out);
 	EXPECT_NE(NULL, strstr(out, "stall"));
 	EXPECT_TRUE(names_tid(out, tid[0]));
