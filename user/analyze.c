@@ -509,6 +509,7 @@ static void stack(struct lmr_analysis *a, const struct lockmon_record *r)
 	s->id = r->stack_id;
 	s->tgid = (pid_t)r->tgid;
 	s->nr = r->nr <= LOCKMON_MAX_STACK ? r->nr : LOCKMON_MAX_STACK;
+	s->cfi = r->stack_id >= LMR_CFI_STACK_ID;
 	memcpy(s->ip, r->stack, s->nr * sizeof(u64));
 }
 

@@ -193,6 +193,8 @@ static void stack(struct jw *w, struct lmr_ctx *c, u32 id)
 		fputs("null", w->f);
 		return;
 	}
+	/* whose stack: the reporter's CFI unwind, or the module's addresses */
+	str(w, "stack_by", s->cfi ? "cfi" : "module");
 	open_(w, "stack", '[');
 	for (i = 0; i < s->nr; i++) {
 		nf = lmr_sym_frames(c->syms, s->tgid, s->ip[i], i > 0, f,

@@ -221,6 +221,7 @@ struct lmr_finding {
 /* A user stack: the members of the stacks file's columns. */
 struct lmr_stack {
 	LOCKMON_STACKS_COLUMNS(LMR_COLUMN_MEMBER)
+	bool cfi;		/* unwound by the reporter, not the module's */
 };
 
 struct lmr_stat {
@@ -278,6 +279,7 @@ struct lmr_state {
 	struct lmr_create *creates;	/* recordings only */
 	size_t nr_creates, cap_creates;
 	bool recorded;			/* figures come from events */
+	bool unwound;			/* lmr_unwind_live() ran */
 	u64 lost_events;
 	u64 bad_sequences;		/* impossible event orders in a recording */
 	u64 records, start_ns, duration_ns;

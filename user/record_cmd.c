@@ -59,12 +59,6 @@ struct rec {
 	int err;
 };
 
-/*
- * Ids of the stacks the recorder unwinds itself: above any of the
- * module's, which are slots of its stack table (max_stacks at most 2^20).
- */
-#define CFI_STACK_ID	0x80000000u
-
 static struct lmr_proc_info *info(struct rec *r, pid_t pid)
 {
 	struct lmr_proc_info *arr;
@@ -238,7 +232,7 @@ static u32 cfi_stack(struct rec *r, const struct lmr_state *st, pid_t tgid,
 	u64 ips[LOCKMON_MAX_STACK];
 	int n;
 
-	if (!r->syms || r->next_cfi < CFI_STACK_ID)
+	if (!r->syms || r->next_cfi < LMR_CFI_STACK_ID)
 		return module_id;
 	n = lmr_finding_cfi(r->syms, tgid, tid, uaddr, m ? m->ip : NULL,
 			    m ? m->nr : 0, ips, LOCKMON_MAX_STACK);
@@ -452,7 +446,7 @@ static u64 mono_ns(void)
 int lmr_cmd_record(const struct lmr_opts *o)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
-	struct rec r = { .o = o, .next_cfi = CFI_STACK_ID };
+	struct rec r = { .o = o, .next_cfi = LMR_CFI_STACK_ID };
 	struct lmr_stream *s = NULL;
 	int status = 0, go[2] = { -1, -1 }, polls = 0, tree_was = -1;
 	u64 t0, lost = 0;

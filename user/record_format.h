@@ -28,6 +28,12 @@
  */
 #define LOCKMON_FILE_MAGIC	"LOCKMON\0"
 
+/*
+ * Ids of the stacks the recorder unwinds itself: above any of the
+ * module's, which are slots of its stack table (max_stacks at most 2^20).
+ */
+#define LMR_CFI_STACK_ID	0x80000000u
+
 struct lockmon_file_header {
 	char	magic[8];
 	__u16	format_major;

@@ -1418,6 +1418,7 @@ static void unwind_one(struct lmr_syms *s, struct lmr_state *st, pid_t tgid,
 	ns->id = id;
 	ns->tgid = tgid;
 	ns->nr = (unsigned int)n;
+	ns->cfi = true;
 	memcpy(ns->ip, ips, (size_t)n * sizeof(ips[0]));
 	*stack_id = id;
 }
@@ -1432,6 +1433,7 @@ void lmr_unwind_live(struct lmr_syms *s, struct lmr_state *st)
 	size_t i;
 	unsigned int k;
 
+	st->unwound = true;
 	for (i = 0; i < st->nr_tasks; i++)
 		unwind_one(s, st, st->tasks[i].tgid, st->tasks[i].tid,
 			   &st->tasks[i].stack_id, false);

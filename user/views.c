@@ -154,6 +154,10 @@ static void print_stack(struct lmr_ctx *c, u32 id, const char *indent)
 		return;
 	}
 	print_ips(c, s->tgid, s->ip, s->nr, indent);
+	/* a live view unwinds every task it can: say which it could not */
+	if (c->st->unwound && !s->cfi)
+		fprintf(c->out, "%s(the module's stack, not unwound: frames can be missing)\n",
+			indent);
 }
 
 /*

@@ -563,6 +563,19 @@ static bool task_lock(const char *json, pid_t tid, char *out, size_t len)
 	return end && json_str(p, end, "\"lock\":\"", out, len);
 }
 
+/* Whether the report unwound @tid's stack (stack_by "cfi"). */
+static bool unwound(const char *json, pid_t tid)
+{
+	char key[32], by[16] = "";
+	const char *p, *end;
+
+	snprintf(key, sizeof(key), "\"tid\":%d,", tid);
+	p = json ? strstr(json, key) : NULL;
+	end = p ? strstr(p, "\"stack\":[") : NULL;
+	return end && json_str(p, end, "\"stack_by\":\"", by, sizeof(by)) &&
+	       !strcmp(by, "cfi");
+}
+
 /*
  * The demo itself, `contend -m pthread -w 4 -r 0 -H 1000`: rounds of one
  * second in which the main thread holds the mutex and four threads wait
@@ -570,7 +583,12 @@ static bool task_lock(const char *json, pid_t tid, char *out, size_t len)
  * module's stacks of them come from every path (wait end, scan). The
  * report is taken every scan for SAMPLES scans; then gdb gives the true
  * stack of a waiter on work_lock (all of them wait at one call chain), and
- * every stack of a waiter on work_lock in every sample must be that one.
+ * every stack of a waiter on work_lock in every sample that the reporter
+ * unwound must be that one. A waiter that left its wait between the
+ * module's read and the reporter's unwind keeps the module's stack, which
+ * the report marks (stack_by "module"); on a slow kernel that happens, so
+ * such a stack is counted, not compared, and at least half must be
+ * unwound.
  */
 #define SAMPLES	8
 
@@ -597,7 +615,7 @@ TEST_F_TIMEOUT(truth, demo_contend_rounds, TRUTH_TIMEOUT)
 	char *json[SAMPLES] = { 0 }, *bt = NULL;
 	struct frame g[MAXF], r[MAXF];
 	pid_t pid, tids[4], ref = 0;
-	int n = 0, ng = -1, nr, i, k, checked = 0;
+	int n = 0, ng = -1, nr, i, k, checked = 0, left = 0;
 
 	ASSERT_EQ(0, lm_fresh());
 	snprintf(path, sizeof(path), "%s", tree("user/demo/contend"));
@@ -641,6 +659,12 @@ TEST_F_TIMEOUT(truth, demo_contend_rounds, TRUTH_TIMEOUT)
 			if (!task_lock(json[k], tids[i], lock, sizeof(lock)) ||
 			    strcmp(lock, "work_lock"))
 				continue;
+			if (!unwound(json[k], tids[i])) {
+				TH_LOG("sample %d, thread %d: the module's stack (left its wait)",
+				       k, tids[i]);
+				left++;
+				continue;
+			}
 			nr = report_frames(json[k], tids[i], r);
 			TH_LOG("sample %d, thread %d", k, tids[i]);
 			compare_frames(_metadata, g, ng, r, nr, bt);
@@ -650,7 +674,9 @@ TEST_F_TIMEOUT(truth, demo_contend_rounds, TRUTH_TIMEOUT)
 	}
 	free(bt);
 	ASSERT_LT(0, checked) TH_LOG("no sample had a waiter on work_lock");
-	TH_LOG("%d stacks of waiters on work_lock checked", checked);
+	EXPECT_LE(left, checked);
+	TH_LOG("%d stacks of waiters on work_lock checked, %d the module's",
+	       checked, left);
 }
 
 TEST_HARNESS_MAIN
