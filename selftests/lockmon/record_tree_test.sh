@@ -9,12 +9,14 @@
 #    futex instance forks): each must have waits in the module's locks
 #    file and in the recording;
 #  - every process with a blocked wait in locks has waits in the recording.
-# Run as root with lockmon.ko built in the checkout (two levels up).
+# Run as root with $LOCKMON_KO, else lockmon.ko built in the checkout
+# (two levels up).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 # LOCKMON_REPORTER=PATH runs another build of the reporter
 lmr=${LOCKMON_REPORTER:-$top/user/lockmon-report}
+ko=${LOCKMON_KO:-$top/lockmon.ko}
 d=/sys/kernel/debug/lockmon
 work=$(mktemp -d)
 fail=0
@@ -23,7 +25,7 @@ loaded=0
 ctl() { echo "$1" > $d/control; }
 
 if [ ! -d $d ]; then
-	insmod "$top/lockmon.ko" || { echo "not ok: insmod"; exit 1; }
+	insmod "$ko" || { echo "not ok: insmod"; exit 1; }
 	loaded=1
 fi
 

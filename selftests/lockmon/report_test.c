@@ -440,7 +440,8 @@ TEST_F(report, not_root_fails)
 		     "lockmon-report: must be run as root: the lockmon debugfs files and tracefs are root-only\n");
 }
 
-TEST_F(report, module_not_loaded_fails)
+/* an unload and a load: seconds each on the debug kernel */
+TEST_F_TIMEOUT(report, module_not_loaded_fails, 120)
 {
 	ASSERT_EQ(0, lm_unload());
 	EXPECT_EQ(1, run("%s top --once", tree("user/lockmon-report")));

@@ -285,7 +285,8 @@ FIXTURE_TEARDOWN(short_stall)
 	lm_control(cmd);
 }
 
-TEST_F(short_stall, rust_std_sync_mutex)
+/* each wait has its deadline; their sum is over the default 30 s */
+TEST_F_TIMEOUT(short_stall, rust_std_sync_mutex, 300)
 {
 	char *const argv[] = { "rt_rust", NULL };
 	struct lm_finding_rec f;
@@ -402,7 +403,8 @@ TEST_F_TIMEOUT(short_stall, java_synchronized_abba, 900)
 	work_end(&w);
 }
 
-TEST_F(short_stall, go_partial_deadlock)
+/* each wait has its deadline; their sum is over the default 30 s */
+TEST_F_TIMEOUT(short_stall, go_partial_deadlock, 300)
 {
 	char *const argv[] = { "rt_go", NULL };
 	char line[512], *out;

@@ -11,11 +11,13 @@
 # outlives the module being unloaded and loaded again (lockmon_up 0, 503
 # for the profiles, then lockmon_up 1). Every wait is a poll with a
 # deadline, never a fixed sleep.
-# Run as root with lockmon.ko built in the checkout (two levels up).
+# Run as root with $LOCKMON_KO, else lockmon.ko built in the checkout
+# (two levels up).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 lmr=${LOCKMON_REPORTER:-$top/user/lockmon-report}
+ko=${LOCKMON_KO:-$top/lockmon.ko}
 d=/sys/kernel/debug/lockmon
 work=$(mktemp -d)
 port=19464
@@ -68,7 +70,7 @@ else
 	notok "serve without the module: rc $rc: $out"
 fi
 
-insmod "$top/lockmon.ko" || { echo "not ok insmod"; exit 1; }
+insmod "$ko" || { echo "not ok insmod"; exit 1; }
 echo nofilter > $d/control
 echo reset > $d/control
 echo enable > $d/control
@@ -202,7 +204,7 @@ if up_is 0 && [ "$code" = 503 ]; then
 else
 	notok "module away: profile $code; $(metrics | grep '^lockmon_up')"
 fi
-insmod "$top/lockmon.ko" || notok "insmod again"
+insmod "$ko" || notok "insmod again"
 if wait_for 30 up_is 1 && kill -0 $spid 2>/dev/null; then
 	ok "module back: lockmon_up 1 from the same server"
 else
