@@ -494,4 +494,4 @@ TEST_F_TIMEOUT(leaks, no_kernel_address_in_any_output, 120)
 	EXPECT_GE(1, s.id_hits);
 }
 
-TEST_HARNESS_MAIN
+LM_HARNESS_MAIN

@@ -499,4 +499,4 @@ TEST_F_TIMEOUT(blame, starving_wait_found_by_scan, TIMEOUT)
 	EXPECT_EQ(1, findings_of("starvation", sv.victim, NULL));
 }
 
-TEST_HARNESS_MAIN
+LM_HARNESS_MAIN

@@ -892,4 +892,4 @@ TEST(cpython_lock_contention)
 	lm_table_free(t);
 }
 
-TEST_HARNESS_MAIN
+LM_HARNESS_MAIN

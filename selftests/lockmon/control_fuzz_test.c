@@ -527,4 +527,4 @@ TEST_F_TIMEOUT(fuzz, concurrent_writers, 300)
 	EXPECT_GE(20, n);
 }
 
-TEST_HARNESS_MAIN
+LM_HARNESS_MAIN

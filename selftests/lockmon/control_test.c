@@ -305,4 +305,4 @@ TEST(pid_filter_keeps_other_processes_out)
 	munmap(m, sizeof(*m));
 }
 
-TEST_HARNESS_MAIN
+LM_HARNESS_MAIN

@@ -1310,4 +1310,4 @@ TEST_F_TIMEOUT(tidreuse, new_process_with_owner_tid_before_the_wait, 120)
 	free(now);
 }
 
-TEST_HARNESS_MAIN
+LM_HARNESS_MAIN

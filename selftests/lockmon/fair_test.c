@@ -407,4 +407,4 @@ TEST(fair_ticket_lock_no_starvation_finding)
 	EXPECT_EQ(0, lm_count_findings("starvation", getpid()));
 }
 
-TEST_HARNESS_MAIN
+LM_HARNESS_MAIN

@@ -292,4 +292,4 @@ TEST(holder_waits_on_another_lock)
 	run_hold(_metadata, CHAIN);
 }
 
-TEST_HARNESS_MAIN
+LM_HARNESS_MAIN

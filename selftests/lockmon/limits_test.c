@@ -297,4 +297,4 @@ TEST_F_TIMEOUT(small, tables_at_minimum_size, 180)
 	free(w);
 }
 
-TEST_HARNESS_MAIN
+LM_HARNESS_MAIN

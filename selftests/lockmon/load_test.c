@@ -269,4 +269,4 @@ TEST_F_TIMEOUT(missing, symbol_is_named_and_the_rest_works, 120)
 	lm_table_free(t);
 }
 
-TEST_HARNESS_MAIN
+LM_HARNESS_MAIN

@@ -419,11 +419,31 @@ static inline void lm_kill(pid_t pid)
 	waitpid(pid, NULL, 0);
 }
 
-/* Poll @cond (an expression) every 10 ms for at most @ms. */
+/*
+ * LOCKMON_SLOW=N (1..100) multiplies the deadline of every event wait
+ * (lm_wait_until()) and every test's harness timeout (LM_HARNESS_MAIN) by
+ * N: on a kernel N times slower the same events come N times later. The
+ * debug kernel's runs set it (scripts/debug-kernel). No test waits for a
+ * time, so on a fast kernel nothing takes longer for it.
+ */
+static inline unsigned int lm_slow(void)
+{
+	static unsigned int slow;
+
+	if (!slow) {
+		const char *e = getenv("LOCKMON_SLOW");
+		long v = e ? atol(e) : 1;
+
+		slow = v >= 1 && v <= 100 ? (unsigned int)v : 1;
+	}
+	return slow;
+}
+
+/* Poll @cond (an expression) every 10 ms for at most @ms (times lm_slow()). */
 #define lm_wait_until(cond, ms) ({					\
-	unsigned int __i;						\
+	unsigned long __i, __n = (unsigned long)(ms) / 10 * lm_slow();	\
 	bool __ok = false;						\
-	for (__i = 0; __i < (ms) / 10; __i++) {				\
+	for (__i = 0; __i < __n; __i++) {				\
 		if (cond) {						\
 			__ok = true;					\
 			break;						\
@@ -576,5 +596,24 @@ static inline int lm_fresh(void)
 		return -1;
 	return 0;
 }
+
+/*
+ * The harness's main, with every test's timeout times lm_slow(). The 6.1
+ * harness (linux-source) fixes a TEST()'s at 30 s and a TEST_F_TIMEOUT()'s
+ * at build time; its lists are in the test's own translation unit, so
+ * they can be walked here, after the tests have registered and before
+ * the first one runs. Use it after including kselftest_harness.h.
+ */
+#define LM_HARNESS_MAIN							\
+	int main(int argc, char **argv)					\
+	{								\
+		struct __fixture_metadata *f;				\
+		struct __test_metadata *t;				\
+									\
+		for (f = __fixture_list; f; f = f->next)		\
+			for (t = f->tests; t; t = t->next)		\
+				t->timeout *= (int)lm_slow();		\
+		return test_harness_run(argc, argv);			\
+	}
 
 #endif /* LOCKMON_UTIL_H */

@@ -162,22 +162,7 @@ static int report(const char *kind, const char *extra)
 		  rep, kind, extra);
 }
 
-/*
- * Fixed work, then go tool pprof: minutes on the debug kernel, past the
- * harness's 30 s default, which only TEST_F_TIMEOUT changes.
- */
-FIXTURE(profiles) {
-};
-
-FIXTURE_SETUP(profiles)
-{
-}
-
-FIXTURE_TEARDOWN(profiles)
-{
-}
-
-TEST_F_TIMEOUT(profiles, recorded_profiles_match_the_workload, 300)
+TEST(recorded_profiles_match_the_workload)
 {
 	static const char *const rel[] = { "release_x", "release_y" };
 	static const char *const cre[] = { "spawn_workers", "create_a",
@@ -271,7 +256,7 @@ static void *parked(void *arg)
 	return NULL;
 }
 
-TEST_F_TIMEOUT(profiles, threads_blocked_now, 300)
+TEST(threads_blocked_now)
 {
 	static const char *const park[] = { "park_site" };
 	double got[MAXS] = { 0 }, total;
@@ -303,4 +288,4 @@ TEST_F_TIMEOUT(profiles, threads_blocked_now, 300)
 	EXPECT_EQ(4, (int)got[0]);
 }
 
-TEST_HARNESS_MAIN
+LM_HARNESS_MAIN

@@ -97,7 +97,8 @@ graph_case() {
 	"$top/user/demo/abba" > /dev/null &
 	pid=$!
 	i=0
-	while [ $i -lt 200 ]; do	# until both waits and the join are seen
+	# until both waits and the join are seen (LOCKMON_SLOW: lockmon_util.h)
+	while [ $i -lt $((200 * ${LOCKMON_SLOW:-1})) ]; do
 		"$lmr" graph -p $pid > "$work/graph.txt" 2>&1
 		[ "$(grep -c 'CYCLE' "$work/graph.txt")" -eq 2 ] &&
 			[ "$(wc -l < "$work/graph.txt")" -eq 3 ] && break

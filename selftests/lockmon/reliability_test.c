@@ -420,4 +420,4 @@ TEST_F_TIMEOUT(busy_unload, events_streaming, 120)
 	EXPECT_EQ(0, mod_load(NULL));
 }
 
-TEST_HARNESS_MAIN
+LM_HARNESS_MAIN

@@ -279,4 +279,4 @@ TEST(views_leave_waits_alone)
 	munmap(q, sizeof(*q));
 }
 
-TEST_HARNESS_MAIN
+LM_HARNESS_MAIN

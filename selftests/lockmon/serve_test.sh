@@ -46,8 +46,9 @@ ok() { echo "ok $1"; }
 notok() { echo "not ok $1"; fail=1; }
 
 # until CMD succeeds, polling every 0.2 s, for at most SECS seconds
+# (times LOCKMON_SLOW, as lockmon_util.h's lm_wait_until())
 wait_for() {
-	secs=$1
+	secs=$(($1 * ${LOCKMON_SLOW:-1}))
 	shift
 	end=$(($(date +%s) + secs))
 	while ! "$@" >/dev/null 2>&1; do

@@ -679,4 +679,4 @@ TEST_F_TIMEOUT(truth, demo_contend_rounds, TRUTH_TIMEOUT)
 	       checked, left);
 }
 
-TEST_HARNESS_MAIN
+LM_HARNESS_MAIN

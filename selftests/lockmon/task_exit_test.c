@@ -463,4 +463,4 @@ TEST_F_TIMEOUT(life, owner_killed_holding_mutex_is_orphan, 60)
 	munmap(g, sizeof(*g));
 }
 
-TEST_HARNESS_MAIN
+LM_HARNESS_MAIN
