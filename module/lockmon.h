@@ -12,6 +12,10 @@
 #define LOCKMON_H
 
 #include <linux/types.h>
+#include <linux/bits.h>
+#include <linux/hash.h>
+#include <linux/log2.h>
+#include <linux/minmax.h>
 #include <linux/spinlock.h>
 #include <linux/sched.h>
 #include <linux/seqlock.h>
@@ -359,10 +363,104 @@ struct lm_bucket *lm_futex_lock(const struct lm_fkey *k, bool create,
 struct lm_bucket *lm_futex_lock_idx(u32 idx, unsigned long *flags,
 				    struct lm_futex **fp)
 	__acquires(lm_bucket);
-void lm_futex_add_waiter(struct lm_futex *f, pid_t tid);
-bool lm_futex_had_waiter(struct lm_futex *f, pid_t tid);
-void lm_futex_add_wake(struct lm_futex *f, pid_t waker);
-void lm_futex_add_wait(struct lm_futex *f, u64 ns, int result);
+
+/*
+ * The figures a wait adds to its futex's entry, inline: the probes call
+ * them on every blocking wait, under the entry's bucket lock.
+ */
+static inline void lm_bloom_bits(pid_t tid, unsigned int *a, unsigned int *b)
+{
+	u32 h = hash_32((u32)tid, 16);
+
+	*a = h & 255;
+	*b = (h >> 8) & 255;
+}
+
+/**
+ * lm_futex_add_waiter() - note a task blocking on the futex
+ * @f: locked entry
+ * @tid: the waiter
+ *
+ * Distinct waiters are counted with a 256-bit, two-hash Bloom filter: a tid
+ * already seen is never counted twice; a new one is missed only when both
+ * its bits were set by others.
+ */
+static inline void lm_futex_add_waiter(struct lm_futex *f, pid_t tid)
+{
+	unsigned int a, b;
+	bool seen;
+
+	lm_bloom_bits(tid, &a, &b);
+	seen = (f->bloom[a / 64] & BIT_ULL(a % 64)) &&
+	       (f->bloom[b / 64] & BIT_ULL(b % 64));
+	if (!seen) {
+		f->distinct++;
+		f->bloom[a / 64] |= BIT_ULL(a % 64);
+		f->bloom[b / 64] |= BIT_ULL(b % 64);
+	}
+	f->waiters++;
+}
+
+/**
+ * lm_futex_had_waiter() - has @tid ever blocked on this futex?
+ * @f: locked entry
+ * @tid: the task
+ *
+ * Return: true if probably yes (Bloom filter).
+ */
+static inline bool lm_futex_had_waiter(const struct lm_futex *f, pid_t tid)
+{
+	unsigned int a, b;
+
+	lm_bloom_bits(tid, &a, &b);
+	return (f->bloom[a / 64] & BIT_ULL(a % 64)) &&
+	       (f->bloom[b / 64] & BIT_ULL(b % 64));
+}
+
+/**
+ * lm_futex_add_wake() - account the wake that ended a wait
+ * @f: locked entry
+ * @waker: the task that woke the waiter
+ *
+ * A waker that has blocked on this futex itself hands a lock along; see
+ * lm_futex_class().
+ */
+static inline void lm_futex_add_wake(struct lm_futex *f, pid_t waker)
+{
+	f->wakes++;
+	if (lm_futex_had_waiter(f, waker))
+		f->mutual_wakes++;
+	f->last_waker = waker;
+}
+
+/**
+ * lm_futex_add_wait() - account a finished blocking wait
+ * @f: locked entry
+ * @ns: how long the task was blocked
+ * @result: enum lockmon_wait_result
+ */
+static inline void lm_futex_add_wait(struct lm_futex *f, u64 ns, int result)
+{
+	unsigned int bucket = ns ? min_t(unsigned int, ilog2(ns), LM_HIST - 1) : 0;
+
+	if (f->waiters)
+		f->waiters--;
+	if (result == LOCKMON_WAIT_AGAIN) {
+		/* futex_waitv(): a value had changed, nothing slept */
+		f->again++;
+		return;
+	}
+	f->blocked++;
+	f->total_ns += ns;
+	if (ns > f->max_ns)
+		f->max_ns = ns;
+	f->hist[bucket]++;
+	if (result == LOCKMON_WAIT_TIMEOUT)
+		f->timeouts++;
+	else if (result == LOCKMON_WAIT_SIGNAL)
+		f->signals++;
+}
+
 void lm_futex_add_again(struct mm_struct *mm, u64 uaddr, pid_t tgid);
 void lm_stats_flush_again(void);
 enum lockmon_class lm_futex_class(const struct lm_futex *f);
@@ -499,7 +597,25 @@ void lm_holder_sample(const struct lm_task *t, u64 now,
 		      struct lm_hpreempt *hp);
 int lm_task_prio(pid_t tid);
 bool lm_cpu_running(u32 cpu, struct lm_blame_info *b);
-void lm_holder_wait_end(struct lm_futex *f, const struct lm_task *t, u64 now);
+void lm_holder_wait_seen(struct lm_futex *f, const struct lm_task *t, u64 now);
+
+/**
+ * lm_holder_wait_end() - charge the rest of a blocking wait that ends
+ * @f: the wait's futex, locked
+ * @t: the waiting task, locked
+ * @now: the end of the wait
+ *
+ * A wait no scan looked at, the common one, is charged unknown here, with
+ * no call; the rest of one it did, by the split the last look measured.
+ */
+static inline void lm_holder_wait_end(struct lm_futex *f,
+				      const struct lm_task *t, u64 now)
+{
+	if (t->hseen >= t->since)
+		lm_holder_wait_seen(f, t, now);
+	else if (now > t->since)
+		f->hold_ns[LOCKMON_HOLDER_UNKNOWN] += now - t->since;
+}
 
 /* ---- probes ---------------------------------------------------------- */
 
