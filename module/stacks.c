@@ -130,6 +130,20 @@ static unsigned int lm_walk_user(const struct lm_uread *r,
 	return n;
 }
 
+/*
+ * Are two stacks of @nr addresses the same? A word at a time: the kernel's
+ * memcmp() compares bytes, and a stored stack is compared on every hit.
+ */
+static bool lm_stack_same(const u64 *a, const u64 *b, unsigned int nr)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++)
+		if (a[i] != b[i])
+			return false;
+	return true;
+}
+
 /* Store a stack once; returns its id, or 0 when the table is full. */
 static u32 lm_stack_store(pid_t tgid, const u64 *ips, unsigned int nr)
 {
@@ -142,7 +156,7 @@ static u32 lm_stack_store(pid_t tgid, const u64 *ips, unsigned int nr)
 	lm_bucket_lock(b, &flags);
 	lm_table_for_each(s, b)
 		if (s->hash == hash && s->tgid == tgid && s->nr == nr &&
-		    !memcmp(s->ip, ips, nr * sizeof(u64)))
+		    lm_stack_same(s->ip, ips, nr))
 			goto found;
 	s = lm_table_insert(&lm_stacks, b);
 	if (!s) {
