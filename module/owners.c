@@ -305,7 +305,8 @@ pid_t lm_owner_from_words(const s32 *w, bool pi, bool shared, s64 val,
 pid_t lm_resolve_owner(u64 uaddr, bool pi, bool shared, s64 val, bool known,
 		       u8 *how, u8 *kind)
 {
-	s32 w[5] = { 0 };
+	/* read whole, or not used: the one word of a PI lock is all it uses */
+	s32 w[5] __uninitialized;
 
 	if (!lm_uread_nofault(w, uaddr, pi ? 1 : 5, sizeof(w[0]))) {
 		*how = LOCKMON_OWNER_NONE;

@@ -214,7 +214,8 @@ static void lm_wait_finish(struct lm_task *t, struct lm_bucket *tb,
 	u64 futex_id = t->futex_id, uaddr = t->uaddr, ns = now - t->since;
 	u32 stack_id = t->stack_id;
 	struct lm_starve sv = { };
-	struct lm_finding_task ft;
+	/* filled only for a starving wait: not zeroed on every call */
+	struct lm_finding_task ft __uninitialized;
 	u64 weight, since = t->since;
 	bool take;
 
@@ -367,7 +368,7 @@ static void lm_on_wait_queue(unsigned long pip, struct pt_regs *regs)
 	unsigned long flags;
 	struct lm_bucket *b;
 	struct lm_task *t;
-	struct lm_fkey k;
+	struct lm_fkey k __uninitialized;	/* lm_key_from_q() fills it */
 	bool inode;
 
 	lm_count(LM_CNT_waits);

@@ -244,7 +244,7 @@ u64 lm_stack_weight(u64 wait_ns, bool *take)
 u32 lm_stack_capture(void)
 {
 	struct lm_uread r = { .task = NULL };
-	u64 ips[LOCKMON_MAX_STACK];
+	u64 ips[LOCKMON_MAX_STACK] __uninitialized;	/* nr of them are set */
 	unsigned int nr;
 
 	if (current->flags & PF_KTHREAD)
