@@ -42,9 +42,13 @@ struct lm_uread {
 	struct task_struct *task;	/* NULL: current */
 };
 
-/* @n words at @addr of the task @r reads */
-static bool lm_uread(const struct lm_uread *r, unsigned long *dst,
-		     unsigned long addr, unsigned int n)
+/*
+ * @n words at @addr of the task @r reads; inline, so that the constant @n
+ * of a frame or a code word makes a few loads with no loop
+ */
+static __always_inline bool lm_uread(const struct lm_uread *r,
+				     unsigned long *dst, unsigned long addr,
+				     unsigned int n)
 {
 	if (!r->task)
 		return lm_uread_nofault(dst, addr, n, sizeof(*dst));
@@ -55,7 +59,7 @@ static bool lm_uread(const struct lm_uread *r, unsigned long *dst,
 /* Does the user address @ret follow a call instruction? */
 static bool lm_after_call(const struct lm_uread *r, unsigned long ret)
 {
-	unsigned long word;
+	unsigned long word __uninitialized;	/* read only if loaded */
 	const u8 *c = (const u8 *)&word;
 
 	if (!lm_uread(r, &word, ret - 8, 1))
@@ -96,7 +100,8 @@ static unsigned int lm_walk_user(const struct lm_uread *r,
 				 struct lm_scan_words *sw, u64 *ips)
 {
 	unsigned long fp = regs->bp, prev = 0, sp = regs->sp;
-	unsigned long frame[2];		/* the saved rbp, the return address */
+	/* the saved rbp, the return address; read only if loaded */
+	unsigned long frame[2] __uninitialized;
 	unsigned int n = 0, i, words = LM_SCAN_WORDS;
 
 	ips[n++] = regs->ip;
