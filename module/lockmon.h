@@ -555,7 +555,26 @@ void lm_graph_pi_edeadlk(const struct lm_task *self);
 void lm_starvation_record(const struct lm_finding_task *ft, u64 since,
 			  u64 waited_ns, u64 median_ns, u32 hands);
 u64 lm_futex_median(const struct lm_futex *f);
-void lm_graph_wait_ended(pid_t tid, int result);
+/* held-back cycles (findings.c): none, the common case, is one load */
+extern atomic_t lm_nr_pending;
+void lm_pending_settle(pid_t tid, int result);
+
+/**
+ * lm_graph_wait_ended() - a wait ended: settle held-back cycles through it
+ * @tid: the task whose wait ended
+ * @result: enum lockmon_wait_result
+ *
+ * A cycle that contains a timed wait is held back. If that wait then times
+ * out or is interrupted, the cycle dissolved: it is reported as transient,
+ * never as a deadlock. If it ends any other way it is dropped. Inline: every
+ * wait's end asks, and there is seldom a held-back cycle.
+ */
+static inline void lm_graph_wait_ended(pid_t tid, int result)
+{
+	if (atomic_read(&lm_nr_pending))
+		lm_pending_settle(tid, result);
+}
+
 void lm_graph_set_stack(pid_t tid, u64 futex_id, u32 stack_id);
 /* Copy finding number @i (0 = oldest kept); false past the end. */
 bool lm_finding_get(unsigned int i, struct lm_finding *out);
