@@ -303,9 +303,41 @@ unsigned int lm_waits_nr_chunks(void);
  * entry, and lm_bucket_unlock() (table.h) releases it: the lock is never
  * held on some returns only, so sparse checks every caller's pairing.
  */
-struct lm_bucket *lm_task_lock(pid_t tid, bool create, unsigned long *flags,
-			       struct lm_task **tp)
-	__acquires(lm_bucket);
+extern struct lm_table lm_tasks;
+struct lm_task *lm_task_insert(struct lm_bucket *b, pid_t tid);
+
+/**
+ * lm_task_lock() - find a task's slot and lock its bucket
+ * @tid: thread id
+ * @create: claim a free slot when the task is not tracked yet
+ * @flags: saved irq flags, for lm_bucket_unlock()
+ * @tp: set to the slot, or NULL when the task is not tracked and @create
+ *      is false or the pool is empty
+ *
+ * Inline: each hook of a wait takes one, and a call, its saved registers
+ * and the two results through memory cost as much as the lookup.
+ *
+ * Return: the task's bucket, locked in either case.
+ */
+static inline struct lm_bucket *lm_task_lock(pid_t tid, bool create,
+					     unsigned long *flags,
+					     struct lm_task **tp)
+	__acquires(lm_bucket)
+{
+	struct lm_bucket *b = lm_table_bucket(&lm_tasks,
+					      hash_32((u32)tid, 32));
+	struct lm_task *t;
+
+	lm_bucket_lock(b, flags);
+	lm_table_for_each(t, b)
+		if (t->tid == tid)
+			goto found;
+	t = create ? lm_task_insert(b, tid) : NULL;
+found:
+	*tp = t;
+	return b;
+}
+
 bool lm_task_copy(pid_t tid, struct lm_task *out);
 void lm_task_forget(pid_t tid);
 /* Copy chunk @c's tracked tasks into @out; returns how many. */
