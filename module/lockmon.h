@@ -388,13 +388,75 @@ unsigned int lm_stats_nr_chunks(void);
 
 void lm_fkey_private(struct lm_fkey *k, struct mm_struct *mm, u64 uaddr);
 u64 lm_fkey_id(const struct lm_fkey *k);
-struct lm_bucket *lm_futex_lock(const struct lm_fkey *k, bool create,
-				u32 *idx, unsigned long *flags,
-				struct lm_futex **fp)
-	__acquires(lm_bucket);
-struct lm_bucket *lm_futex_lock_idx(u32 idx, unsigned long *flags,
-				    struct lm_futex **fp)
-	__acquires(lm_bucket);
+extern struct lm_table lm_futexes;
+struct lm_futex *lm_futex_insert(struct lm_bucket *b, const struct lm_fkey *k);
+
+static inline u32 lm_fkey_hash(const struct lm_fkey *k)
+{
+	return (u32)hash_64(k->ptr ^ (k->word + k->offset), 32);
+}
+
+/*
+ * The two lookups of a futex entry are inline, as lm_task_lock() is: each
+ * blocking wait takes both, one as it blocks and one as it ends.
+ */
+
+/**
+ * lm_futex_lock() - find a futex's entry and lock its bucket
+ * @k: the futex key
+ * @create: claim a free entry when the futex is new
+ * @idx: set to the entry's index in the table
+ * @flags: saved irq flags, for lm_bucket_unlock()
+ * @fp: set to the entry, or NULL when it is not tracked
+ *
+ * Return: the futex's bucket, locked in either case.
+ */
+static inline struct lm_bucket *lm_futex_lock(const struct lm_fkey *k,
+					      bool create, u32 *idx,
+					      unsigned long *flags,
+					      struct lm_futex **fp)
+	__acquires(lm_bucket)
+{
+	struct lm_bucket *b = lm_table_bucket(&lm_futexes, lm_fkey_hash(k));
+	struct lm_futex *f;
+
+	lm_bucket_lock(b, flags);
+	lm_table_for_each(f, b)
+		if (f->key.ptr == k->ptr && f->key.word == k->word &&
+		    f->key.offset == k->offset)
+			goto found;
+	f = create ? lm_futex_insert(b, k) : NULL;
+found:
+	*idx = f ? lm_table_idx(&lm_futexes, f) : LM_NONE;
+	*fp = f;
+	return b;
+}
+
+/**
+ * lm_futex_lock_idx() - lock a futex entry by index
+ * @idx: index from lm_futex_lock()
+ * @flags: saved irq flags, for lm_bucket_unlock()
+ * @fp: set to the entry, or NULL if it is not in use (reset, or a bad
+ *      index)
+ *
+ * An entry not in use has no bucket of its own, and the first one is
+ * locked then, so that the caller's unlock is the same on every path.
+ *
+ * Return: the entry's bucket (or the first), locked.
+ */
+static inline struct lm_bucket *lm_futex_lock_idx(u32 idx,
+						  unsigned long *flags,
+						  struct lm_futex **fp)
+	__acquires(lm_bucket)
+{
+	struct lm_futex *f = lm_table_entry(&lm_futexes, idx);
+	u32 bk = f && READ_ONCE(f->tn.used) ? READ_ONCE(f->tn.bucket) : 0;
+	struct lm_bucket *b = &lm_futexes.buckets[bk];
+
+	lm_bucket_lock(b, flags);
+	*fp = f && f->tn.used && f->tn.bucket == bk ? f : NULL;
+	return b;
+}
 
 /*
  * The figures a wait adds to its futex's entry, inline: the probes call

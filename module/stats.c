@@ -22,7 +22,7 @@
 #include <linux/math64.h>
 #include "lockmon.h"
 
-static struct lm_table lm_futexes;
+struct lm_table lm_futexes;
 static siphash_key_t lm_id_key;
 
 /*
@@ -75,43 +75,24 @@ u64 lm_fkey_id(const struct lm_fkey *k)
 	return siphash_3u64(k->ptr, k->word, k->offset, &lm_id_key);
 }
 
-static u32 lm_fkey_hash(const struct lm_fkey *k)
-{
-	return (u32)hash_64(k->ptr ^ (k->word + k->offset), 32);
-}
-
 /**
- * lm_futex_lock() - find a futex's entry and lock its bucket
+ * lm_futex_insert() - claim an entry for a futex not tracked yet
+ * @b: its bucket, locked
  * @k: the futex key
- * @create: claim a free entry when the futex is new
- * @idx: set to the entry's index in the table
- * @flags: saved irq flags, for lm_bucket_unlock()
- * @fp: set to the entry, or NULL when it is not tracked
  *
- * Return: the futex's bucket, locked in either case.
+ * The slow path of lm_futex_lock() (lockmon.h).
+ *
+ * Return: the entry, or NULL when the pool is empty.
  */
-struct lm_bucket *lm_futex_lock(const struct lm_fkey *k, bool create,
-				u32 *idx, unsigned long *flags,
-				struct lm_futex **fp)
-	__acquires(lm_bucket)
+struct lm_futex *lm_futex_insert(struct lm_bucket *b, const struct lm_fkey *k)
 {
-	struct lm_bucket *b = lm_table_bucket(&lm_futexes, lm_fkey_hash(k));
-	struct lm_futex *f;
+	struct lm_futex *f = lm_table_insert(&lm_futexes, b);
 
-	lm_bucket_lock(b, flags);
-	lm_table_for_each(f, b)
-		if (f->key.ptr == k->ptr && f->key.word == k->word &&
-		    f->key.offset == k->offset)
-			goto found;
-	f = create ? lm_table_insert(&lm_futexes, b) : NULL;
 	if (f) {
 		f->key = *k;
 		f->id = lm_fkey_id(k);
 	}
-found:
-	*idx = f ? lm_table_idx(&lm_futexes, f) : LM_NONE;
-	*fp = f;
-	return b;
+	return f;
 }
 
 /* A first look, without the lock, for walks over the whole pool. */
@@ -120,31 +101,6 @@ static bool lm_futex_in_use(u32 idx)
 	const struct lm_futex *f = lm_table_entry(&lm_futexes, idx);
 
 	return f && READ_ONCE(f->tn.used);
-}
-
-/**
- * lm_futex_lock_idx() - lock a futex entry by index
- * @idx: index from lm_futex_lock()
- * @flags: saved irq flags, for lm_bucket_unlock()
- * @fp: set to the entry, or NULL if it is not in use (reset, or a bad
- *      index)
- *
- * An entry not in use has no bucket of its own, and the first one is
- * locked then, so that the caller's unlock is the same on every path.
- *
- * Return: the entry's bucket (or the first), locked.
- */
-struct lm_bucket *lm_futex_lock_idx(u32 idx, unsigned long *flags,
-				    struct lm_futex **fp)
-	__acquires(lm_bucket)
-{
-	struct lm_futex *f = lm_table_entry(&lm_futexes, idx);
-	u32 bk = f && READ_ONCE(f->tn.used) ? READ_ONCE(f->tn.bucket) : 0;
-	struct lm_bucket *b = &lm_futexes.buckets[bk];
-
-	lm_bucket_lock(b, flags);
-	*fp = f && f->tn.used && f->tn.bucket == bk ? f : NULL;
-	return b;
 }
 
 /* Move a cached count to the futex table; interrupts are off. */
