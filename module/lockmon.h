@@ -644,7 +644,27 @@ void lm_exited_reset(void);
 size_t lm_exited_bytes(void);
 void lm_graph_orphan_block(pid_t tid);
 void lm_graph_check(const struct lm_task *self, bool settled);
-void lm_graph_check_block(pid_t tid, pid_t owner, u8 how, u8 kind);
+void __lm_graph_check_block(pid_t tid, pid_t owner, u8 how, u8 kind);
+
+/**
+ * lm_graph_check_block() - the chain check of a task that is blocking now
+ * @tid: current, just blocked
+ * @owner: the owner it blocked on, 0 if none
+ * @how: enum lockmon_owner_how
+ * @kind: glibc mutex kind
+ *
+ * Inline, the tests that end most checks: no owner, or one that the
+ * lockless hint says is not blocked (lm_hint_may_block()). The rest is
+ * __lm_graph_check_block().
+ */
+static inline void lm_graph_check_block(pid_t tid, pid_t owner, u8 how,
+					u8 kind)
+{
+	if (!owner || (owner != tid && !lm_hint_may_block(owner)))
+		return;
+	__lm_graph_check_block(tid, owner, how, kind);
+}
+
 void lm_graph_pi_edeadlk(const struct lm_task *self);
 void lm_starvation_record(const struct lm_finding_task *ft, u64 since,
 			  u64 waited_ns, u64 median_ns, u32 hands);
