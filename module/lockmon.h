@@ -15,6 +15,7 @@
 #include <linux/bits.h>
 #include <linux/hash.h>
 #include <linux/log2.h>
+#include <linux/math64.h>
 #include <linux/minmax.h>
 #include <linux/spinlock.h>
 #include <linux/sched.h>
@@ -567,7 +568,59 @@ void lm_stacks_exit(void);
 void lm_stacks_reset(void);
 size_t lm_stacks_bytes(void);
 bool lm_stacks_on(void);
-u64 lm_stack_weight(u64 wait_ns, bool *take);
+/* stacks.c's sampling state, per CPU */
+DECLARE_PER_CPU(u32, lm_capture_tick);
+DECLARE_PER_CPU(u32, lm_rand);
+
+/**
+ * lm_stack_weight() - does a finished wait get a stack, and what it weighs
+ * @wait_ns: how long the wait lasted
+ * @take: set when a stack is to be taken for it
+ *
+ * By default Go's block-profile rule with rate R = stack_ns: a wait of at
+ * least R is always sampled; a shorter one with probability wait/R, and
+ * then stands for R nanoseconds, so wait time summed by stack is unbiased.
+ * With capture set instead, capture percent of the waits are sampled (a
+ * per-CPU counter, not a draw), each standing for wait * 100 / capture.
+ * With both 0 no stack is taken and each wait stands for itself.
+ *
+ * Inline: every blocking wait's end and every wake of a lock asks.
+ *
+ * Return: the nanoseconds this wait stands for in a stack profile; 0 when
+ * it was not sampled (other samples stand for it).
+ */
+static inline u64 lm_stack_weight(u64 wait_ns, bool *take)
+{
+	unsigned int pct = READ_ONCE(lm_settings.capture_pct);
+	u64 rate = READ_ONCE(lm_settings.stack_ns);
+	u32 x;
+
+	*take = false;
+	if (current->flags & PF_KTHREAD)
+		return wait_ns;
+	if (pct) {
+		if (this_cpu_inc_return(lm_capture_tick) % 100 >= pct)
+			return 0;
+		*take = true;
+		return div_u64(wait_ns * 100, pct);
+	}
+	if (!rate)
+		return wait_ns;
+	if (wait_ns < rate) {
+		/* xorshift32: cheap, and good enough to pick samples */
+		x = this_cpu_read(lm_rand) ?: 2463534242U;
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		this_cpu_write(lm_rand, x);
+		if (((u64)x * rate) >> 32 >= wait_ns)
+			return 0;
+		wait_ns = rate;
+	}
+	*take = true;
+	return wait_ns;
+}
+
 u32 lm_stack_capture(void);
 u32 lm_stack_capture_task(struct task_struct *p);
 /* Copy stack @id; returns its depth (0: none). */

@@ -32,7 +32,7 @@ struct lm_stack {
 };
 
 static struct lm_table lm_stacks;
-static DEFINE_PER_CPU(u32, lm_capture_tick);
+DEFINE_PER_CPU(u32, lm_capture_tick);
 
 /*
  * Where a stack is read from: current's memory without faults (probe
@@ -85,7 +85,7 @@ struct lm_scan_words {
 
 static DEFINE_PER_CPU(struct lm_scan_words, lm_words);
 static struct lm_scan_words lm_task_words;	/* the scan: one work item */
-static DEFINE_PER_CPU(u32, lm_rand);
+DEFINE_PER_CPU(u32, lm_rand);
 
 /*
  * Return addresses by frame pointers: good for code built with them. Most
@@ -189,53 +189,6 @@ bool lm_stacks_on(void)
 {
 	return READ_ONCE(lm_settings.capture_pct) ||
 	       READ_ONCE(lm_settings.stack_ns);
-}
-
-/**
- * lm_stack_weight() - does a finished wait get a stack, and what it weighs
- * @wait_ns: how long the wait lasted
- * @take: set when a stack is to be taken for it
- *
- * By default Go's block-profile rule with rate R = stack_ns: a wait of at
- * least R is always sampled; a shorter one with probability wait/R, and
- * then stands for R nanoseconds, so wait time summed by stack is unbiased.
- * With capture set instead, capture percent of the waits are sampled (a
- * per-CPU counter, not a draw), each standing for wait * 100 / capture.
- * With both 0 no stack is taken and each wait stands for itself.
- *
- * Return: the nanoseconds this wait stands for in a stack profile; 0 when
- * it was not sampled (other samples stand for it).
- */
-u64 lm_stack_weight(u64 wait_ns, bool *take)
-{
-	unsigned int pct = READ_ONCE(lm_settings.capture_pct);
-	u64 rate = READ_ONCE(lm_settings.stack_ns);
-	u32 x;
-
-	*take = false;
-	if (current->flags & PF_KTHREAD)
-		return wait_ns;
-	if (pct) {
-		if (this_cpu_inc_return(lm_capture_tick) % 100 >= pct)
-			return 0;
-		*take = true;
-		return div_u64(wait_ns * 100, pct);
-	}
-	if (!rate)
-		return wait_ns;
-	if (wait_ns < rate) {
-		/* xorshift32: cheap, and good enough to pick samples */
-		x = this_cpu_read(lm_rand) ?: 2463534242U;
-		x ^= x << 13;
-		x ^= x >> 17;
-		x ^= x << 5;
-		this_cpu_write(lm_rand, x);
-		if (((u64)x * rate) >> 32 >= wait_ns)
-			return 0;
-		wait_ns = rate;
-	}
-	*take = true;
-	return wait_ns;
 }
 
 /**
