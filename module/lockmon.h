@@ -567,7 +567,20 @@ int lm_stacks_init(void);
 void lm_stacks_exit(void);
 void lm_stacks_reset(void);
 size_t lm_stacks_bytes(void);
-bool lm_stacks_on(void);
+
+/**
+ * lm_stacks_on() - does any stack setting ask for stacks?
+ *
+ * Inline: each wake of a lock's waiter asks.
+ *
+ * Return: false when both capture and stack_ns are 0.
+ */
+static inline bool lm_stacks_on(void)
+{
+	return READ_ONCE(lm_settings.capture_pct) ||
+	       READ_ONCE(lm_settings.stack_ns);
+}
+
 /* stacks.c's sampling state, per CPU */
 DECLARE_PER_CPU(u32, lm_capture_tick);
 DECLARE_PER_CPU(u32, lm_rand);

@@ -181,17 +181,6 @@ found:
 }
 
 /**
- * lm_stacks_on() - does any stack setting ask for stacks?
- *
- * Return: false when both capture and stack_ns are 0.
- */
-bool lm_stacks_on(void)
-{
-	return READ_ONCE(lm_settings.capture_pct) ||
-	       READ_ONCE(lm_settings.stack_ns);
-}
-
-/**
  * lm_stack_capture() - save current's user stack
  *
  * Called from probe context with preemption disabled, outside every futex
