@@ -56,14 +56,11 @@ static __always_inline bool lm_uread(const struct lm_uread *r,
 	       n * sizeof(*dst);
 }
 
-/* Does the user address @ret follow a call instruction? */
-static bool lm_after_call(const struct lm_uread *r, unsigned long ret)
+/* Do the 8 bytes @word before a user address end in a call instruction? */
+static __always_inline bool lm_code_is_call(unsigned long word)
 {
-	unsigned long word __uninitialized;	/* read only if loaded */
 	const u8 *c = (const u8 *)&word;
 
-	if (!lm_uread(r, &word, ret - 8, 1))
-		return false;
 	if (c[3] == 0xe8)				/* call rel32 */
 		return true;
 	if (c[6] == 0xff && (c[7] & 0xf8) == 0xd0)	/* call *%reg */
@@ -76,6 +73,23 @@ static bool lm_after_call(const struct lm_uread *r, unsigned long ret)
 	return false;
 }
 
+/* Does the user address @ret follow a call instruction? */
+static bool lm_after_call(const struct lm_uread *r, unsigned long ret)
+{
+	unsigned long word __uninitialized;	/* read only if loaded */
+
+	return lm_uread(r, &word, ret - 8, 1) && lm_code_is_call(word);
+}
+
+/* Is @w worth a look as a return address, seen on the stack at @sp? */
+static __always_inline bool lm_scan_candidate(unsigned long w,
+					      unsigned long sp)
+{
+	/* not a stack address, not a small number */
+	return !(w < PAGE_SIZE || w >= TASK_SIZE_MAX ||
+		 (w > sp - SZ_64K && w < sp + SZ_8M));
+}
+
 #define LM_SCAN_WORDS	128	/* how far up the user stack to look */
 
 /* The top of the user stack, read in one copy: per CPU for probe context. */
@@ -86,6 +100,54 @@ struct lm_scan_words {
 static DEFINE_PER_CPU(struct lm_scan_words, lm_words);
 static struct lm_scan_words lm_task_words;	/* the scan: one work item */
 DEFINE_PER_CPU(u32, lm_rand);
+
+/*
+ * The scan below of current's stack, in one user-access window with no
+ * copy: each word is loaded once and tested where it is, and a candidate's
+ * code word is loaded in the same window. That is the common capture, in
+ * probe context, and the copy cost a load and a store per word, 128 of
+ * them. It finds what the scan of the copy would: a stack word that
+ * faults, as near the top of the stack mapping (the last word is loaded
+ * first, to tell that at once), makes it return 0, and the caller copies
+ * a shorter window as before. A code word that faults is no call, as in
+ * lm_after_call().
+ *
+ * Return: the addresses in @ips, counting the first (already there), or 0.
+ */
+static unsigned int lm_scan_current(unsigned long sp, u64 *ips)
+{
+	const unsigned long __user *up = (const unsigned long __user *)sp;
+	unsigned int n = 1, i, nr = 0;
+	unsigned long w, code;
+
+	pagefault_disable();
+	if (!user_access_begin(up, LM_SCAN_WORDS * sizeof(*up)))
+		goto out;
+	unsafe_get_user(w, up + LM_SCAN_WORDS - 1, fault);
+	for (i = 0; i < LM_SCAN_WORDS && n < LOCKMON_MAX_STACK; i++) {
+		unsafe_get_user(w, up + i, fault);
+		if (!lm_scan_candidate(w, sp) || w == ips[n - 1])
+			continue;
+		/*
+		 * below TASK_SIZE_MAX, tested just now: a user address, as
+		 * access_ok() would have it, and not loaded speculatively
+		 * past that test
+		 */
+		barrier_nospec();
+		unsafe_get_user(code, (const unsigned long __user *)(w - 8),
+				no_call);
+		if (lm_code_is_call(code))
+			ips[n++] = w;
+no_call:
+		;
+	}
+	nr = n;
+fault:
+	user_access_end();
+out:
+	pagefault_enable();
+	return nr;
+}
 
 /*
  * Return addresses by frame pointers: good for code built with them. Most
@@ -118,6 +180,9 @@ static unsigned int lm_walk_user(const struct lm_uread *r,
 	if (n >= 4)
 		return n;
 
+	n = r->task ? 0 : lm_scan_current(sp, ips);
+	if (n)
+		return n;
 	/* one copy; near the top of the stack mapping, a shorter one */
 	while (words && !lm_uread(r, sw->w, sp, words))
 		words /= 2;
@@ -125,9 +190,7 @@ static unsigned int lm_walk_user(const struct lm_uread *r,
 	for (i = 0; i < words && n < LOCKMON_MAX_STACK; i++) {
 		unsigned long w = sw->w[i];
 
-		/* not a stack address, not a small number */
-		if (w < PAGE_SIZE || w >= TASK_SIZE_MAX ||
-		    (w > sp - SZ_64K && w < sp + SZ_8M))
+		if (!lm_scan_candidate(w, sp))
 			continue;
 		if (w != ips[n - 1] && lm_after_call(r, w))
 			ips[n++] = w;
