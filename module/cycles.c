@@ -164,22 +164,21 @@ void lm_graph_check(const struct lm_task *self, bool settled)
 }
 
 /**
- * lm_graph_check_block() - the chain check of a task that is blocking now
+ * __lm_graph_check_block() - the chain check of a task that is blocking now
  * @tid: current, just blocked
- * @owner: the owner it blocked on, 0 if none
+ * @owner: the owner it blocked on, not 0
  * @how: enum lockmon_owner_how
  * @kind: glibc mutex kind
  *
- * The probes' fast path: one lookup of the owner, and a copy of the
- * blocking task's slot only when the owner is blocked itself (or it is
- * the task itself), the rare case where a cycle can close.
+ * Called by lm_graph_check_block() (lockmon.h) for an owner that may be
+ * blocked or is the task itself: one lookup of the owner, and a copy of
+ * the blocking task's slot only when the owner is blocked itself (or it
+ * is the task itself), the rare case where a cycle can close.
  */
-void lm_graph_check_block(pid_t tid, pid_t owner, u8 how, u8 kind)
+void __lm_graph_check_block(pid_t tid, pid_t owner, u8 how, u8 kind)
 {
 	struct lm_task *self;
 
-	if (!owner)
-		return;
 	if (owner == tid) {
 		/* a recursive or errorcheck mutex never blocks on itself */
 		if (how != LOCKMON_OWNER_GLIBC ||

@@ -29,7 +29,7 @@ static DEFINE_RAW_SPINLOCK(lm_findings_lock);
 static struct lm_finding *lm_findings;	/* ring of lm_max_findings */
 static u64 lm_finding_seq;		/* findings recorded so far */
 static struct lm_pending lm_pending[LM_PENDING];
-static atomic_t lm_nr_pending = ATOMIC_INIT(0);
+atomic_t lm_nr_pending = ATOMIC_INIT(0);
 static u64 lm_printed_seq;		/* only the report worker touches it */
 
 /* Keep the mappings of each process of @f, once each, and its tasks' stacks. */
@@ -307,7 +307,7 @@ out:
 }
 
 /* Off the common path: its finding is big, and the stack zeroes it. */
-static noinline void lm_pending_settle(pid_t tid, int result)
+noinline void lm_pending_settle(pid_t tid, int result)
 {
 	struct lm_finding f;
 	unsigned long flags;
@@ -334,21 +334,6 @@ static noinline void lm_pending_settle(pid_t tid, int result)
 		f.kind = LOCKMON_FINDING_TRANSIENT;
 		lm_finding_record(&f, 0);
 	}
-}
-
-/**
- * lm_graph_wait_ended() - a wait ended: settle held-back cycles through it
- * @tid: the task whose wait ended
- * @result: enum lockmon_wait_result
- *
- * A cycle that contains a timed wait is held back. If that wait then times
- * out or is interrupted, the cycle dissolved: it is reported as transient,
- * never as a deadlock. If it ends any other way it is dropped.
- */
-void lm_graph_wait_ended(pid_t tid, int result)
-{
-	if (atomic_read(&lm_nr_pending))
-		lm_pending_settle(tid, result);
 }
 
 /**

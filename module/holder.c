@@ -273,24 +273,18 @@ out:
 }
 
 /**
- * lm_holder_wait_end() - charge the rest of a blocking wait that ends
+ * lm_holder_wait_seen() - charge the rest of a wait a scan looked at
  * @f: the wait's futex, locked
  * @t: the waiting task, locked
  * @now: the end of the wait
  *
- * A wait no scan looked at is charged unknown; the rest of one it did,
- * by the split the last look measured.
+ * By the split the last look measured; lm_holder_wait_end() (lockmon.h)
+ * charges a wait no scan looked at.
  */
-void lm_holder_wait_end(struct lm_futex *f, const struct lm_task *t, u64 now)
+void lm_holder_wait_seen(struct lm_futex *f, const struct lm_task *t, u64 now)
 {
-	u64 from;
+	u64 from = t->hmark >= t->since ? t->hmark : t->since;
 
-	if (t->hseen < t->since) {
-		if (now > t->since)
-			f->hold_ns[LOCKMON_HOLDER_UNKNOWN] += now - t->since;
-		return;
-	}
-	from = t->hmark >= t->since ? t->hmark : t->since;
 	if (now > from)
 		lm_holder_split(f->hold_ns, now - from, t->hrun_f,
 				t->hdelay_f, t->hoff);

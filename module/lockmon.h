@@ -12,6 +12,11 @@
 #define LOCKMON_H
 
 #include <linux/types.h>
+#include <linux/bits.h>
+#include <linux/hash.h>
+#include <linux/log2.h>
+#include <linux/math64.h>
+#include <linux/minmax.h>
 #include <linux/spinlock.h>
 #include <linux/sched.h>
 #include <linux/seqlock.h>
@@ -299,9 +304,41 @@ unsigned int lm_waits_nr_chunks(void);
  * entry, and lm_bucket_unlock() (table.h) releases it: the lock is never
  * held on some returns only, so sparse checks every caller's pairing.
  */
-struct lm_bucket *lm_task_lock(pid_t tid, bool create, unsigned long *flags,
-			       struct lm_task **tp)
-	__acquires(lm_bucket);
+extern struct lm_table lm_tasks;
+struct lm_task *lm_task_insert(struct lm_bucket *b, pid_t tid);
+
+/**
+ * lm_task_lock() - find a task's slot and lock its bucket
+ * @tid: thread id
+ * @create: claim a free slot when the task is not tracked yet
+ * @flags: saved irq flags, for lm_bucket_unlock()
+ * @tp: set to the slot, or NULL when the task is not tracked and @create
+ *      is false or the pool is empty
+ *
+ * Inline: each hook of a wait takes one, and a call, its saved registers
+ * and the two results through memory cost as much as the lookup.
+ *
+ * Return: the task's bucket, locked in either case.
+ */
+static inline struct lm_bucket *lm_task_lock(pid_t tid, bool create,
+					     unsigned long *flags,
+					     struct lm_task **tp)
+	__acquires(lm_bucket)
+{
+	struct lm_bucket *b = lm_table_bucket(&lm_tasks,
+					      hash_32((u32)tid, 32));
+	struct lm_task *t;
+
+	lm_bucket_lock(b, flags);
+	lm_table_for_each(t, b)
+		if (t->tid == tid)
+			goto found;
+	t = create ? lm_task_insert(b, tid) : NULL;
+found:
+	*tp = t;
+	return b;
+}
+
 bool lm_task_copy(pid_t tid, struct lm_task *out);
 void lm_task_forget(pid_t tid);
 /* Copy chunk @c's tracked tasks into @out; returns how many. */
@@ -352,17 +389,173 @@ unsigned int lm_stats_nr_chunks(void);
 
 void lm_fkey_private(struct lm_fkey *k, struct mm_struct *mm, u64 uaddr);
 u64 lm_fkey_id(const struct lm_fkey *k);
-struct lm_bucket *lm_futex_lock(const struct lm_fkey *k, bool create,
-				u32 *idx, unsigned long *flags,
-				struct lm_futex **fp)
-	__acquires(lm_bucket);
-struct lm_bucket *lm_futex_lock_idx(u32 idx, unsigned long *flags,
-				    struct lm_futex **fp)
-	__acquires(lm_bucket);
-void lm_futex_add_waiter(struct lm_futex *f, pid_t tid);
-bool lm_futex_had_waiter(struct lm_futex *f, pid_t tid);
-void lm_futex_add_wake(struct lm_futex *f, pid_t waker);
-void lm_futex_add_wait(struct lm_futex *f, u64 ns, int result);
+extern struct lm_table lm_futexes;
+struct lm_futex *lm_futex_insert(struct lm_bucket *b, const struct lm_fkey *k);
+
+static inline u32 lm_fkey_hash(const struct lm_fkey *k)
+{
+	return (u32)hash_64(k->ptr ^ (k->word + k->offset), 32);
+}
+
+/*
+ * The two lookups of a futex entry are inline, as lm_task_lock() is: each
+ * blocking wait takes both, one as it blocks and one as it ends.
+ */
+
+/**
+ * lm_futex_lock() - find a futex's entry and lock its bucket
+ * @k: the futex key
+ * @create: claim a free entry when the futex is new
+ * @idx: set to the entry's index in the table
+ * @flags: saved irq flags, for lm_bucket_unlock()
+ * @fp: set to the entry, or NULL when it is not tracked
+ *
+ * Return: the futex's bucket, locked in either case.
+ */
+static inline struct lm_bucket *lm_futex_lock(const struct lm_fkey *k,
+					      bool create, u32 *idx,
+					      unsigned long *flags,
+					      struct lm_futex **fp)
+	__acquires(lm_bucket)
+{
+	struct lm_bucket *b = lm_table_bucket(&lm_futexes, lm_fkey_hash(k));
+	struct lm_futex *f;
+
+	lm_bucket_lock(b, flags);
+	lm_table_for_each(f, b)
+		if (f->key.ptr == k->ptr && f->key.word == k->word &&
+		    f->key.offset == k->offset)
+			goto found;
+	f = create ? lm_futex_insert(b, k) : NULL;
+found:
+	*idx = f ? lm_table_idx(&lm_futexes, f) : LM_NONE;
+	*fp = f;
+	return b;
+}
+
+/**
+ * lm_futex_lock_idx() - lock a futex entry by index
+ * @idx: index from lm_futex_lock()
+ * @flags: saved irq flags, for lm_bucket_unlock()
+ * @fp: set to the entry, or NULL if it is not in use (reset, or a bad
+ *      index)
+ *
+ * An entry not in use has no bucket of its own, and the first one is
+ * locked then, so that the caller's unlock is the same on every path.
+ *
+ * Return: the entry's bucket (or the first), locked.
+ */
+static inline struct lm_bucket *lm_futex_lock_idx(u32 idx,
+						  unsigned long *flags,
+						  struct lm_futex **fp)
+	__acquires(lm_bucket)
+{
+	struct lm_futex *f = lm_table_entry(&lm_futexes, idx);
+	u32 bk = f && READ_ONCE(f->tn.used) ? READ_ONCE(f->tn.bucket) : 0;
+	struct lm_bucket *b = &lm_futexes.buckets[bk];
+
+	lm_bucket_lock(b, flags);
+	*fp = f && f->tn.used && f->tn.bucket == bk ? f : NULL;
+	return b;
+}
+
+/*
+ * The figures a wait adds to its futex's entry, inline: the probes call
+ * them on every blocking wait, under the entry's bucket lock.
+ */
+static inline void lm_bloom_bits(pid_t tid, unsigned int *a, unsigned int *b)
+{
+	u32 h = hash_32((u32)tid, 16);
+
+	*a = h & 255;
+	*b = (h >> 8) & 255;
+}
+
+/**
+ * lm_futex_add_waiter() - note a task blocking on the futex
+ * @f: locked entry
+ * @tid: the waiter
+ *
+ * Distinct waiters are counted with a 256-bit, two-hash Bloom filter: a tid
+ * already seen is never counted twice; a new one is missed only when both
+ * its bits were set by others.
+ */
+static inline void lm_futex_add_waiter(struct lm_futex *f, pid_t tid)
+{
+	unsigned int a, b;
+	bool seen;
+
+	lm_bloom_bits(tid, &a, &b);
+	seen = (f->bloom[a / 64] & BIT_ULL(a % 64)) &&
+	       (f->bloom[b / 64] & BIT_ULL(b % 64));
+	if (!seen) {
+		f->distinct++;
+		f->bloom[a / 64] |= BIT_ULL(a % 64);
+		f->bloom[b / 64] |= BIT_ULL(b % 64);
+	}
+	f->waiters++;
+}
+
+/**
+ * lm_futex_had_waiter() - has @tid ever blocked on this futex?
+ * @f: locked entry
+ * @tid: the task
+ *
+ * Return: true if probably yes (Bloom filter).
+ */
+static inline bool lm_futex_had_waiter(const struct lm_futex *f, pid_t tid)
+{
+	unsigned int a, b;
+
+	lm_bloom_bits(tid, &a, &b);
+	return (f->bloom[a / 64] & BIT_ULL(a % 64)) &&
+	       (f->bloom[b / 64] & BIT_ULL(b % 64));
+}
+
+/**
+ * lm_futex_add_wake() - account the wake that ended a wait
+ * @f: locked entry
+ * @waker: the task that woke the waiter
+ *
+ * A waker that has blocked on this futex itself hands a lock along; see
+ * lm_futex_class().
+ */
+static inline void lm_futex_add_wake(struct lm_futex *f, pid_t waker)
+{
+	f->wakes++;
+	if (lm_futex_had_waiter(f, waker))
+		f->mutual_wakes++;
+	f->last_waker = waker;
+}
+
+/**
+ * lm_futex_add_wait() - account a finished blocking wait
+ * @f: locked entry
+ * @ns: how long the task was blocked
+ * @result: enum lockmon_wait_result
+ */
+static inline void lm_futex_add_wait(struct lm_futex *f, u64 ns, int result)
+{
+	unsigned int bucket = ns ? min_t(unsigned int, ilog2(ns), LM_HIST - 1) : 0;
+
+	if (f->waiters)
+		f->waiters--;
+	if (result == LOCKMON_WAIT_AGAIN) {
+		/* futex_waitv(): a value had changed, nothing slept */
+		f->again++;
+		return;
+	}
+	f->blocked++;
+	f->total_ns += ns;
+	if (ns > f->max_ns)
+		f->max_ns = ns;
+	f->hist[bucket]++;
+	if (result == LOCKMON_WAIT_TIMEOUT)
+		f->timeouts++;
+	else if (result == LOCKMON_WAIT_SIGNAL)
+		f->signals++;
+}
+
 void lm_futex_add_again(struct mm_struct *mm, u64 uaddr, pid_t tgid);
 void lm_stats_flush_again(void);
 enum lockmon_class lm_futex_class(const struct lm_futex *f);
@@ -374,8 +567,73 @@ int lm_stacks_init(void);
 void lm_stacks_exit(void);
 void lm_stacks_reset(void);
 size_t lm_stacks_bytes(void);
-bool lm_stacks_on(void);
-u64 lm_stack_weight(u64 wait_ns, bool *take);
+
+/**
+ * lm_stacks_on() - does any stack setting ask for stacks?
+ *
+ * Inline: each wake of a lock's waiter asks.
+ *
+ * Return: false when both capture and stack_ns are 0.
+ */
+static inline bool lm_stacks_on(void)
+{
+	return READ_ONCE(lm_settings.capture_pct) ||
+	       READ_ONCE(lm_settings.stack_ns);
+}
+
+/* stacks.c's sampling state, per CPU */
+DECLARE_PER_CPU(u32, lm_capture_tick);
+DECLARE_PER_CPU(u32, lm_rand);
+
+/**
+ * lm_stack_weight() - does a finished wait get a stack, and what it weighs
+ * @wait_ns: how long the wait lasted
+ * @take: set when a stack is to be taken for it
+ *
+ * By default Go's block-profile rule with rate R = stack_ns: a wait of at
+ * least R is always sampled; a shorter one with probability wait/R, and
+ * then stands for R nanoseconds, so wait time summed by stack is unbiased.
+ * With capture set instead, capture percent of the waits are sampled (a
+ * per-CPU counter, not a draw), each standing for wait * 100 / capture.
+ * With both 0 no stack is taken and each wait stands for itself.
+ *
+ * Inline: every blocking wait's end and every wake of a lock asks.
+ *
+ * Return: the nanoseconds this wait stands for in a stack profile; 0 when
+ * it was not sampled (other samples stand for it).
+ */
+static inline u64 lm_stack_weight(u64 wait_ns, bool *take)
+{
+	unsigned int pct = READ_ONCE(lm_settings.capture_pct);
+	u64 rate = READ_ONCE(lm_settings.stack_ns);
+	u32 x;
+
+	*take = false;
+	if (current->flags & PF_KTHREAD)
+		return wait_ns;
+	if (pct) {
+		if (this_cpu_inc_return(lm_capture_tick) % 100 >= pct)
+			return 0;
+		*take = true;
+		return div_u64(wait_ns * 100, pct);
+	}
+	if (!rate)
+		return wait_ns;
+	if (wait_ns < rate) {
+		/* xorshift32: cheap, and good enough to pick samples */
+		x = this_cpu_read(lm_rand) ?: 2463534242U;
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		this_cpu_write(lm_rand, x);
+		if (((u64)x * rate) >> 32 >= wait_ns)
+			return 0;
+		wait_ns = rate;
+	}
+	*take = true;
+	return wait_ns;
+}
+
 u32 lm_stack_capture(void);
 u32 lm_stack_capture_task(struct task_struct *p);
 /* Copy stack @id; returns its depth (0: none). */
@@ -452,12 +710,51 @@ void lm_exited_reset(void);
 size_t lm_exited_bytes(void);
 void lm_graph_orphan_block(pid_t tid);
 void lm_graph_check(const struct lm_task *self, bool settled);
-void lm_graph_check_block(pid_t tid, pid_t owner, u8 how, u8 kind);
+void __lm_graph_check_block(pid_t tid, pid_t owner, u8 how, u8 kind);
+
+/**
+ * lm_graph_check_block() - the chain check of a task that is blocking now
+ * @tid: current, just blocked
+ * @owner: the owner it blocked on, 0 if none
+ * @how: enum lockmon_owner_how
+ * @kind: glibc mutex kind
+ *
+ * Inline, the tests that end most checks: no owner, or one that the
+ * lockless hint says is not blocked (lm_hint_may_block()). The rest is
+ * __lm_graph_check_block().
+ */
+static inline void lm_graph_check_block(pid_t tid, pid_t owner, u8 how,
+					u8 kind)
+{
+	if (!owner || (owner != tid && !lm_hint_may_block(owner)))
+		return;
+	__lm_graph_check_block(tid, owner, how, kind);
+}
+
 void lm_graph_pi_edeadlk(const struct lm_task *self);
 void lm_starvation_record(const struct lm_finding_task *ft, u64 since,
 			  u64 waited_ns, u64 median_ns, u32 hands);
 u64 lm_futex_median(const struct lm_futex *f);
-void lm_graph_wait_ended(pid_t tid, int result);
+/* held-back cycles (findings.c): none, the common case, is one load */
+extern atomic_t lm_nr_pending;
+void lm_pending_settle(pid_t tid, int result);
+
+/**
+ * lm_graph_wait_ended() - a wait ended: settle held-back cycles through it
+ * @tid: the task whose wait ended
+ * @result: enum lockmon_wait_result
+ *
+ * A cycle that contains a timed wait is held back. If that wait then times
+ * out or is interrupted, the cycle dissolved: it is reported as transient,
+ * never as a deadlock. If it ends any other way it is dropped. Inline: every
+ * wait's end asks, and there is seldom a held-back cycle.
+ */
+static inline void lm_graph_wait_ended(pid_t tid, int result)
+{
+	if (atomic_read(&lm_nr_pending))
+		lm_pending_settle(tid, result);
+}
+
 void lm_graph_set_stack(pid_t tid, u64 futex_id, u32 stack_id);
 /* Copy finding number @i (0 = oldest kept); false past the end. */
 bool lm_finding_get(unsigned int i, struct lm_finding *out);
@@ -499,7 +796,25 @@ void lm_holder_sample(const struct lm_task *t, u64 now,
 		      struct lm_hpreempt *hp);
 int lm_task_prio(pid_t tid);
 bool lm_cpu_running(u32 cpu, struct lm_blame_info *b);
-void lm_holder_wait_end(struct lm_futex *f, const struct lm_task *t, u64 now);
+void lm_holder_wait_seen(struct lm_futex *f, const struct lm_task *t, u64 now);
+
+/**
+ * lm_holder_wait_end() - charge the rest of a blocking wait that ends
+ * @f: the wait's futex, locked
+ * @t: the waiting task, locked
+ * @now: the end of the wait
+ *
+ * A wait no scan looked at, the common one, is charged unknown here, with
+ * no call; the rest of one it did, by the split the last look measured.
+ */
+static inline void lm_holder_wait_end(struct lm_futex *f,
+				      const struct lm_task *t, u64 now)
+{
+	if (t->hseen >= t->since)
+		lm_holder_wait_seen(f, t, now);
+	else if (now > t->since)
+		f->hold_ns[LOCKMON_HOLDER_UNKNOWN] += now - t->since;
+}
 
 /* ---- probes ---------------------------------------------------------- */
 

@@ -235,6 +235,36 @@ static bool lm_glibc_locked(const s32 *w, s64 val)
 	return (w[0] & FUTEX_TID_MASK) == w[2] && (val < 0 || val == w[0]);
 }
 
+/*
+ * lm_owner_from_words(), below, inlined into lm_resolve_owner(): the
+ * call, with its two arguments on the stack, cost a blocking wait as much
+ * as reading the words.
+ */
+static __always_inline pid_t
+__lm_owner_from_words(const s32 *w, bool pi, bool shared, s64 val, pid_t tgid,
+		      bool dead_ok, u8 *how, u8 *kind)
+{
+	*how = LOCKMON_OWNER_NONE;
+	*kind = 0;
+	if (pi) {
+		if (!(w[0] & FUTEX_TID_MASK))
+			return 0;
+		*how = LOCKMON_OWNER_PI;
+		return w[0] & FUTEX_TID_MASK;
+	}
+	if (!lm_glibc_locked(w, val))
+		return 0;
+	if (!dead_ok && !lm_task_alive(w[2], tgid, shared)) {
+		if (!lm_owner_died(w[2], tgid, shared))
+			return 0;
+		*kind = LM_KIND_DEAD | (w[4] & LM_GLIBC_KIND_MASK);
+		return w[2];
+	}
+	*how = LOCKMON_OWNER_GLIBC;
+	*kind = w[4] & LM_GLIBC_KIND_MASK;
+	return w[2];
+}
+
 /**
  * lm_owner_from_words() - the owner in a futex word or the mutex around it
  * @w: five ints read from the futex address: __lock, __count, __owner,
@@ -259,25 +289,8 @@ static bool lm_glibc_locked(const s32 *w, s64 val)
 pid_t lm_owner_from_words(const s32 *w, bool pi, bool shared, s64 val,
 			  pid_t tgid, bool dead_ok, u8 *how, u8 *kind)
 {
-	*how = LOCKMON_OWNER_NONE;
-	*kind = 0;
-	if (pi) {
-		if (!(w[0] & FUTEX_TID_MASK))
-			return 0;
-		*how = LOCKMON_OWNER_PI;
-		return w[0] & FUTEX_TID_MASK;
-	}
-	if (!lm_glibc_locked(w, val))
-		return 0;
-	if (!dead_ok && !lm_task_alive(w[2], tgid, shared)) {
-		if (!lm_owner_died(w[2], tgid, shared))
-			return 0;
-		*kind = LM_KIND_DEAD | (w[4] & LM_GLIBC_KIND_MASK);
-		return w[2];
-	}
-	*how = LOCKMON_OWNER_GLIBC;
-	*kind = w[4] & LM_GLIBC_KIND_MASK;
-	return w[2];
+	return __lm_owner_from_words(w, pi, shared, val, tgid, dead_ok, how,
+				     kind);
 }
 
 /**
@@ -305,15 +318,18 @@ pid_t lm_owner_from_words(const s32 *w, bool pi, bool shared, s64 val,
 pid_t lm_resolve_owner(u64 uaddr, bool pi, bool shared, s64 val, bool known,
 		       u8 *how, u8 *kind)
 {
-	s32 w[5] = { 0 };
+	/* read whole, or not used: the one word of a PI lock is all it uses */
+	s32 w[5] __uninitialized;
 
-	if (!lm_uread_nofault(w, uaddr, pi ? 1 : 5, sizeof(w[0]))) {
+	/* each with a constant count, so each is a few loads with no loop */
+	if (pi ? !lm_uread_nofault(w, uaddr, 1, sizeof(w[0])) :
+		 !lm_uread_nofault(w, uaddr, 5, sizeof(w[0]))) {
 		*how = LOCKMON_OWNER_NONE;
 		*kind = 0;
 		return 0;
 	}
-	return lm_owner_from_words(w, pi, shared, val, current->tgid, known,
-				   how, kind);
+	return __lm_owner_from_words(w, pi, shared, val, current->tgid, known,
+				     how, kind);
 }
 
 /**

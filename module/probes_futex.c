@@ -68,21 +68,19 @@ static int lm_result(int ret)
 }
 
 /*
- * The futex(2) call current is in, from its user registers: the hooks deep
- * in the wait path see no uaddr, op or value of their own. False for any
- * other system call (a restarted wait runs under restart_syscall).
+ * The user registers of the futex(2) call current is in: the hooks deep in
+ * the wait path see no uaddr (di), op (si) or value (dx) of their own. NULL
+ * for any other system call (a restarted wait runs under restart_syscall).
+ * Returned, not copied out: locals whose address is taken are zeroed on
+ * every call (INIT_STACK_ALL_ZERO).
  */
-static bool lm_futex_call(unsigned long *uaddr, unsigned long *op,
-			  unsigned long *val)
+static const struct pt_regs *lm_futex_call(void)
 {
 	struct pt_regs *ur = task_pt_regs(current);
 
 	if (in_compat_syscall() || syscall_get_nr(current, ur) != __NR_futex)
-		return false;
-	*uaddr = ur->di;
-	*op = ur->si;
-	*val = ur->dx;
-	return true;
+		return NULL;
+	return ur;
 }
 
 /*
@@ -95,7 +93,7 @@ static bool lm_key_from_q(const struct lm_futex_q_head *q, struct lm_task *t,
 			  struct lm_fkey *k)
 {
 	const union futex_key *key = &q->key;
-	unsigned long uaddr, op, val;
+	const struct pt_regs *ur;
 
 	k->ptr = key->both.ptr;
 	k->word = key->both.word;
@@ -110,14 +108,19 @@ static bool lm_key_from_q(const struct lm_futex_q_head *q, struct lm_task *t,
 		}
 		goto mismatch;
 	}
-	if (t->via == LM_VIA_WAIT)
-		t->uaddr = lm_futex_call(&uaddr, &op, &val) ? uaddr : 0;
+	if (t->via == LM_VIA_WAIT) {
+		ur = lm_futex_call();
+		t->uaddr = ur ? ur->di : 0;
+	}
 	return !!(key->both.offset & FUT_OFF_INODE);
 
 mismatch:
 	lm_count(LM_CNT_key_mismatch);
-	if (t->via == LM_VIA_WAIT && lm_futex_call(&uaddr, &op, &val))
-		t->uaddr = uaddr;
+	if (t->via == LM_VIA_WAIT) {
+		ur = lm_futex_call();
+		if (ur)
+			t->uaddr = ur->di;
+	}
 	lm_fkey_private(k, current->mm, t->uaddr);
 	return false;
 }
@@ -211,7 +214,8 @@ static void lm_wait_finish(struct lm_task *t, struct lm_bucket *tb,
 	u64 futex_id = t->futex_id, uaddr = t->uaddr, ns = now - t->since;
 	u32 stack_id = t->stack_id;
 	struct lm_starve sv = { };
-	struct lm_finding_task ft;
+	/* filled only for a starving wait: not zeroed on every call */
+	struct lm_finding_task ft __uninitialized;
 	u64 weight, since = t->since;
 	bool take;
 
@@ -360,10 +364,11 @@ static void lm_on_wait_queue(unsigned long pip, struct pt_regs *regs)
 {
 	const struct lm_futex_q_head *q = (void *)regs_get_kernel_argument(regs, 1);
 	const void *timer = (void *)regs_get_kernel_argument(regs, 2);
-	unsigned long flags, uaddr, op, val = 0;
+	const struct pt_regs *ur;
+	unsigned long flags;
 	struct lm_bucket *b;
 	struct lm_task *t;
-	struct lm_fkey k;
+	struct lm_fkey k __uninitialized;	/* lm_key_from_q() fills it */
 	bool inode;
 
 	lm_count(LM_CNT_waits);
@@ -382,8 +387,9 @@ static void lm_on_wait_queue(unsigned long pip, struct pt_regs *regs)
 		t->via = LM_VIA_WAIT;
 		t->pi = 0;
 		t->timed = !!timer;
-		t->val_known = lm_futex_call(&uaddr, &op, &val);
-		t->val = val;
+		ur = lm_futex_call();
+		t->val_known = !!ur;
+		t->val = ur ? ur->dx : 0;
 	}
 	t->timer = timer;
 	inode = lm_key_from_q(q, t, &k);
@@ -436,7 +442,7 @@ static unsigned long lm_setup_start, lm_setup_size;
  */
 static void lm_on_q_unlock(unsigned long pip, struct pt_regs *regs)
 {
-	unsigned long uaddr, op, val;
+	const struct pt_regs *ur;
 
 	if (pip - lm_setup_start >= lm_setup_size)
 		return;
@@ -445,12 +451,13 @@ static void lm_on_q_unlock(unsigned long pip, struct pt_regs *regs)
 	/* per futex only when asked: the key and the cache cost ~110 */
 	if (!READ_ONCE(lm_again_keyed) || lm_filtered(current))
 		return;
-	if (!lm_futex_call(&uaddr, &op, &val) || !(op & FUTEX_PRIVATE_FLAG)) {
+	ur = lm_futex_call();
+	if (!ur || !(ur->si & FUTEX_PRIVATE_FLAG)) {
 		/* a shared key needs the page lookup only the kernel does */
 		lm_count(LM_CNT_again_unkeyed);
 		return;
 	}
-	lm_futex_add_again(current->mm, uaddr, current->tgid);
+	lm_futex_add_again(current->mm, ur->di, current->tgid);
 }
 
 /*

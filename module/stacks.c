@@ -32,7 +32,7 @@ struct lm_stack {
 };
 
 static struct lm_table lm_stacks;
-static DEFINE_PER_CPU(u32, lm_capture_tick);
+DEFINE_PER_CPU(u32, lm_capture_tick);
 
 /*
  * Where a stack is read from: current's memory without faults (probe
@@ -42,9 +42,13 @@ struct lm_uread {
 	struct task_struct *task;	/* NULL: current */
 };
 
-/* @n words at @addr of the task @r reads */
-static bool lm_uread(const struct lm_uread *r, unsigned long *dst,
-		     unsigned long addr, unsigned int n)
+/*
+ * @n words at @addr of the task @r reads; inline, so that the constant @n
+ * of a frame or a code word makes a few loads with no loop
+ */
+static __always_inline bool lm_uread(const struct lm_uread *r,
+				     unsigned long *dst, unsigned long addr,
+				     unsigned int n)
 {
 	if (!r->task)
 		return lm_uread_nofault(dst, addr, n, sizeof(*dst));
@@ -52,14 +56,11 @@ static bool lm_uread(const struct lm_uread *r, unsigned long *dst,
 	       n * sizeof(*dst);
 }
 
-/* Does the user address @ret follow a call instruction? */
-static bool lm_after_call(const struct lm_uread *r, unsigned long ret)
+/* Do the 8 bytes @word before a user address end in a call instruction? */
+static __always_inline bool lm_code_is_call(unsigned long word)
 {
-	unsigned long word;
 	const u8 *c = (const u8 *)&word;
 
-	if (!lm_uread(r, &word, ret - 8, 1))
-		return false;
 	if (c[3] == 0xe8)				/* call rel32 */
 		return true;
 	if (c[6] == 0xff && (c[7] & 0xf8) == 0xd0)	/* call *%reg */
@@ -72,6 +73,23 @@ static bool lm_after_call(const struct lm_uread *r, unsigned long ret)
 	return false;
 }
 
+/* Does the user address @ret follow a call instruction? */
+static bool lm_after_call(const struct lm_uread *r, unsigned long ret)
+{
+	unsigned long word __uninitialized;	/* read only if loaded */
+
+	return lm_uread(r, &word, ret - 8, 1) && lm_code_is_call(word);
+}
+
+/* Is @w worth a look as a return address, seen on the stack at @sp? */
+static __always_inline bool lm_scan_candidate(unsigned long w,
+					      unsigned long sp)
+{
+	/* not a stack address, not a small number */
+	return !(w < PAGE_SIZE || w >= TASK_SIZE_MAX ||
+		 (w > sp - SZ_64K && w < sp + SZ_8M));
+}
+
 #define LM_SCAN_WORDS	128	/* how far up the user stack to look */
 
 /* The top of the user stack, read in one copy: per CPU for probe context. */
@@ -81,7 +99,55 @@ struct lm_scan_words {
 
 static DEFINE_PER_CPU(struct lm_scan_words, lm_words);
 static struct lm_scan_words lm_task_words;	/* the scan: one work item */
-static DEFINE_PER_CPU(u32, lm_rand);
+DEFINE_PER_CPU(u32, lm_rand);
+
+/*
+ * The scan below of current's stack, in one user-access window with no
+ * copy: each word is loaded once and tested where it is, and a candidate's
+ * code word is loaded in the same window. That is the common capture, in
+ * probe context, and the copy cost a load and a store per word, 128 of
+ * them. It finds what the scan of the copy would: a stack word that
+ * faults, as near the top of the stack mapping (the last word is loaded
+ * first, to tell that at once), makes it return 0, and the caller copies
+ * a shorter window as before. A code word that faults is no call, as in
+ * lm_after_call().
+ *
+ * Return: the addresses in @ips, counting the first (already there), or 0.
+ */
+static unsigned int lm_scan_current(unsigned long sp, u64 *ips)
+{
+	const unsigned long __user *up = (const unsigned long __user *)sp;
+	unsigned int n = 1, i, nr = 0;
+	unsigned long w, code;
+
+	pagefault_disable();
+	if (!user_access_begin(up, LM_SCAN_WORDS * sizeof(*up)))
+		goto out;
+	unsafe_get_user(w, up + LM_SCAN_WORDS - 1, fault);
+	for (i = 0; i < LM_SCAN_WORDS && n < LOCKMON_MAX_STACK; i++) {
+		unsafe_get_user(w, up + i, fault);
+		if (!lm_scan_candidate(w, sp) || w == ips[n - 1])
+			continue;
+		/*
+		 * below TASK_SIZE_MAX, tested just now: a user address, as
+		 * access_ok() would have it, and not loaded speculatively
+		 * past that test
+		 */
+		barrier_nospec();
+		unsafe_get_user(code, (const unsigned long __user *)(w - 8),
+				no_call);
+		if (lm_code_is_call(code))
+			ips[n++] = w;
+no_call:
+		;
+	}
+	nr = n;
+fault:
+	user_access_end();
+out:
+	pagefault_enable();
+	return nr;
+}
 
 /*
  * Return addresses by frame pointers: good for code built with them. Most
@@ -96,7 +162,8 @@ static unsigned int lm_walk_user(const struct lm_uread *r,
 				 struct lm_scan_words *sw, u64 *ips)
 {
 	unsigned long fp = regs->bp, prev = 0, sp = regs->sp;
-	unsigned long frame[2];		/* the saved rbp, the return address */
+	/* the saved rbp, the return address; read only if loaded */
+	unsigned long frame[2] __uninitialized;
 	unsigned int n = 0, i, words = LM_SCAN_WORDS;
 
 	ips[n++] = regs->ip;
@@ -113,6 +180,9 @@ static unsigned int lm_walk_user(const struct lm_uread *r,
 	if (n >= 4)
 		return n;
 
+	n = r->task ? 0 : lm_scan_current(sp, ips);
+	if (n)
+		return n;
 	/* one copy; near the top of the stack mapping, a shorter one */
 	while (words && !lm_uread(r, sw->w, sp, words))
 		words /= 2;
@@ -120,14 +190,26 @@ static unsigned int lm_walk_user(const struct lm_uread *r,
 	for (i = 0; i < words && n < LOCKMON_MAX_STACK; i++) {
 		unsigned long w = sw->w[i];
 
-		/* not a stack address, not a small number */
-		if (w < PAGE_SIZE || w >= TASK_SIZE_MAX ||
-		    (w > sp - SZ_64K && w < sp + SZ_8M))
+		if (!lm_scan_candidate(w, sp))
 			continue;
 		if (w != ips[n - 1] && lm_after_call(r, w))
 			ips[n++] = w;
 	}
 	return n;
+}
+
+/*
+ * Are two stacks of @nr addresses the same? A word at a time: the kernel's
+ * memcmp() compares bytes, and a stored stack is compared on every hit.
+ */
+static bool lm_stack_same(const u64 *a, const u64 *b, unsigned int nr)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++)
+		if (a[i] != b[i])
+			return false;
+	return true;
 }
 
 /* Store a stack once; returns its id, or 0 when the table is full. */
@@ -142,7 +224,7 @@ static u32 lm_stack_store(pid_t tgid, const u64 *ips, unsigned int nr)
 	lm_bucket_lock(b, &flags);
 	lm_table_for_each(s, b)
 		if (s->hash == hash && s->tgid == tgid && s->nr == nr &&
-		    !memcmp(s->ip, ips, nr * sizeof(u64)))
+		    lm_stack_same(s->ip, ips, nr))
 			goto found;
 	s = lm_table_insert(&lm_stacks, b);
 	if (!s) {
@@ -162,64 +244,6 @@ found:
 }
 
 /**
- * lm_stacks_on() - does any stack setting ask for stacks?
- *
- * Return: false when both capture and stack_ns are 0.
- */
-bool lm_stacks_on(void)
-{
-	return READ_ONCE(lm_settings.capture_pct) ||
-	       READ_ONCE(lm_settings.stack_ns);
-}
-
-/**
- * lm_stack_weight() - does a finished wait get a stack, and what it weighs
- * @wait_ns: how long the wait lasted
- * @take: set when a stack is to be taken for it
- *
- * By default Go's block-profile rule with rate R = stack_ns: a wait of at
- * least R is always sampled; a shorter one with probability wait/R, and
- * then stands for R nanoseconds, so wait time summed by stack is unbiased.
- * With capture set instead, capture percent of the waits are sampled (a
- * per-CPU counter, not a draw), each standing for wait * 100 / capture.
- * With both 0 no stack is taken and each wait stands for itself.
- *
- * Return: the nanoseconds this wait stands for in a stack profile; 0 when
- * it was not sampled (other samples stand for it).
- */
-u64 lm_stack_weight(u64 wait_ns, bool *take)
-{
-	unsigned int pct = READ_ONCE(lm_settings.capture_pct);
-	u64 rate = READ_ONCE(lm_settings.stack_ns);
-	u32 x;
-
-	*take = false;
-	if (current->flags & PF_KTHREAD)
-		return wait_ns;
-	if (pct) {
-		if (this_cpu_inc_return(lm_capture_tick) % 100 >= pct)
-			return 0;
-		*take = true;
-		return div_u64(wait_ns * 100, pct);
-	}
-	if (!rate)
-		return wait_ns;
-	if (wait_ns < rate) {
-		/* xorshift32: cheap, and good enough to pick samples */
-		x = this_cpu_read(lm_rand) ?: 2463534242U;
-		x ^= x << 13;
-		x ^= x >> 17;
-		x ^= x << 5;
-		this_cpu_write(lm_rand, x);
-		if (((u64)x * rate) >> 32 >= wait_ns)
-			return 0;
-		wait_ns = rate;
-	}
-	*take = true;
-	return wait_ns;
-}
-
-/**
  * lm_stack_capture() - save current's user stack
  *
  * Called from probe context with preemption disabled, outside every futex
@@ -230,7 +254,7 @@ u64 lm_stack_weight(u64 wait_ns, bool *take)
 u32 lm_stack_capture(void)
 {
 	struct lm_uread r = { .task = NULL };
-	u64 ips[LOCKMON_MAX_STACK];
+	u64 ips[LOCKMON_MAX_STACK] __uninitialized;	/* nr of them are set */
 	unsigned int nr;
 
 	if (current->flags & PF_KTHREAD)

@@ -22,7 +22,7 @@
 #include <linux/math64.h>
 #include "lockmon.h"
 
-static struct lm_table lm_futexes;
+struct lm_table lm_futexes;
 static siphash_key_t lm_id_key;
 
 /*
@@ -75,43 +75,24 @@ u64 lm_fkey_id(const struct lm_fkey *k)
 	return siphash_3u64(k->ptr, k->word, k->offset, &lm_id_key);
 }
 
-static u32 lm_fkey_hash(const struct lm_fkey *k)
-{
-	return (u32)hash_64(k->ptr ^ (k->word + k->offset), 32);
-}
-
 /**
- * lm_futex_lock() - find a futex's entry and lock its bucket
+ * lm_futex_insert() - claim an entry for a futex not tracked yet
+ * @b: its bucket, locked
  * @k: the futex key
- * @create: claim a free entry when the futex is new
- * @idx: set to the entry's index in the table
- * @flags: saved irq flags, for lm_bucket_unlock()
- * @fp: set to the entry, or NULL when it is not tracked
  *
- * Return: the futex's bucket, locked in either case.
+ * The slow path of lm_futex_lock() (lockmon.h).
+ *
+ * Return: the entry, or NULL when the pool is empty.
  */
-struct lm_bucket *lm_futex_lock(const struct lm_fkey *k, bool create,
-				u32 *idx, unsigned long *flags,
-				struct lm_futex **fp)
-	__acquires(lm_bucket)
+struct lm_futex *lm_futex_insert(struct lm_bucket *b, const struct lm_fkey *k)
 {
-	struct lm_bucket *b = lm_table_bucket(&lm_futexes, lm_fkey_hash(k));
-	struct lm_futex *f;
+	struct lm_futex *f = lm_table_insert(&lm_futexes, b);
 
-	lm_bucket_lock(b, flags);
-	lm_table_for_each(f, b)
-		if (f->key.ptr == k->ptr && f->key.word == k->word &&
-		    f->key.offset == k->offset)
-			goto found;
-	f = create ? lm_table_insert(&lm_futexes, b) : NULL;
 	if (f) {
 		f->key = *k;
 		f->id = lm_fkey_id(k);
 	}
-found:
-	*idx = f ? lm_table_idx(&lm_futexes, f) : LM_NONE;
-	*fp = f;
-	return b;
+	return f;
 }
 
 /* A first look, without the lock, for walks over the whole pool. */
@@ -120,31 +101,6 @@ static bool lm_futex_in_use(u32 idx)
 	const struct lm_futex *f = lm_table_entry(&lm_futexes, idx);
 
 	return f && READ_ONCE(f->tn.used);
-}
-
-/**
- * lm_futex_lock_idx() - lock a futex entry by index
- * @idx: index from lm_futex_lock()
- * @flags: saved irq flags, for lm_bucket_unlock()
- * @fp: set to the entry, or NULL if it is not in use (reset, or a bad
- *      index)
- *
- * An entry not in use has no bucket of its own, and the first one is
- * locked then, so that the caller's unlock is the same on every path.
- *
- * Return: the entry's bucket (or the first), locked.
- */
-struct lm_bucket *lm_futex_lock_idx(u32 idx, unsigned long *flags,
-				    struct lm_futex **fp)
-	__acquires(lm_bucket)
-{
-	struct lm_futex *f = lm_table_entry(&lm_futexes, idx);
-	u32 bk = f && READ_ONCE(f->tn.used) ? READ_ONCE(f->tn.bucket) : 0;
-	struct lm_bucket *b = &lm_futexes.buckets[bk];
-
-	lm_bucket_lock(b, flags);
-	*fp = f && f->tn.used && f->tn.bucket == bk ? f : NULL;
-	return b;
 }
 
 /* Move a cached count to the futex table; interrupts are off. */
@@ -231,99 +187,6 @@ static void lm_again_flush_cpu(void *clear)
 void lm_stats_flush_again(void)
 {
 	on_each_cpu(lm_again_flush_cpu, NULL, 1);
-}
-
-static void lm_bloom_bits(pid_t tid, unsigned int *a, unsigned int *b)
-{
-	u32 h = hash_32((u32)tid, 16);
-
-	*a = h & 255;
-	*b = (h >> 8) & 255;
-}
-
-/**
- * lm_futex_add_waiter() - note a task blocking on the futex
- * @f: locked entry
- * @tid: the waiter
- *
- * Distinct waiters are counted with a 256-bit, two-hash Bloom filter: a tid
- * already seen is never counted twice; a new one is missed only when both
- * its bits were set by others.
- */
-void lm_futex_add_waiter(struct lm_futex *f, pid_t tid)
-{
-	unsigned int a, b;
-	bool seen;
-
-	lm_bloom_bits(tid, &a, &b);
-	seen = (f->bloom[a / 64] & BIT_ULL(a % 64)) &&
-	       (f->bloom[b / 64] & BIT_ULL(b % 64));
-	if (!seen) {
-		f->distinct++;
-		f->bloom[a / 64] |= BIT_ULL(a % 64);
-		f->bloom[b / 64] |= BIT_ULL(b % 64);
-	}
-	f->waiters++;
-}
-
-/**
- * lm_futex_had_waiter() - has @tid ever blocked on this futex?
- * @f: locked entry
- * @tid: the task
- *
- * Return: true if probably yes (Bloom filter).
- */
-bool lm_futex_had_waiter(struct lm_futex *f, pid_t tid)
-{
-	unsigned int a, b;
-
-	lm_bloom_bits(tid, &a, &b);
-	return (f->bloom[a / 64] & BIT_ULL(a % 64)) &&
-	       (f->bloom[b / 64] & BIT_ULL(b % 64));
-}
-
-/**
- * lm_futex_add_wake() - account the wake that ended a wait
- * @f: locked entry
- * @waker: the task that woke the waiter
- *
- * A waker that has blocked on this futex itself hands a lock along; see
- * lm_futex_class().
- */
-void lm_futex_add_wake(struct lm_futex *f, pid_t waker)
-{
-	f->wakes++;
-	if (lm_futex_had_waiter(f, waker))
-		f->mutual_wakes++;
-	f->last_waker = waker;
-}
-
-/**
- * lm_futex_add_wait() - account a finished blocking wait
- * @f: locked entry
- * @ns: how long the task was blocked
- * @result: enum lockmon_wait_result
- */
-void lm_futex_add_wait(struct lm_futex *f, u64 ns, int result)
-{
-	unsigned int bucket = ns ? min_t(unsigned int, ilog2(ns), LM_HIST - 1) : 0;
-
-	if (f->waiters)
-		f->waiters--;
-	if (result == LOCKMON_WAIT_AGAIN) {
-		/* futex_waitv(): a value had changed, nothing slept */
-		f->again++;
-		return;
-	}
-	f->blocked++;
-	f->total_ns += ns;
-	if (ns > f->max_ns)
-		f->max_ns = ns;
-	f->hist[bucket]++;
-	if (result == LOCKMON_WAIT_TIMEOUT)
-		f->timeouts++;
-	else if (result == LOCKMON_WAIT_SIGNAL)
-		f->signals++;
 }
 
 /**

@@ -14,42 +14,26 @@
 #include "lockmon.h"
 #include "table.h"
 
-static struct lm_table lm_tasks;
-
-static struct lm_bucket *lm_task_bucket(pid_t tid)
-{
-	return lm_table_bucket(&lm_tasks, hash_32((u32)tid, 32));
-}
+struct lm_table lm_tasks;
 
 /**
- * lm_task_lock() - find a task's slot and lock its bucket
+ * lm_task_insert() - claim a slot for a task not tracked yet
+ * @b: its bucket, locked
  * @tid: thread id
- * @create: claim a free slot when the task is not tracked yet
- * @flags: saved irq flags, for lm_bucket_unlock()
- * @tp: set to the slot, or NULL when the task is not tracked and @create
- *      is false or the pool is empty
  *
- * Return: the task's bucket, locked in either case.
+ * The slow path of lm_task_lock() (lockmon.h).
+ *
+ * Return: the slot, or NULL when the pool is empty.
  */
-struct lm_bucket *lm_task_lock(pid_t tid, bool create, unsigned long *flags,
-			       struct lm_task **tp)
-	__acquires(lm_bucket)
+struct lm_task *lm_task_insert(struct lm_bucket *b, pid_t tid)
 {
-	struct lm_bucket *b = lm_task_bucket(tid);
-	struct lm_task *t;
+	struct lm_task *t = lm_table_insert(&lm_tasks, b);
 
-	lm_bucket_lock(b, flags);
-	lm_table_for_each(t, b)
-		if (t->tid == tid)
-			goto found;
-	t = create ? lm_table_insert(&lm_tasks, b) : NULL;
 	if (t) {
 		t->tid = tid;
 		t->futex_idx = LM_NONE;
 	}
-found:
-	*tp = t;
-	return b;
+	return t;
 }
 
 /**
