@@ -25,6 +25,17 @@
  */
 #define SLICE_MS	200
 #define FINAL_SLICE_MS	2000
+/*
+ * The snapshot unwinds by CFI the tasks blocked at the start whose wait
+ * has lasted SNAP_CFI_NS (a hang, not a lock handed on in a moment), the
+ * longest first, at most SNAP_CFI_MAX of them; the others keep the
+ * module's stacks, as every later wait does. Each unwind reads the
+ * thread's stack and its libraries' CFI: on a busy host, with a recorder
+ * at low priority, unwinding every short wait held the start back for a
+ * minute.
+ */
+#define SNAP_CFI_NS	1000000000ull
+#define SNAP_CFI_MAX	64
 
 static volatile sig_atomic_t lmr_stop;
 
@@ -303,27 +314,61 @@ static void on_event(const struct lockmon_record *ev, void *ctx)
  * began after the events were on is in both, and the reader keeps the
  * event.
  */
+/* The SNAP_CFI_MAX-th longest wait of the tasks to record: unwound if >=. */
+static u64 snap_cfi_from(struct rec *r, const struct lmr_state *st)
+{
+	u64 top[SNAP_CFI_MAX] = { 0 };
+	unsigned int j, n = 0;
+	size_t i;
+
+	for (i = 0; i < st->nr_tasks; i++) {
+		const struct lmr_task *t = &st->tasks[i];
+		u64 w = t->wait_ns;
+
+		if (!t->tid || !wanted(r, t->tgid) || w < SNAP_CFI_NS ||
+		    (r->o->comm[0] && strcmp(r->o->comm, t->comm)))
+			continue;
+		/* kept in descending order: insert, dropping the smallest */
+		if (n == SNAP_CFI_MAX && w <= top[n - 1])
+			continue;
+		if (n < SNAP_CFI_MAX)
+			n++;
+		for (j = n - 1; j > 0 && top[j - 1] < w; j--)
+			top[j] = top[j - 1];
+		top[j] = w;
+	}
+	return n == SNAP_CFI_MAX ? top[n - 1] : SNAP_CFI_NS;
+}
+
 static void snapshot(struct rec *r)
 {
 	struct lmr_state st = { 0 };
 	struct lockmon_record rec;
-	unsigned int k;
+	unsigned int k, unwound = 0;
+	u64 cfi_from;
 	size_t i;
 
 	if (lmr_debugfs_load(&st, LMR_F_TASKS | LMR_F_FINDINGS | LMR_F_STACKS)) {
 		lmr_warn("the recording starts without the blocked tasks and findings of now");
 		goto out;
 	}
+	cfi_from = snap_cfi_from(r, &st);
 	for (i = 0; i < st.nr_tasks && !r->err; i++) {
 		const struct lmr_task *t = &st.tasks[i];
+		u32 stack_id = t->stack_id;
 
 		if (!t->tid || !wanted(r, t->tgid) ||
 		    (r->o->comm[0] && strcmp(r->o->comm, t->comm)))
 			continue;
+		/* equal waits at the bound: still no more than the most */
+		if (t->wait_ns >= cfi_from && unwound < SNAP_CFI_MAX) {
+			stack_id = cfi_stack(r, &st, t->tgid, t->tid, t->uaddr,
+					     t->stack_id);
+			unwound++;
+		}
 		snap_task(&rec, LOCKMON_REC_WAIT_BEGIN, t->tid, t->tgid,
 			  t->futex_id, t->uaddr, t->owner, t->owner_how,
-			  cfi_stack(r, &st, t->tgid, t->tid, t->uaddr,
-				    t->stack_id), t->comm);
+			  stack_id, t->comm);
 		rec.nr = 1;
 		rec.value = t->wait_ns;
 		put(r, &rec);
