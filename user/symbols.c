@@ -1077,6 +1077,30 @@ static bool syscall_in(pid_t tgid, pid_t tid, Dwarf_Word *sp, Dwarf_Word *pc,
 	return ok && *sp && *pc;
 }
 
+/*
+ * How often @tid has been switched out, voluntarily or not, from its
+ * status file; -1 if that cannot be read. A thread asleep in a wait is
+ * not switched: an unchanged count across an unwind means it did not run
+ * meanwhile, so the stack words read were those of the wait.
+ */
+static long long switches(pid_t tgid, pid_t tid)
+{
+	char path[64], *text, *p;
+	long long n = 0;
+	int found = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/status", tgid, tid);
+	text = lmr_read_file(path, NULL, 65536);
+	if (!text)
+		return -1;
+	for (p = strstr(text, "ctxt_switches:"); p;
+	     p = strstr(p + 1, "ctxt_switches:")) {
+		n += strtoll(p + strlen("ctxt_switches:"), NULL, 10);
+		found++;
+	}
+	free(text);
+	return found == 2 ? n : -1;
+}
 
 /* Is the frame at @bp (saved rbp, return address) one of code after a call? */
 static bool saved_bp(const struct lmr_unw *u, Dwarf_Word bp)
@@ -1219,19 +1243,27 @@ static void unwind_again(struct lmr_unw *u, const char *maps, pid_t tgid,
 /*
  * The stack of @tid by CFI, frames checked (unw_frame()); @done set when
  * it is complete, down to the outermost frame. -ESRCH when the thread is
- * no longer in the wait the module saw (@seen, its stack).
+ * no longer in the wait the module saw (@seen, its stack; @uaddr, its
+ * futex, if known), or ran while its stack was read: it is read while the
+ * thread may run, and a thread that left the wait and came back to one
+ * at the same pc gave a stack of its own making (lll_lock_wait called from
+ * now_ns()).
  */
 static int live_stack_in(struct lmr_syms *s, pid_t tgid, pid_t tid,
 			 const u64 *uaddr, const u64 *seen, unsigned int nseen,
 			 u64 *ips, unsigned int max, bool *done)
 {
 	struct lmr_unw u = { .tid = tid, .ips = ips, .max = max };
+	long long ran;
 	char path[64];
 	const char *maps;
 	Dwarf_Word bp;
 
 	*done = false;
-	if (!s || !s->live || !syscall_in(tgid, tid, &u.sp, &u.pc, uaddr))
+	if (!s || !s->live)
+		return -ESRCH;
+	ran = switches(tgid, tid);
+	if (ran < 0 || !syscall_in(tgid, tid, &u.sp, &u.pc, uaddr))
 		return -ESRCH;
 	/* the thread left the wait the module saw: not that wait's stack */
 	if (nseen && seen[0] != u.pc)
@@ -1260,6 +1292,9 @@ static int live_stack_in(struct lmr_syms *s, pid_t tgid, pid_t tid,
 	    find_frame(&u, maps, u.last_sp, &bp))
 		unwind_again(&u, maps, tgid, true, bp);
 	close(u.mem);
+	/* it ran meanwhile: the words read need not be of one stack */
+	if (switches(tgid, tid) != ran)
+		return -ESRCH;
 	*done = u.done;
 	return u.n ? (int)u.n : -ESRCH;
 }
@@ -1340,11 +1375,12 @@ static int copy_stack(struct lmr_syms *s, pid_t tgid, pid_t tid,
 	return u.n ? (int)u.n : -ESRCH;
 }
 
-static int live_stack(struct lmr_syms *s, pid_t tgid, pid_t tid,
+static int live_stack(struct lmr_syms *s, pid_t tgid, pid_t tid, u64 uaddr,
 		      const u64 *seen, unsigned int nseen, u64 *ips,
 		      unsigned int max, bool *done)
 {
-	return live_stack_in(s, tgid, tid, NULL, seen, nseen, ips, max, done);
+	return live_stack_in(s, tgid, tid, uaddr ? &uaddr : NULL, seen, nseen,
+			     ips, max, done);
 }
 
 /*
@@ -1374,12 +1410,12 @@ int lmr_live_stack(struct lmr_syms *s, pid_t tgid, pid_t tid,
 {
 	bool done;
 
-	return live_stack(s, tgid, tid, seen, nseen, ips, max, &done);
+	return live_stack(s, tgid, tid, 0, seen, nseen, ips, max, &done);
 }
 
 /* Put a stack unwound now in place of the module's for the task's wait. */
 static void unwind_one(struct lmr_syms *s, struct lmr_state *st, pid_t tgid,
-		       pid_t tid, u32 *stack_id, bool finding)
+		       pid_t tid, u64 uaddr, u32 *stack_id, bool finding)
 {
 	const struct lmr_stack *old = lmr_find_stack(st, *stack_id);
 	u64 seen[LOCKMON_MAX_STACK], ips[LOCKMON_MAX_STACK];
@@ -1392,8 +1428,8 @@ static void unwind_one(struct lmr_syms *s, struct lmr_state *st, pid_t tgid,
 
 	if (old)
 		memcpy(seen, old->ip, nseen * sizeof(seen[0]));
-	n = live_stack(s, tgid, tid, seen, nseen, ips, LOCKMON_MAX_STACK,
-		       &done);
+	n = live_stack(s, tgid, tid, uaddr, seen, nseen, ips,
+		       LOCKMON_MAX_STACK, &done);
 	/* a finding's thread that is gone: the module's copy of its stack */
 	if (n <= 0 && finding)
 		n = copy_stack(s, tgid, tid, seen, nseen, ips,
@@ -1436,10 +1472,11 @@ void lmr_unwind_live(struct lmr_syms *s, struct lmr_state *st)
 	st->unwound = true;
 	for (i = 0; i < st->nr_tasks; i++)
 		unwind_one(s, st, st->tasks[i].tgid, st->tasks[i].tid,
-			   &st->tasks[i].stack_id, false);
+			   st->tasks[i].uaddr, &st->tasks[i].stack_id, false);
 	for (i = 0; i < st->nr_findings; i++)
 		for (k = 0; k < st->findings[i].nr; k++)
 			unwind_one(s, st, st->findings[i].t[k].tgid,
 				   st->findings[i].t[k].tid,
+				   st->findings[i].t[k].uaddr,
 				   &st->findings[i].t[k].stack_id, true);
 }

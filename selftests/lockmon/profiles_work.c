@@ -4,7 +4,9 @@
  * profiles, measured by the program itself.
  *
  * mutex: threads rel_x and rel_y take turns holding a mutex for 8 and 20 ms
- * while a waiter blocks on it; each unlocks it from a site of its own,
+ * (times LOCKMON_SLOW) while a waiter blocks on it: the hold begins once
+ * the waiter sleeps in futex(2) on it, so every round contends however
+ * slow the kernel. Each releaser unlocks it from a site of its own,
  * release_x or release_y. The waiter times each of its waits and adds it
  * to the releaser of that round: the delay Go charges to release_x and
  * release_y, ROUNDS rounds each.
@@ -21,6 +23,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -34,6 +38,26 @@ static uint64_t truth[2];
  * holds are long enough for that to stay well inside the test's 5 %.
  */
 static const unsigned int hold_us[2] = { 8000, 20000 };
+static unsigned int slow = 1;
+static volatile pid_t waiter_tid;
+
+/* Is the waiter asleep in futex(2) on mu now (its syscall file)? */
+static int waiter_blocked(void)
+{
+	char path[64], buf[128], want[32];
+	FILE *f;
+	int ok;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", waiter_tid);
+	snprintf(want, sizeof(want), "%d 0x%lx ", SYS_futex,
+		 (unsigned long)&mu);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	ok = fgets(buf, sizeof(buf), f) && !strncmp(buf, want, strlen(want));
+	fclose(f);
+	return ok;
+}
 
 static uint64_t now_ns(void)
 {
@@ -74,7 +98,9 @@ static void *releaser(void *arg)
 		sem_wait(&go[who]);
 		pthread_mutex_lock(&mu);
 		sem_post(&held);
-		usleep(hold_us[who]);
+		while (!waiter_blocked())
+			usleep(100);
+		usleep(hold_us[who] * slow);
 		if (who)
 			release_y();
 		else
@@ -98,6 +124,7 @@ static void *waiter(void *arg)
 	int i;
 
 	(void)arg;
+	waiter_tid = (pid_t)syscall(SYS_gettid);
 	for (i = 0; i < 2 * rounds; i++) {
 		sem_wait(&held);
 		truth[i % 2] += take();
@@ -156,6 +183,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: profiles_work ROUNDS TRUTH\n");
 		return 2;
 	}
+	if (getenv("LOCKMON_SLOW") && atoi(getenv("LOCKMON_SLOW")) > 1)
+		slow = (unsigned int)atoi(getenv("LOCKMON_SLOW"));
 	sem_init(&go[0], 0, 0);
 	sem_init(&go[1], 0, 0);
 	sem_init(&held, 0, 0);
